@@ -1,0 +1,50 @@
+import { MAX_ID_LENGTH, isRevocationType, type Entry, type RevocationType } from './entry.js';
+
+/** One change to the revocation list, as carried on the wire. */
+export type Change =
+  | { readonly op: 'revoke'; readonly entry: Entry; /** epoch ms when recorded */ readonly at: number }
+  | { readonly op: 'reinstate'; readonly type: RevocationType; readonly id: string; readonly at: number };
+
+interface WireChange {
+  op: 'revoke' | 'reinstate';
+  type: RevocationType;
+  id: string;
+  at: number;
+  pruneAt?: number;
+  cutoff?: number;
+}
+
+export function encodeChange(change: Change): string {
+  const wire: WireChange =
+    change.op === 'revoke'
+      ? { op: 'revoke', type: change.entry.type, id: change.entry.id, at: change.at, pruneAt: change.entry.pruneAt }
+      : { op: 'reinstate', type: change.type, id: change.id, at: change.at };
+  if (change.op === 'revoke' && change.entry.cutoff !== undefined) wire.cutoff = change.entry.cutoff;
+  return JSON.stringify(wire);
+}
+
+function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
+/** Parses a change; `undefined` when anything about it is off. */
+export function decodeChange(json: string): Change | undefined {
+  let wire: unknown;
+  try {
+    wire = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  if (typeof wire !== 'object' || wire === null) return undefined;
+  const { op, type, id, at, pruneAt, cutoff } = wire as Record<string, unknown>;
+  if (!isRevocationType(type) || typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return undefined;
+  if (!isTime(at)) return undefined;
+  if (op === 'reinstate') return { op, type, id, at };
+  if (op !== 'revoke' || !isTime(pruneAt)) return undefined;
+  if (type === 'subject') {
+    if (!isTime(cutoff)) return undefined;
+    return { op, at, entry: { type, id, pruneAt, cutoff } };
+  }
+  if (cutoff !== undefined) return undefined;
+  return { op, at, entry: { type, id, pruneAt } };
+}

@@ -1,0 +1,51 @@
+/** The three things that can be revoked, named after what an admin revokes. */
+export type RevocationType = 'token' | 'subject' | 'session';
+
+export const REVOCATION_TYPES: readonly RevocationType[] = ['token', 'subject', 'session'];
+
+/** The JWT claim each revocation type matches against. */
+export const CLAIM_OF_TYPE = {
+  token: 'jti',
+  subject: 'sub',
+  session: 'sid',
+} as const satisfies Record<RevocationType, string>;
+
+/**
+ * What a verifier needs to know about one live revocation.
+ *
+ * `pruneAt` is when the revocation stops mattering: the token's `exp` for a
+ * token, the cutoff plus the maximum token lifetime for a subject. Verifiers
+ * keep the entry until `pruneAt` plus their clock tolerance.
+ */
+export interface Entry {
+  readonly type: RevocationType;
+  readonly id: string;
+  /** Epoch milliseconds. */
+  readonly pruneAt: number;
+  /** Subject revocations only: tokens with `iat` at or before this (epoch ms) are revoked. */
+  readonly cutoff?: number;
+}
+
+/** Longest id (jti, sub or sid) accepted anywhere in Revocast, in UTF-16 code units. */
+export const MAX_ID_LENGTH = 256;
+
+const TYPE_OF_CLAIM: Record<string, RevocationType> = { jti: 'token', sub: 'subject', sid: 'session' };
+
+/** The Redis member name of an entry: `jti:<id>`, `sub:<id>` or `sid:<id>`. */
+export function memberOf(type: RevocationType, id: string): string {
+  return `${CLAIM_OF_TYPE[type]}:${id}`;
+}
+
+/** Inverse of {@link memberOf}; `undefined` for anything else. */
+export function parseMember(member: string): { type: RevocationType; id: string } | undefined {
+  const colon = member.indexOf(':');
+  if (colon !== 3) return undefined;
+  const type = TYPE_OF_CLAIM[member.slice(0, 3)];
+  const id = member.slice(4);
+  if (type === undefined || id.length === 0) return undefined;
+  return { type, id };
+}
+
+export function isRevocationType(value: unknown): value is RevocationType {
+  return value === 'token' || value === 'subject' || value === 'session';
+}

@@ -1,0 +1,30 @@
+/**
+ * The wire protocol shared by the revocation service and every verifier:
+ * Redis key and channel names, message encoding and the offset/epoch rules.
+ * It imports nothing heavy, so both sides can depend on it.
+ *
+ * @packageDocumentation
+ */
+export {
+  CLAIM_OF_TYPE,
+  MAX_ID_LENGTH,
+  REVOCATION_TYPES,
+  isRevocationType,
+  memberOf,
+  parseMember,
+  type Entry,
+  type RevocationType,
+} from './entry.js';
+export { DEFAULT_KEY_PREFIX, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
+export { decodeChange, encodeChange, type Change } from './change.js';
+export {
+  decodeLogEntry,
+  decodeMessage,
+  encodeMessage,
+  isEpoch,
+  isStreamId,
+  parseOffset,
+  type Message,
+} from './message.js';
+export { START_POSITION, compareHead, nextStep, type Head, type Position, type Standing, type Step } from './sequence.js';
+export type { SyncSource } from './source.js';

@@ -1,0 +1,57 @@
+/**
+ * Redis key and channel names. Every key carries the same hash tag, so one
+ * Lua script can touch all of them on Redis Cluster too.
+ */
+export interface RedisKeys {
+  /** Hash: `epoch`, `offset`, `last_id` and live counts per type. */
+  readonly meta: string;
+  /** Sorted set of members (`jti:…`, `sub:…`, `sid:…`) scored by prune time in ms. */
+  readonly entries: string;
+  /** Hash: subject id -> cutoff in epoch ms. */
+  readonly cutoffs: string;
+  /** Hash: member -> the service's full record (JSON). Verifiers never read it. */
+  readonly details: string;
+  /** Stream of every change, trimmed by age. */
+  readonly log: string;
+  /** Pub/sub channel carrying every change as it is made. */
+  readonly channel: string;
+  /** Sorted set of `<sub>\0<member>`, for listing the revocations of one user. */
+  readonly bySub: string;
+}
+
+export const DEFAULT_KEY_PREFIX = 'revocast';
+
+const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
+
+/** Why a key prefix is unusable, or `undefined` when it is fine. */
+export function keyPrefixProblem(prefix: string): string | undefined {
+  return PREFIX_PATTERN.test(prefix)
+    ? undefined
+    : 'must be 1 to 64 characters of letters, digits, "_", ".", ":" or "-"';
+}
+
+export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
+  const problem = keyPrefixProblem(prefix);
+  if (problem !== undefined) throw new TypeError(`key prefix ${JSON.stringify(prefix)} ${problem}`);
+  const tag = `{${prefix}}`;
+  return {
+    meta: `${tag}:meta`,
+    entries: `${tag}:entries`,
+    cutoffs: `${tag}:cutoffs`,
+    details: `${tag}:details`,
+    log: `${tag}:log`,
+    channel: `${tag}:changes`,
+    bySub: `${tag}:by-sub`,
+  };
+}
+
+/** Field names inside the meta hash. */
+export const META = {
+  epoch: 'epoch',
+  offset: 'offset',
+  lastId: 'last_id',
+  liveCount: (type: string) => `live:${type}`,
+} as const;
+
+/** Field names of a stream entry. */
+export const LOG_FIELDS = { epoch: 'e', offset: 'o', change: 'c' } as const;

@@ -1,0 +1,28 @@
+import type { Entry } from './entry.js';
+import type { Message } from './message.js';
+import type { Head } from './sequence.js';
+
+/**
+ * Where a verifier reads revocations from. Redis in production; the service's
+ * in-memory store when both run in one process.
+ */
+export interface SyncSource {
+  /**
+   * Starts delivering channel messages to `onMessage` and resolves once the
+   * subscription is live. `onResubscribed` runs each time the subscription is
+   * re-established after a lost connection (messages may have been missed).
+   */
+  subscribe(onMessage: (raw: string) => void, onResubscribed: () => void): Promise<void>;
+  /** The current head of the history. */
+  head(): Promise<Head>;
+  /**
+   * Reads the head, then every live entry, handing them over in pages.
+   * Resolves with the head read before the scan: changes made during the scan
+   * may or may not be in it, so the caller replays the stream from that head.
+   */
+  snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head>;
+  /** Up to `count` changes after `streamId`, oldest first. */
+  readAfter(streamId: string, count: number): Promise<readonly Message[]>;
+  /** Releases what the source opened itself. */
+  close(): Promise<void>;
+}
