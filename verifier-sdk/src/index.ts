@@ -1,0 +1,23 @@
+/**
+ * Revocast verifier SDK: verify JWTs with `jose` and reject revoked ones from
+ * a local list that Redis keeps current by push.
+ *
+ * @packageDocumentation
+ */
+export {
+  createVerifier,
+  type Verifier,
+  type VerifierOptions,
+  type VerifierStatus,
+  type VerifiedClaims,
+} from './verify/create-verifier.js';
+export { SUPPORTED_ALGORITHMS, type Algorithm, type VerificationKey } from './verify/key-material.js';
+export { requireAuth, type AuthError, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
+export { authErrorHandler } from './express/error-handler.js';
+export { expressJwtIsRevoked } from './adapters/express-jwt.js';
+export { fastifyJwtTrusted } from './adapters/fastify-jwt.js';
+export { RevocastError, TokenRevokedError, type ErrorCode, type RevocationReason } from './errors.js';
+export type { RevocationClaims } from './list/revocation-list.js';
+export type { SyncState } from './sync/sync-engine.js';
+export type { Logger } from './internal/logger.js';
+export type { SyncSource } from './protocol/index.js';

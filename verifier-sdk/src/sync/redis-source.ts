@@ -1,0 +1,150 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  META,
+  decodeLogEntry,
+  isEpoch,
+  isStreamId,
+  parseMember,
+  parseOffset,
+  redisKeys,
+  type Entry,
+  type Head,
+  type Message,
+  type RedisKeys,
+  type SyncSource,
+} from '../protocol/index.js';
+import { errorFields, type Logger } from '../internal/logger.js';
+
+export interface RedisSourceOptions {
+  /** A Redis URL, or an ioredis client to share (the source opens one more connection for pub/sub). */
+  readonly redis: string | Redis;
+  readonly keyPrefix: string;
+  /** Commands slower than this fail, so a hung Redis shows up as staleness. */
+  readonly commandTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+const SCAN_COUNT = 5000;
+
+/**
+ * Commands time out (queued ones too) and are not retried across reconnects:
+ * a failed poll is information, it shows up as staleness.
+ */
+function connectionOptions(commandTimeoutMs: number): RedisOptions {
+  return {
+    commandTimeout: commandTimeoutMs,
+    maxRetriesPerRequest: 1,
+    connectionName: 'revocast-verifier',
+    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+  };
+}
+
+/** Reads revocations from Redis: snapshot, stream and channel. */
+export class RedisSource implements SyncSource {
+  readonly #keys: RedisKeys;
+  readonly #command: Redis;
+  readonly #subscriber: Redis;
+  readonly #ownsCommand: boolean;
+  readonly #logger: Logger;
+
+  constructor(options: RedisSourceOptions) {
+    this.#keys = redisKeys(options.keyPrefix);
+    this.#logger = options.logger;
+    const connection = connectionOptions(options.commandTimeoutMs);
+    if (typeof options.redis === 'string') {
+      this.#command = new Redis(options.redis, connection);
+      this.#ownsCommand = true;
+    } else {
+      this.#command = options.redis;
+      this.#ownsCommand = false;
+    }
+    // The subscriber must queue its SUBSCRIBE until connected, and never time out while idle.
+    this.#subscriber = this.#command.duplicate({
+      ...connection,
+      commandTimeout: undefined,
+      maxRetriesPerRequest: null,
+      connectionName: 'revocast-verifier-sub',
+    } as RedisOptions);
+    // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
+    for (const [name, client] of [['command', this.#command], ['subscriber', this.#subscriber]] as const) {
+      let lastMessage = '';
+      client.on('error', (err: Error) => {
+        if (err.message === lastMessage) return;
+        lastMessage = err.message;
+        this.#logger.warn({ connection: name, ...errorFields(err) }, 'redis connection error');
+      });
+      client.on('ready', () => {
+        lastMessage = '';
+      });
+    }
+  }
+
+  async subscribe(onMessage: (raw: string) => void, onResubscribed: () => void): Promise<void> {
+    const channel = this.#keys.channel;
+    this.#subscriber.on('message', (from: string, message: string) => {
+      if (from === channel) onMessage(message);
+    });
+    await this.#subscriber.subscribe(channel);
+    // ioredis re-subscribes by itself after a reconnect but cannot tell what was missed.
+    this.#subscriber.on('ready', onResubscribed);
+  }
+
+  async head(): Promise<Head> {
+    const [epoch = null, offset = null, lastId = null] = await this.#command.hmget(this.#keys.meta, META.epoch, META.offset, META.lastId);
+    return toHead(epoch, offset, lastId);
+  }
+
+  async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
+    const head = await this.head();
+    const keys = this.#keys;
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.#command.zscan(keys.entries, cursor, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      const entries: Entry[] = [];
+      const subjects: Array<{ id: string; pruneAt: number }> = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        const parsed = parseMember(flat[i] as string);
+        const pruneAt = Number(flat[i + 1]);
+        if (parsed === undefined || !Number.isFinite(pruneAt)) continue;
+        if (parsed.type === 'subject') subjects.push({ id: parsed.id, pruneAt });
+        else entries.push({ type: parsed.type, id: parsed.id, pruneAt });
+      }
+      if (subjects.length > 0) {
+        const cutoffs = await this.#command.hmget(keys.cutoffs, ...subjects.map((s) => s.id));
+        subjects.forEach((subject, i) => {
+          const cutoff = Number(cutoffs[i]);
+          // A subject reinstated mid-scan has no cutoff any more; the replay settles it.
+          if (cutoffs[i] !== null && Number.isFinite(cutoff)) entries.push({ type: 'subject', ...subject, cutoff });
+        });
+      }
+      onEntries(entries);
+    } while (cursor !== '0');
+    return head;
+  }
+
+  async readAfter(streamId: string, count: number): Promise<readonly Message[]> {
+    const rows = await this.#command.xrange(this.#keys.log, `(${streamId}`, '+', 'COUNT', count);
+    const messages: Message[] = [];
+    for (const [id, fields] of rows) {
+      const message = decodeLogEntry(id, fields);
+      if (message === undefined) this.#logger.error({ streamId: id }, 'malformed entry in the revocation stream');
+      else messages.push(message);
+    }
+    return messages;
+  }
+
+  async close(): Promise<void> {
+    this.#subscriber.disconnect();
+    if (this.#ownsCommand) this.#command.disconnect();
+  }
+}
+
+function toHead(epoch: string | null, offset: string | null, lastId: string | null): Head {
+  if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
+  const parsedOffset = parseOffset(offset ?? '0');
+  if (!isEpoch(epoch) || parsedOffset === undefined || (lastId !== null && !isStreamId(lastId))) {
+    throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
+  }
+  return { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
+}

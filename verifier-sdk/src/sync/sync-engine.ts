@@ -1,0 +1,303 @@
+import { RevocationList } from '../list/revocation-list.js';
+import { errorFields, type Logger } from '../internal/logger.js';
+import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
+import {
+  START_POSITION,
+  compareHead,
+  decodeMessage,
+  nextStep,
+  type Message,
+  type Position,
+  type SyncSource,
+} from '../protocol/index.js';
+
+/** Lifecycle of a verifier's revocation list. */
+export type SyncState = 'starting' | 'ready' | 'stale' | 'closed';
+
+export type ReloadReason = 'start' | 'epoch-changed' | 'offset-regressed' | 'history-trimmed';
+
+export interface SyncEngineOptions {
+  readonly source: SyncSource;
+  readonly clock: () => number;
+  readonly toleranceMs: number;
+  readonly pollIntervalMs: number;
+  readonly maxStalenessMs: number;
+  readonly logger: Logger;
+  readonly metrics: VerifierMetrics;
+  readonly onStateChange: (state: SyncState) => void;
+}
+
+/** Thrown inside a catch-up when the stream cannot continue our history. */
+class HistoryBroken extends Error {}
+
+const PAGE = 1000;
+/** Messages buffered while a load or catch-up runs; past this the stream is the buffer. */
+const MAX_PENDING = 100_000;
+
+/**
+ * Keeps a {@link RevocationList} equal to the history in the source, without
+ * gaps, the way Centrifugo recovers streams:
+ *
+ * - start: subscribe first and buffer, load a snapshot with its offset, then
+ *   replay the stream and the buffer above that offset;
+ * - live: apply offset last+1, drop duplicates, catch up from the stream on a
+ *   jump, reload everything on a new epoch or a trimmed stream;
+ * - liveness: read the head every poll interval, so an idle verifier or a
+ *   subscription that silently stopped delivering is noticed;
+ * - staleness: the time of the last confirmation that the list was current.
+ *
+ * Loads and catch-ups run one at a time; messages arriving meanwhile wait in
+ * a buffer. The list is replaced only once a reload has fully succeeded, so
+ * checks keep using the previous list until then.
+ */
+export class SyncEngine {
+  #list: RevocationList;
+  #position: Position = START_POSITION;
+  #lastConfirmedAt = Number.NEGATIVE_INFINITY;
+  #state: SyncState = 'starting';
+  #loaded = false;
+  #subscribed = false;
+  #busy = false;
+  #pending: Message[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  readonly #options: SyncEngineOptions;
+
+  constructor(options: SyncEngineOptions) {
+    this.#options = options;
+    this.#list = new RevocationList(options.toleranceMs, options.clock());
+  }
+
+  get list(): RevocationList {
+    return this.#list;
+  }
+
+  get position(): Position {
+    return this.#position;
+  }
+
+  get state(): SyncState {
+    return this.#state;
+  }
+
+  /** Epoch ms of the last moment the list was known to be current; -Infinity before the first load. */
+  get lastConfirmedAt(): number {
+    return this.#lastConfirmedAt;
+  }
+
+  /** True when the list has not been confirmed current within `maxStaleness`. */
+  isStale(now: number): boolean {
+    return now - this.#lastConfirmedAt > this.#options.maxStalenessMs;
+  }
+
+  start(): void {
+    const { source, logger } = this.#options;
+    this.#timer = setInterval(() => this.#tick(), this.#options.pollIntervalMs);
+    this.#timer.unref();
+    source
+      .subscribe(
+        (raw) => this.#onMessage(raw),
+        () => {
+          logger.info({}, 'revocation channel resubscribed; checking for missed changes');
+          void this.#run(() => this.#check());
+        },
+      )
+      .then(() => {
+        this.#subscribed = true;
+        this.#tick();
+      })
+      .catch((err: unknown) => logger.error(errorFields(err), 'could not subscribe to the revocation channel'));
+  }
+
+  /** Resolves once the first snapshot is loaded. */
+  ready(): Promise<void> {
+    if (this.#loaded) return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new Error('verifier is closed'));
+    return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return;
+    clearInterval(this.#timer);
+    this.#setState('closed');
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new Error('verifier closed before it was ready'));
+    await this.#options.source.close();
+  }
+
+  /** Runs a liveness check now (normally it runs every poll interval). */
+  checkNow(): Promise<void> {
+    return this.#run(() => (this.#loaded ? this.#check() : this.#reload('start')));
+  }
+
+  #tick(): void {
+    if (this.#state === 'closed') return;
+    const now = this.#options.clock();
+    this.#list.prune(now);
+    this.#updateStaleness(now);
+    if (!this.#subscribed || this.#busy) return;
+    void this.#run(() => (this.#loaded ? this.#check() : this.#reload('start')));
+  }
+
+  #onMessage(raw: string): void {
+    const message = decodeMessage(raw);
+    if (message === undefined) {
+      this.#options.metrics.invalidMessage();
+      this.#options.logger.warn({ length: raw.length }, 'ignored a malformed revocation message; checking the stream');
+      void this.#run(() => this.#check());
+      return;
+    }
+    if (!this.#loaded || this.#busy) {
+      if (this.#pending.length < MAX_PENDING) this.#pending.push(message);
+      return;
+    }
+    this.#handle(message);
+  }
+
+  #handle(message: Message): void {
+    switch (nextStep(this.#position, message)) {
+      case 'apply':
+        this.#list.apply(message.change);
+        this.#position = message;
+        this.#confirm();
+        return;
+      case 'duplicate':
+        return;
+      case 'gap':
+        void this.#run(() => this.#catchUp());
+        return;
+      case 'reset':
+        void this.#run(() => this.#reload('epoch-changed'));
+        return;
+    }
+  }
+
+  /** Runs one sync task at a time; then applies what arrived meanwhile. */
+  async #run(task: () => Promise<void>): Promise<void> {
+    if (this.#busy || this.#state === 'closed') return;
+    this.#busy = true;
+    let failed = false;
+    try {
+      await task();
+    } catch (err) {
+      failed = true;
+      // Whatever was buffered is also in the stream; the next check reads it from there.
+      this.#pending = [];
+      this.#options.metrics.syncError();
+      this.#options.logger.warn(errorFields(err), 'revocation sync failed; retrying on the next poll');
+    } finally {
+      this.#busy = false;
+    }
+    if (!failed) this.#drain();
+  }
+
+  #drain(): void {
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let i = 0; i < pending.length; i++) {
+      if (this.#busy) {
+        // A message started a catch-up; keep the rest for after it.
+        this.#pending = pending.slice(i).concat(this.#pending);
+        return;
+      }
+      this.#handle(pending[i] as Message);
+    }
+  }
+
+  async #check(): Promise<void> {
+    const head = await this.#options.source.head();
+    switch (compareHead(this.#position, head)) {
+      case 'current':
+        this.#confirm();
+        return;
+      case 'behind':
+        await this.#catchUp();
+        return;
+      case 'reset':
+        await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
+        return;
+    }
+  }
+
+  async #catchUp(): Promise<void> {
+    try {
+      this.#position = await this.#replay(this.#list, this.#position);
+    } catch (err) {
+      if (!(err instanceof HistoryBroken)) throw err;
+      await this.#reload('history-trimmed');
+      return;
+    }
+    this.#options.metrics.catchUp();
+    this.#confirm();
+  }
+
+  async #reload(reason: ReloadReason): Promise<void> {
+    const { source, clock, toleranceMs, logger, metrics } = this.#options;
+    const started = clock();
+    const list = new RevocationList(toleranceMs, started);
+    let position: Position;
+    // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
+    for (let attempt = 1; ; attempt++) {
+      const head = await source.snapshot((entries) => {
+        for (const entry of entries) list.put(entry);
+      });
+      try {
+        position = await this.#replay(list, head);
+        break;
+      } catch (err) {
+        if (!(err instanceof HistoryBroken) || attempt >= 3) throw err;
+      }
+    }
+    this.#list = list;
+    this.#position = position;
+    metrics.reload(reason);
+    const firstLoad = !this.#loaded;
+    this.#loaded = true;
+    this.#confirm();
+    logger.info(
+      { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
+      firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
+    );
+    if (firstLoad) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** Applies stream changes after `from` to `list`; returns the new position. */
+  async #replay(list: RevocationList, from: Position): Promise<Position> {
+    let position = from;
+    for (;;) {
+      const batch = await this.#options.source.readAfter(position.streamId, PAGE);
+      for (const message of batch) {
+        const step = nextStep(position, message);
+        if (step === 'duplicate') continue;
+        if (step !== 'apply') throw new HistoryBroken(`stream continues at ${message.epoch}:${message.offset}, expected ${position.epoch}:${position.offset + 1}`);
+        list.apply(message.change);
+        position = message;
+      }
+      if (batch.length < PAGE) return position;
+    }
+  }
+
+  #confirm(): void {
+    this.#lastConfirmedAt = this.#options.clock();
+    if (this.#state === 'starting' || this.#state === 'stale') {
+      if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');
+      this.#setState('ready');
+    }
+  }
+
+  #updateStaleness(now: number): void {
+    if (this.#state === 'ready' && this.isStale(now)) {
+      this.#options.metrics.becameStale();
+      this.#options.logger.error(
+        { lastConfirmedAt: new Date(this.#lastConfirmedAt).toISOString(), maxStalenessMs: this.#options.maxStalenessMs },
+        'revocation list is stale: it could not be confirmed current within maxStaleness',
+      );
+      this.#setState('stale');
+    }
+  }
+
+  #setState(state: SyncState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#options.onStateChange(state);
+  }
+}

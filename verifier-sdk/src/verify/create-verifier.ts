@@ -1,0 +1,272 @@
+import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
+import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
+import { consoleLogger, type Logger } from '../internal/logger.js';
+import type { RevocationClaims } from '../list/revocation-list.js';
+import { NO_METRICS, createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics.js';
+import { DEFAULT_KEY_PREFIX, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
+import { RedisSource } from '../sync/redis-source.js';
+import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
+import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
+
+/**
+ * Options of {@link createVerifier}. Durations are in seconds.
+ */
+export interface VerifierOptions {
+  /** Redis URL (`redis://…`, `rediss://…`) or an ioredis client to share. One of `redis` and `source` is required. */
+  readonly redis?: string | Redis;
+  /** Another source of revocations, such as the service's in-memory store when both run in one process. */
+  readonly source?: SyncSource;
+  /** Prefix of the Redis keys; must match the service's `REVOCAST_KEY_PREFIX`. Default `"revocast"`. */
+  readonly keyPrefix?: string;
+  /** Public JWK, KeyObject, CryptoKey, or HMAC secret (string or bytes, at least 32 bytes). */
+  readonly key?: VerificationKey;
+  /** URL of a JSON Web Key Set, instead of `key`. */
+  readonly jwksUri?: string | URL;
+  /** Allowed JWS algorithms. Required; `none` is never allowed. */
+  readonly algorithms: readonly string[];
+  /** Expected `iss`. */
+  readonly issuer?: string | readonly string[];
+  /** Expected `aud`. */
+  readonly audience?: string | readonly string[];
+  /** Clock skew allowed on `exp`, `nbf` and `iat`, in seconds. Default 5. Entries are pruned only after this too. */
+  readonly clockTolerance?: number;
+  /** Claims every token must carry. Default `["exp", "jti"]`. */
+  readonly requiredClaims?: readonly string[];
+  /** Seconds the list may go unconfirmed before it counts as stale. Default 30. */
+  readonly maxStaleness?: number;
+  /** Accept tokens (still checking the list it has) while stale instead of rejecting them. Default false. */
+  readonly failOpen?: boolean;
+  /** Seconds between liveness checks of the Redis head. Default 1. */
+  readonly pollInterval?: number;
+  /** Seconds before a Redis command counts as failed. Default 2. */
+  readonly commandTimeout?: number;
+  /** Longest token accepted, in characters. Default 8192. */
+  readonly maxTokenLength?: number;
+  /** prom-client registry to register the verifier metrics on. */
+  readonly registry?: Registry;
+  /** pino (or compatible) logger. By default warnings and errors go to stderr. */
+  readonly logger?: Logger;
+  /** Epoch milliseconds now; for tests. */
+  readonly clock?: () => number;
+}
+
+/** The payload of a verified token. */
+export type VerifiedClaims = JWTPayload & { readonly sid?: string };
+
+/** A snapshot of the verifier's sync state. */
+export interface VerifierStatus {
+  readonly state: SyncState;
+  /** The history the list follows; `null` while Redis holds none. */
+  readonly epoch: string | null;
+  /** Offset of the last applied change. */
+  readonly offset: number;
+  /** Last time the list was confirmed current, or `null` before the first load. */
+  readonly lastSyncAt: Date | null;
+  readonly stale: boolean;
+  readonly entries: Readonly<Record<RevocationType, number>>;
+}
+
+export interface Verifier {
+  /** Resolves once the revocation list is loaded. Until then `verify` rejects with `ERR_LIST_STALE`. */
+  ready(): Promise<void>;
+  /**
+   * Verifies signature and claims, then checks the revocation list.
+   * Resolves with the claims, or rejects with a {@link RevocastError}:
+   * `ERR_TOKEN_INVALID`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED`, `ERR_LIST_STALE` or `ERR_KEYS_UNAVAILABLE`.
+   */
+  verify(token: string): Promise<VerifiedClaims>;
+  /**
+   * Checks already-verified claims against the list, synchronously. Throws
+   * `ERR_LIST_STALE` when the list is stale and the verifier fails closed.
+   */
+  isRevoked(claims: RevocationClaims): boolean;
+  readonly status: VerifierStatus;
+  /** Stops syncing and closes the connections the verifier opened. */
+  close(): Promise<void>;
+}
+
+const DEFAULTS = {
+  clockTolerance: 5,
+  maxStaleness: 30,
+  pollInterval: 1,
+  commandTimeout: 2,
+  maxTokenLength: 8192,
+  requiredClaims: ['exp', 'jti'],
+} as const;
+
+function seconds(name: string, value: number | undefined, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
+    throw invalidOptions(`${name}: expected a number of seconds >= ${min}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Creates a verifier: JWT verification with `jose` plus a local revocation
+ * list that Redis keeps current by push. Options are checked here, once.
+ *
+ * @example
+ * ```ts
+ * const verifier = createVerifier({
+ *   redis: process.env.REDIS_URL,
+ *   key: publicJwk,
+ *   algorithms: ['RS256'],
+ *   issuer: 'https://auth.example.com',
+ * });
+ * await verifier.ready();
+ * const claims = await verifier.verify(token);
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const algorithms = checkAlgorithms(options.algorithms);
+  const clockTolerance = seconds('clockTolerance', options.clockTolerance, DEFAULTS.clockTolerance);
+  const maxStalenessMs = seconds('maxStaleness', options.maxStaleness, DEFAULTS.maxStaleness) * 1000;
+  const pollIntervalMs = seconds('pollInterval', options.pollInterval, DEFAULTS.pollInterval, 0.01) * 1000;
+  const commandTimeoutMs = seconds('commandTimeout', options.commandTimeout, DEFAULTS.commandTimeout, 0.01) * 1000;
+  const maxTokenLength = options.maxTokenLength ?? DEFAULTS.maxTokenLength;
+  const failOpen = options.failOpen ?? false;
+  const clock = options.clock ?? Date.now;
+  const logger = options.logger ?? consoleLogger;
+  const keyPrefix = options.keyPrefix ?? DEFAULT_KEY_PREFIX;
+  const prefixProblem = keyPrefixProblem(keyPrefix);
+  if (prefixProblem !== undefined) throw invalidOptions(`keyPrefix ${prefixProblem}`);
+  if ((options.redis === undefined) === (options.source === undefined)) {
+    throw invalidOptions('give exactly one of redis (a URL or an ioredis client) and source');
+  }
+
+  // Imported once; a rejected import is reported by every verify() and by ready().
+  const keyPromise: Promise<ResolvedKey> = resolveKey(options.key, options.jwksUri, algorithms);
+  keyPromise.catch(() => {});
+  let resolvedKey: ResolvedKey | undefined;
+  void keyPromise.then((key) => (resolvedKey = key), () => {});
+
+  const joseOptions: JWTVerifyOptions = {
+    algorithms: [...algorithms],
+    clockTolerance,
+    requiredClaims: [...(options.requiredClaims ?? DEFAULTS.requiredClaims)],
+  };
+  if (options.issuer !== undefined) joseOptions.issuer = options.issuer as string | string[];
+  if (options.audience !== undefined) joseOptions.audience = options.audience as string | string[];
+  const customClock = options.clock !== undefined;
+
+  const source =
+    options.source ??
+    new RedisSource({ redis: options.redis as string | Redis, keyPrefix, commandTimeoutMs, logger });
+
+  // The metrics read the engine only when scraped, after it exists.
+  const metrics: VerifierMetrics =
+    options.registry === undefined
+      ? NO_METRICS
+      : createVerifierMetrics(options.registry, {
+          counts: () => engine.list.counts(),
+          appliedOffset: () => engine.position.offset,
+          lastConfirmedAt: () => engine.lastConfirmedAt,
+          stale: () => engine.isStale(clock()),
+          clock,
+        });
+  const engine = new SyncEngine({
+    source,
+    clock,
+    toleranceMs: clockTolerance * 1000,
+    pollIntervalMs,
+    maxStalenessMs,
+    logger,
+    metrics,
+    onStateChange: (state) => logger.debug({ state }, 'verifier state changed'),
+  });
+
+  async function verifySignature(token: string): Promise<VerifiedClaims> {
+    if (typeof token !== 'string' || token.length === 0) throw tokenInvalid('token is missing or not a string');
+    if (token.length > maxTokenLength) throw tokenInvalid(`token is longer than ${maxTokenLength} characters`);
+    const key = resolvedKey ?? (await keyPromise);
+    const verifyOptions = customClock ? { ...joseOptions, currentDate: new Date(clock()) } : joseOptions;
+    const { payload } =
+      key.kind === 'jwks' ? await jwtVerify(token, key.getKey, verifyOptions) : await jwtVerify(token, key.key, verifyOptions);
+    for (const claim of ['jti', 'sub', 'sid'] as const) {
+      const value = payload[claim];
+      if (value !== undefined && typeof value !== 'string') throw tokenInvalid(`"${claim}" claim must be a string`);
+    }
+    return payload as VerifiedClaims;
+  }
+
+  function toError(err: unknown): RevocastError {
+    if (err instanceof RevocastError) return err;
+    if (err instanceof joseErrors.JWTExpired) return new RevocastError('ERR_TOKEN_EXPIRED', 401, 'token has expired', { cause: err });
+    if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
+      return new RevocastError('ERR_KEYS_UNAVAILABLE', 503, 'the JSON Web Key Set could not be fetched', { cause: err });
+    }
+    if (err instanceof joseErrors.JOSEError) return tokenInvalid(`token is invalid: ${err.message}`, err);
+    // Outside jose's own errors, a key set that cannot be fetched is the likely cause.
+    if (options.jwksUri !== undefined) {
+      return new RevocastError('ERR_KEYS_UNAVAILABLE', 503, 'the JSON Web Key Set could not be fetched', { cause: err });
+    }
+    return tokenInvalid('token is invalid', err);
+  }
+
+  function checkFreshness(now: number): boolean {
+    if (!engine.isStale(now)) return false;
+    if (failOpen) return true;
+    metrics.rejected('stale');
+    throw listStale(
+      engine.lastConfirmedAt === Number.NEGATIVE_INFINITY
+        ? 'revocation list is not loaded yet'
+        : `revocation list has not been confirmed current for over ${maxStalenessMs / 1000} s`,
+    );
+  }
+
+  function check(claims: RevocationClaims): void {
+    const stale = checkFreshness(clock());
+    const result = engine.list.check(claims);
+    if (result !== 'ok') {
+      metrics.rejected(result);
+      throw new TokenRevokedError(result);
+    }
+    if (stale) metrics.acceptedStale();
+    else metrics.accepted();
+  }
+
+  engine.start();
+
+  return {
+    async ready() {
+      await keyPromise;
+      await engine.ready();
+    },
+    async verify(token) {
+      let claims: VerifiedClaims;
+      try {
+        claims = await verifySignature(token);
+      } catch (err) {
+        const error = toError(err);
+        metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
+        throw error;
+      }
+      check(claims);
+      return claims;
+    },
+    isRevoked(claims) {
+      try {
+        check(claims);
+        return false;
+      } catch (err) {
+        if (err instanceof TokenRevokedError) return true;
+        throw err;
+      }
+    },
+    get status(): VerifierStatus {
+      const lastConfirmedAt = engine.lastConfirmedAt;
+      return {
+        state: engine.state,
+        epoch: engine.position.epoch,
+        offset: engine.position.offset,
+        lastSyncAt: Number.isFinite(lastConfirmedAt) ? new Date(lastConfirmedAt) : null,
+        stale: engine.isStale(clock()),
+        entries: engine.list.counts(),
+      };
+    },
+    close: () => engine.close(),
+  };
+}
