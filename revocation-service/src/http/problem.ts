@@ -1,0 +1,71 @@
+import type { Response } from 'express';
+import type { FieldError } from '../validation/fields.js';
+
+/** Every error code the service answers with. Each is listed in the README. */
+export type ProblemCode =
+  | 'ERR_VALIDATION'
+  | 'ERR_UNAUTHORIZED'
+  | 'ERR_NOT_FOUND'
+  | 'ERR_BODY_TOO_LARGE'
+  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_INTERNAL';
+
+const TITLES: Record<ProblemCode, string> = {
+  ERR_VALIDATION: 'Invalid request',
+  ERR_UNAUTHORIZED: 'Unauthorized',
+  ERR_NOT_FOUND: 'Not found',
+  ERR_BODY_TOO_LARGE: 'Request body too large',
+  ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  ERR_STORE_UNAVAILABLE: 'Revocation store unavailable',
+  ERR_INTERNAL: 'Internal error',
+};
+
+/**
+ * An error answered as RFC 9457 `application/problem+json`:
+ * `{ type, title, status, detail, code, errors? }`.
+ */
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly code: ProblemCode;
+  readonly errors: readonly FieldError[] | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    status: number,
+    code: ProblemCode,
+    detail: string,
+    extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.code = code;
+    this.errors = extra.errors;
+    this.headers = extra.headers ?? {};
+  }
+}
+
+/** A 400 naming every bad field: "exp: must be a number of seconds since the epoch". */
+export function validationProblem(errors: readonly FieldError[]): HttpProblem {
+  const detail = errors.map((error) => `${error.field}: ${error.message}`).join('; ');
+  return new HttpProblem(400, 'ERR_VALIDATION', detail, { errors });
+}
+
+export function sendProblem(res: Response, problem: HttpProblem, requestId?: string): void {
+  for (const [name, value] of Object.entries(problem.headers)) res.setHeader(name, value);
+  res
+    .status(problem.status)
+    .type('application/problem+json')
+    .send(
+      JSON.stringify({
+        type: `urn:revocast:problem:${problem.code.slice(4).toLowerCase().replaceAll('_', '-')}`,
+        title: TITLES[problem.code],
+        status: problem.status,
+        detail: problem.message,
+        code: problem.code,
+        ...(problem.errors === undefined ? {} : { errors: problem.errors }),
+        ...(requestId === undefined ? {} : { instance: `urn:revocast:request:${requestId}` }),
+      }),
+    );
+}

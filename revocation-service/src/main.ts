@@ -1,0 +1,66 @@
+import type { Server } from 'node:http';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startPruner } from './store/pruner.js';
+import { RedisStore } from './store/redis-store.js';
+
+/** How long in-flight requests get to finish after SIGTERM. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`revocast: invalid configuration: ${err.message}`);
+    process.exit(78);
+  }
+}
+
+const config = configOrExit();
+const logger = createLogger(config.logLevel);
+const store = new RedisStore({
+  redis: config.redisUrl,
+  keyPrefix: config.keyPrefix,
+  maxTokenTtlMs: config.maxTokenTtl * 1000,
+  retentionGraceMs: config.retentionGrace * 1000,
+});
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const app = createApp({ store, adminKeys: config.adminKeys, logger, maxTokenTtl: config.maxTokenTtl, registry });
+const stopPruner = startPruner(store, logger);
+
+if (config.adminKeys.length === 0) {
+  logger.warn('no admin keys configured (REVOCAST_ADMIN_KEYS): the admin API refuses every call');
+}
+
+const server: Server = app.listen(config.port, config.host, () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  logger.info({ host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name) }, 'revocation service listening');
+});
+server.on('error', (err) => {
+  logger.fatal({ err }, 'could not start the HTTP server');
+  process.exit(1);
+});
+
+let stopping = false;
+function shutdown(signal: string): void {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight');
+  stopPruner();
+  const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  force.unref();
+  server.close(() => {
+    void store.close().finally(() => {
+      logger.info('stopped');
+      process.exit(0);
+    });
+  });
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

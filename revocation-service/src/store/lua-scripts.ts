@@ -1,0 +1,119 @@
+/**
+ * The Lua scripts that change the revocation list in Redis. Each runs
+ * atomically, so the entry, the offset, the stream and the publish can never
+ * disagree. Every key is passed in KEYS and shares one hash tag.
+ */
+
+/** Sub index members: `<sub>\0<member>`, ordered lexically. */
+const SUB_INDEX_MEMBER = `local function sub_member(sub, member) return sub .. '\\0' .. member end`;
+
+/** Reads the `sub` of a stored record, if it has one. */
+const RECORD_SUB = `local function record_sub(json)
+  if not json then return nil end
+  local ok, record = pcall(cjson.decode, json)
+  if ok and type(record) == 'table' and type(record.sub) == 'string' then return record.sub end
+  return nil
+end`;
+
+/** Appends the change to the stream and publishes it; returns the offset text. */
+const PUBLISH = `local function publish(meta, log, channel, epoch, change, min_id)
+  local offset = string.format('%.0f', redis.call('HINCRBY', meta, 'offset', 1))
+  local stream_id = redis.call('XADD', log, 'MINID', '~', min_id, '*', 'e', epoch, 'o', offset, 'c', change)
+  redis.call('HSET', meta, 'last_id', stream_id)
+  redis.call('PUBLISH', channel, epoch .. ':' .. offset .. ':' .. stream_id .. ':' .. change)
+  return offset
+end`;
+
+const EPOCH = `local function current_epoch(meta, candidate)
+  local epoch = redis.call('HGET', meta, 'epoch')
+  if not epoch then
+    epoch = candidate
+    redis.call('HSET', meta, 'epoch', epoch, 'offset', 0)
+  end
+  return epoch
+end`;
+
+/**
+ * KEYS: meta, entries, cutoffs, details, log, by-sub
+ * ARGV: member, type, id, rank, pruneAt, cutoff, record JSON (without offset),
+ *       change JSON, epoch candidate, stream MINID, channel, sub ('' for none)
+ * Returns {1, stored record} when written, {0, existing record} when the same
+ * or a wider revocation was already in force.
+ */
+export const REVOKE = `${SUB_INDEX_MEMBER}
+${RECORD_SUB}
+${PUBLISH}
+${EPOCH}
+local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local member, kind, id, rank, prune_at, cutoff, record, change, epoch_candidate, min_id, channel, sub =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+
+local previous_score = redis.call('ZSCORE', entries, member)
+if previous_score then
+  local previous_rank = tonumber(previous_score)
+  if kind == 'subject' then previous_rank = tonumber(redis.call('HGET', cutoffs, id)) end
+  local previous = redis.call('HGET', details, member)
+  if previous_rank and previous_rank >= rank then return {0, previous or ''} end
+  local previous_sub = record_sub(previous)
+  if previous_sub then redis.call('ZREM', bysub, sub_member(previous_sub, member)) end
+else
+  redis.call('HINCRBY', meta, 'live:' .. kind, 1)
+end
+
+local epoch = current_epoch(meta, epoch_candidate)
+local offset = publish(meta, log, channel, epoch, change, min_id)
+local stored = '{"offset":' .. offset .. ',' .. string.sub(record, 2)
+redis.call('ZADD', entries, prune_at, member)
+redis.call('HSET', details, member, stored)
+if kind == 'subject' then redis.call('HSET', cutoffs, id, cutoff) end
+if sub ~= '' then redis.call('ZADD', bysub, 0, sub_member(sub, member)) end
+return {1, stored}
+`;
+
+/**
+ * KEYS: meta, entries, cutoffs, details, log, by-sub
+ * ARGV: member, type, id, change JSON, epoch candidate, stream MINID, channel
+ * Returns {1, removed record, offset} or {0} when nothing was revoked.
+ */
+export const REINSTATE = `${SUB_INDEX_MEMBER}
+${RECORD_SUB}
+${PUBLISH}
+${EPOCH}
+local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local member, kind, id, change, epoch_candidate, min_id, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+
+if redis.call('ZREM', entries, member) == 0 then return {0} end
+local previous = redis.call('HGET', details, member)
+local previous_sub = record_sub(previous)
+if previous_sub then redis.call('ZREM', bysub, sub_member(previous_sub, member)) end
+redis.call('HDEL', details, member)
+if kind == 'subject' then redis.call('HDEL', cutoffs, id) end
+redis.call('HINCRBY', meta, 'live:' .. kind, -1)
+local epoch = current_epoch(meta, epoch_candidate)
+local offset = publish(meta, log, channel, epoch, change, min_id)
+return {1, previous or '', offset}
+`;
+
+/**
+ * Drops revocations whose prune time is past. Not a change: verifiers prune
+ * on their own clocks, so nothing is published.
+ * KEYS: meta, entries, cutoffs, details, log, by-sub
+ * ARGV: max prune time (ms), batch size, stream MINID
+ */
+export const PRUNE = `${SUB_INDEX_MEMBER}
+${RECORD_SUB}
+local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local kinds = { jti = 'token', sid = 'session', sub = 'subject' }
+local members = redis.call('ZRANGE', entries, '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
+for _, member in ipairs(members) do
+  local previous_sub = record_sub(redis.call('HGET', details, member))
+  if previous_sub then redis.call('ZREM', bysub, sub_member(previous_sub, member)) end
+  redis.call('HDEL', details, member)
+  redis.call('ZREM', entries, member)
+  local prefix = string.sub(member, 1, 3)
+  if prefix == 'sub' then redis.call('HDEL', cutoffs, string.sub(member, 5)) end
+  if redis.call('EXISTS', meta) == 1 then redis.call('HINCRBY', meta, 'live:' .. (kinds[prefix] or 'unknown'), -1) end
+end
+redis.call('XTRIM', log, 'MINID', '~', ARGV[3])
+return #members
+`;

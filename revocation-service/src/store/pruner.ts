@@ -1,0 +1,22 @@
+import type { Logger } from 'pino';
+import type { RevocationStore } from './revocation-store.js';
+
+/** Prunes expired revocations from the store every `intervalMs`. Returns a stop function. */
+export function startPruner(store: RevocationStore, logger: Logger, intervalMs = 10_000, clock: () => number = Date.now): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    store
+      .prune(clock())
+      .then((removed) => {
+        if (removed > 0) logger.debug({ removed }, 'pruned expired revocations');
+      })
+      .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'pruning failed; will retry'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,233 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  META,
+  REVOCATION_TYPES,
+  encodeChange,
+  memberOf,
+  redisKeys,
+  type RedisKeys,
+  type RevocationType,
+} from '@revocast/verifier-sdk/protocol';
+import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
+import { PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
+import {
+  StoreUnavailableError,
+  decodeCursor,
+  encodeCursor,
+  newEpoch,
+  type ChangeContext,
+  type ListPage,
+  type ListQuery,
+  type ReinstateResult,
+  type RevocationStore,
+  type RevokeResult,
+} from './revocation-store.js';
+
+export interface RedisStoreOptions {
+  /** Redis URL or an ioredis client (not closed by the store). */
+  readonly redis: string | Redis;
+  readonly keyPrefix: string;
+  /** The longest token lifetime; the stream keeps at least this much history. */
+  readonly maxTokenTtlMs: number;
+  /** Kept past the prune time, so verifiers with a clock tolerance up to this still get the entry. */
+  readonly retentionGraceMs: number;
+  /** Default 3000. */
+  readonly commandTimeoutMs?: number;
+}
+
+const PRUNE_BATCH = 1000;
+
+type ScriptReply = [number, string, string?];
+
+/** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
+export class RedisStore implements RevocationStore {
+  readonly #redis: Redis;
+  readonly #owns: boolean;
+  readonly #keys: RedisKeys;
+  readonly #options: RedisStoreOptions;
+
+  constructor(options: RedisStoreOptions) {
+    this.#options = options;
+    this.#keys = redisKeys(options.keyPrefix);
+    const connection: RedisOptions = {
+      commandTimeout: options.commandTimeoutMs ?? 3000,
+      // A write that cannot be sent now fails now (503) instead of landing later.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'revocast-service',
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    };
+    if (typeof options.redis === 'string') {
+      this.#redis = new Redis(options.redis, connection);
+      this.#owns = true;
+    } else {
+      this.#redis = options.redis;
+      this.#owns = false;
+    }
+    // Reconnect errors are reported through /readyz and failed requests, not as crashes.
+    this.#redis.on('error', () => {});
+    this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
+    this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
+    this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
+  }
+
+  /** The connection, for health checks and tests. */
+  get redis(): Redis {
+    return this.#redis;
+  }
+
+  ready(): Promise<void> {
+    if (this.#redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.#redis.once('ready', () => resolve()));
+  }
+
+  #scriptKeys(): string[] {
+    const k = this.#keys;
+    return [k.meta, k.entries, k.cutoffs, k.details, k.log, k.bySub];
+  }
+
+  /** Stream entries older than this may be trimmed: beyond any token still alive. */
+  #minStreamId(now: number): string {
+    return `${Math.max(0, now - this.#options.maxTokenTtlMs - this.#options.retentionGraceMs)}-0`;
+  }
+
+  async #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
+    const { record, entry, rank } = plan;
+    const change = encodeChange({ op: 'revoke', entry, at: context.now });
+    const reply = await this.#call(
+      () =>
+        (this.#redis as unknown as Scripts).revocastRevoke(
+          ...this.#scriptKeys(),
+          memberOf(entry.type, entry.id),
+          entry.type,
+          entry.id,
+          String(rank),
+          String(entry.pruneAt),
+          String(entry.cutoff ?? ''),
+          JSON.stringify(record),
+          change,
+          newEpoch(),
+          this.#minStreamId(context.now),
+          this.#keys.channel,
+          record.sub ?? '',
+        ) as Promise<ScriptReply>,
+    );
+    return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
+  }
+
+  async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
+    const change = encodeChange({ op: 'reinstate', type, id, at: context.now });
+    const reply = await this.#call(
+      () =>
+        (this.#redis as unknown as Scripts).revocastReinstate(
+          ...this.#scriptKeys(),
+          memberOf(type, id),
+          type,
+          id,
+          change,
+          newEpoch(),
+          this.#minStreamId(context.now),
+          this.#keys.channel,
+        ) as Promise<ScriptReply>,
+    );
+    if (reply[0] !== 1) return null;
+    return { record: JSON.parse(reply[1]) as RevocationRecord, offset: Number(reply[2]) };
+  }
+
+  async get(type: RevocationType, id: string): Promise<RevocationRecord | null> {
+    const json = await this.#call(() => this.#redis.hget(this.#keys.details, memberOf(type, id)));
+    return json === null ? null : (JSON.parse(json) as RevocationRecord);
+  }
+
+  async list(query: ListQuery): Promise<ListPage> {
+    return query.sub === undefined ? this.#listAll(query) : this.#listBySub(query.sub, query);
+  }
+
+  async #listBySub(sub: string, query: ListQuery): Promise<ListPage> {
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 'm');
+    // Index members are `<sub>\0<member>`; ids never contain control characters, so `<sub>\x01` bounds them.
+    const min = after === undefined ? `[${sub}\0` : `(${sub}\0${after}`;
+    const rows = await this.#call(() =>
+      this.#redis.zrangebylex(this.#keys.bySub, min, `(${sub}\x01`, 'LIMIT', 0, query.limit),
+    );
+    const members = rows.map((row) => row.slice(sub.length + 1));
+    const records = await this.#records(members);
+    const items = query.type === undefined ? records : records.filter((record) => record.type === query.type);
+    const last = members.at(-1);
+    return { items, nextCursor: rows.length === query.limit && last !== undefined ? encodeCursor({ m: last }) : null };
+  }
+
+  async #listAll(query: ListQuery): Promise<ListPage> {
+    const cursor = query.cursor === undefined ? '0' : decodeCursor(query.cursor, 'c');
+    if (!/^\d{1,20}$/.test(cursor)) return { items: [], nextCursor: null };
+    const match = query.type === undefined ? '*' : `${memberOf(query.type, '')}*`;
+    const [next, flat] = await this.#call(() =>
+      this.#redis.zscan(this.#keys.entries, cursor, 'MATCH', match, 'COUNT', query.limit),
+    );
+    const members = flat.filter((_, i) => i % 2 === 0);
+    return { items: await this.#records(members), nextCursor: next === '0' ? null : encodeCursor({ c: next }) };
+  }
+
+  async #records(members: readonly string[]): Promise<RevocationRecord[]> {
+    if (members.length === 0) return [];
+    const rows = await this.#call(() => this.#redis.hmget(this.#keys.details, ...members));
+    return rows.filter((row): row is string => row !== null).map((row) => JSON.parse(row) as RevocationRecord);
+  }
+
+  async counts(): Promise<Record<RevocationType, number>> {
+    const values = await this.#call(() =>
+      this.#redis.hmget(this.#keys.meta, ...REVOCATION_TYPES.map((type) => META.liveCount(type))),
+    );
+    return Object.fromEntries(REVOCATION_TYPES.map((type, i) => [type, Math.max(0, Number(values[i] ?? 0))])) as Record<
+      RevocationType,
+      number
+    >;
+  }
+
+  async prune(now: number): Promise<number> {
+    const maxScore = String(now - this.#options.retentionGraceMs);
+    let total = 0;
+    for (;;) {
+      const removed = Number(
+        await this.#call(
+          () =>
+            (this.#redis as unknown as Scripts).revocastPrune(
+              ...this.#scriptKeys(),
+              maxScore,
+              String(PRUNE_BATCH),
+              this.#minStreamId(now),
+            ) as Promise<number>,
+        ),
+      );
+      total += removed;
+      if (removed < PRUNE_BATCH) return total;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.#call(() => this.#redis.ping());
+  }
+
+  async close(): Promise<void> {
+    if (!this.#owns) return;
+    try {
+      await this.#redis.quit();
+    } catch {
+      this.#redis.disconnect();
+    }
+  }
+}
+
+interface Scripts {
+  revocastRevoke(...args: string[]): Promise<unknown>;
+  revocastReinstate(...args: string[]): Promise<unknown>;
+  revocastPrune(...args: string[]): Promise<unknown>;
+}

@@ -1,0 +1,93 @@
+import type { RevocationType } from '@revocast/verifier-sdk/protocol';
+import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
+
+export interface RevokeResult {
+  /** The revocation now in force, with its offset. */
+  readonly record: RevocationRecord;
+  /** False when the same or a wider revocation was already in force: nothing was written. */
+  readonly changed: boolean;
+}
+
+export interface ReinstateResult {
+  /** The revocation that was removed. */
+  readonly record: RevocationRecord;
+  /** Offset of the reinstate change. */
+  readonly offset: number;
+}
+
+export interface ListQuery {
+  readonly type?: RevocationType;
+  readonly sub?: string;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface ListPage {
+  readonly items: readonly RevocationRecord[];
+  /** Pass back as `cursor` for the next page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}
+
+export interface ChangeContext {
+  readonly actor: string;
+  readonly now: number;
+}
+
+/**
+ * Where revocations are recorded and from where they are published. Every
+ * change gets the next offset of the history and reaches every verifier.
+ */
+export interface RevocationStore {
+  /** Resolves once the store is reachable. */
+  ready(): Promise<void>;
+  revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult>;
+  /** Removes a revocation; `null` when there was none. */
+  reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null>;
+  get(type: RevocationType, id: string): Promise<RevocationRecord | null>;
+  /** Throws {@link InvalidCursorError} for a cursor it did not make. */
+  list(query: ListQuery): Promise<ListPage>;
+  /** Live revocations per type. */
+  counts(): Promise<Record<RevocationType, number>>;
+  /** Removes revocations past their prune time plus the retention grace. Returns how many. */
+  prune(now: number): Promise<number>;
+  /** Throws when the store is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API returned');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+/** The backing store could not be reached or did not answer in time. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Cursors are opaque to clients: base64url JSON that only the store reads. */
+export function encodeCursor(value: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string, field: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new InvalidCursorError();
+  }
+  const inner = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+  if (typeof inner !== 'string' || inner.length > 2048) throw new InvalidCursorError();
+  return inner;
+}
+
+/** The epoch of a new history: 64 random bits in hex. */
+export function newEpoch(): string {
+  return crypto.getRandomValues(new Uint8Array(8)).reduce((hex, byte) => hex + byte.toString(16).padStart(2, '0'), '');
+}
