@@ -40,6 +40,8 @@ export interface Head {
 export type Standing = 'current' | 'behind' | 'reset';
 
 export function compareHead(position: Position, head: Head): Standing {
+  // Knowing no history yet, read it from its start; the stream says whether it still begins at offset 1.
+  if (position.epoch === null && head.epoch !== null) return 'behind';
   if (head.epoch !== position.epoch) return 'reset';
   // Offsets that go backwards mean Redis lost writes (a restore or a failover).
   if (head.offset < position.offset) return 'reset';

@@ -163,7 +163,7 @@ export class SyncEngine {
       case 'duplicate':
         return;
       case 'gap':
-        void this.#run(() => this.#catchUp());
+        void this.#run(() => this.#catchUp(message.offset));
         return;
       case 'reset':
         void this.#run(() => this.#reload('epoch-changed'));
@@ -210,7 +210,7 @@ export class SyncEngine {
         this.#confirm();
         return;
       case 'behind':
-        await this.#catchUp();
+        await this.#catchUp(head.offset);
         return;
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
@@ -218,11 +218,17 @@ export class SyncEngine {
     }
   }
 
-  async #catchUp(): Promise<void> {
+  /** Reads missed changes from the stream, up to at least `target`; reloads if the stream cannot supply them. */
+  async #catchUp(target: number): Promise<void> {
     try {
       this.#position = await this.#replay(this.#list, this.#position);
     } catch (err) {
       if (!(err instanceof HistoryBroken)) throw err;
+      await this.#reload('history-trimmed');
+      return;
+    }
+    // The head said `target` exists; a stream that ends before it was trimmed or lost.
+    if (this.#position.offset < target) {
       await this.#reload('history-trimmed');
       return;
     }

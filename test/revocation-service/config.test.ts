@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '@revocast/revocation-service';
+
+describe('service configuration', () => {
+  it('has safe defaults', () => {
+    expect(loadConfig({})).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 8080,
+      host: '127.0.0.1',
+      adminKeys: [],
+      maxTokenTtl: 86400,
+      retentionGrace: 300,
+      logLevel: 'info',
+      keyPrefix: 'revocast',
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      REDIS_URL: 'rediss://cache:6380/2',
+      PORT: '9000',
+      HOST: '0.0.0.0',
+      REVOCAST_ADMIN_KEYS: 'ops:0123456789abcdef, ci:fedcba9876543210xyz',
+      REVOCAST_MAX_TOKEN_TTL: '15m',
+      REVOCAST_RETENTION_GRACE: '60',
+      LOG_LEVEL: 'debug',
+      REVOCAST_KEY_PREFIX: 'acme',
+    });
+    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', maxTokenTtl: 900, retentionGrace: 60, keyPrefix: 'acme', logLevel: 'debug' });
+    expect(config.adminKeys).toEqual([
+      { name: 'ops', secret: '0123456789abcdef' },
+      { name: 'ci', secret: 'fedcba9876543210xyz' },
+    ]);
+  });
+
+  it.each([
+    ['REDIS_URL', { REDIS_URL: 'http://x' }],
+    ['REDIS_URL', { REDIS_URL: 'not a url' }],
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'no-colon' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'ops:short' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'ops:0123456789abcdef,ops:0123456789abcdefg' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'bad name:0123456789abcdef' }],
+    ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '1 week' }],
+    ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '0' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['REVOCAST_KEY_PREFIX', { REVOCAST_KEY_PREFIX: 'a{b}' }],
+  ])('names %s when it is wrong', (variable, env) => {
+    let error: unknown;
+    try {
+      loadConfig(env);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as ConfigError).message.startsWith(variable)).toBe(true);
+  });
+
+  it('never puts a secret in an error message', () => {
+    expect(() => loadConfig({ REVOCAST_ADMIN_KEYS: 'ops:tooshort' })).toThrow(/ops/);
+    expect(() => loadConfig({ REVOCAST_ADMIN_KEYS: 'ops:tooshort' })).not.toThrow(/tooshort/);
+  });
+
+  it('makes the service exit at start with a message naming the variable', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'revocation-service/src/main.ts'], {
+      env: { ...process.env, PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toContain('revocast: invalid configuration: PORT must be a port number');
+  });
+});

@@ -1,0 +1,126 @@
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { SignJWT, type JWTPayload } from 'jose';
+import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
+import { MemoryStore, RedisStore, createApp, createLogger, type RevocationStore } from '@revocast/revocation-service';
+
+/** HS256 secret shared by the test issuer and the verifiers. */
+export const SECRET = new TextEncoder().encode('revocast-test-secret-of-32-bytes!');
+export const ADMIN_SECRET = 'admin-secret-for-tests-0123456789';
+export const MAX_TOKEN_TTL = 3600;
+
+export function uniquePrefix(): string {
+  return `t${randomBytes(6).toString('hex')}`;
+}
+
+/** Signs an HS256 token; `iat` may be fractional (milliseconds), as Revocast recommends. */
+export async function signToken(claims: JWTPayload & { sid?: string } = {}, key: Uint8Array = SECRET): Promise<string> {
+  const now = Date.now() / 1000;
+  return new SignJWT({ jti: randomUUID(), sub: 'alice', iat: now, exp: Math.floor(now) + 600, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(key);
+}
+
+export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 5000, everyMs = 2): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    if (await predicate()) return performance.now() - started;
+    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** Collects pino lines as parsed objects. */
+export function captureLogs(): { lines: Array<Record<string, unknown>>; write(line: string): void } {
+  const lines: Array<Record<string, unknown>> = [];
+  return { lines, write: (line) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
+}
+
+export interface ServiceHandle {
+  readonly url: string;
+  readonly store: RevocationStore;
+  readonly logs: Array<Record<string, unknown>>;
+  /** Calls the admin API with the test admin key. */
+  admin(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/** Starts the service on a free port, on Redis (`redisUrl`) or in memory (`store`). */
+export async function startService(
+  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; adminKeys?: Array<{ name: string; secret: string }>; clock?: () => number } = {},
+): Promise<ServiceHandle> {
+  const store =
+    options.store ??
+    new RedisStore({
+      redis: options.redisUrl as string,
+      keyPrefix: options.keyPrefix as string,
+      maxTokenTtlMs: MAX_TOKEN_TTL * 1000,
+      retentionGraceMs: 60_000,
+    });
+  await store.ready();
+  const logs = captureLogs();
+  const app = createApp({
+    store,
+    adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }],
+    logger: createLogger('debug', logs),
+    maxTokenTtl: MAX_TOKEN_TTL,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    store,
+    logs: logs.lines,
+    admin: (path, init = {}) =>
+      fetch(url + path, {
+        method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+        headers: {
+          authorization: `Bearer ${ADMIN_SECRET}`,
+          ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...init.headers,
+        },
+        ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
+      }),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await store.close();
+    },
+  };
+}
+
+export function memoryStore(): MemoryStore {
+  return new MemoryStore({ maxTokenTtlMs: MAX_TOKEN_TTL * 1000, retentionGraceMs: 60_000 });
+}
+
+/** A verifier for the test issuer's tokens, quiet unless a test gives it a logger. */
+export function testVerifier(options: Partial<VerifierOptions> & Pick<VerifierOptions, 'redis'> | Partial<VerifierOptions> & Pick<VerifierOptions, 'source'>): Verifier {
+  return createVerifier({
+    key: SECRET,
+    algorithms: ['HS256'],
+    pollInterval: 0.1,
+    logger: { debug() {}, info() {}, warn() {}, error() {} },
+    ...options,
+  } as VerifierOptions);
+}
+
+/** Resolves to the error code `verify` rejects with, or 'accepted'. */
+export async function outcome(verifier: Verifier, token: string): Promise<string> {
+  try {
+    await verifier.verify(token);
+    return 'accepted';
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+/** Signs any header and payload with HS256 by hand, for tokens jose would refuse to produce. */
+export function signRawHs256(header: Record<string, unknown>, payload: Record<string, unknown>, key: Uint8Array = SECRET): string {
+  const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${encode(header)}.${encode(payload)}`;
+  return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { START_POSITION, compareHead, nextStep } from '@revocast/verifier-sdk/protocol';
+
+const at = (epoch: string | null, offset: number) => ({ epoch, offset, streamId: `0-${offset}` });
+const msg = (epoch: string, offset: number) => ({ epoch, offset });
+
+describe('offset and epoch rules', () => {
+  it('applies the next offset, drops old ones, reports jumps', () => {
+    expect(nextStep(at('e1', 5), msg('e1', 6))).toBe('apply');
+    expect(nextStep(at('e1', 5), msg('e1', 5))).toBe('duplicate');
+    expect(nextStep(at('e1', 5), msg('e1', 2))).toBe('duplicate');
+    expect(nextStep(at('e1', 5), msg('e1', 8))).toBe('gap');
+  });
+
+  it('resets on another epoch, even with a higher offset', () => {
+    expect(nextStep(at('e1', 5), msg('e2', 6))).toBe('reset');
+    expect(nextStep(at('e1', 5), msg('e2', 1))).toBe('reset');
+  });
+
+  it('adopts a history that starts while it knows none, only from offset 1', () => {
+    expect(nextStep(START_POSITION, msg('e1', 1))).toBe('apply');
+    expect(nextStep(START_POSITION, msg('e1', 2))).toBe('reset');
+  });
+
+  it('compares the head: current, behind, or reset when data was lost', () => {
+    expect(compareHead(at('e1', 5), at('e1', 5))).toBe('current');
+    expect(compareHead(at('e1', 5), at('e1', 9))).toBe('behind');
+    expect(compareHead(at('e1', 5), at('e1', 3))).toBe('reset');
+    expect(compareHead(at('e1', 5), at(null, 0))).toBe('reset');
+    expect(compareHead(at('e1', 5), at('e2', 5))).toBe('reset');
+    expect(compareHead(START_POSITION, at(null, 0))).toBe('current');
+    // A history that began after we looked: read it from its start.
+    expect(compareHead(START_POSITION, at('e1', 3))).toBe('behind');
+  });
+});
