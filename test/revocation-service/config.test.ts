@@ -65,7 +65,7 @@ describe('service configuration', () => {
   });
 
   it('makes the service exit at start with a message naming the variable', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'revocation-service/src/main.ts'], {
+    const run = spawnSync(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', 'revocation-service/src/main.ts'], {
       env: { ...process.env, PORT: 'eighty' },
       encoding: 'utf8',
       timeout: 20_000,

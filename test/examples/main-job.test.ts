@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/** Runs the main job as `npm start` does (from source here) and follows the lines it prints. */
+describe('the main job on the embedded default', () => {
+  let child: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SERVICE_PORT: '0', LOG_LEVEL: 'warn' };
+    delete env.REDIS_URL;
+    delete env.REVOCAST_ADMIN_KEYS;
+    child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', 'examples/web-app/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const deadline = Date.now() + 20_000;
+    while (!output.includes('Press Ctrl+C')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`main job did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+  afterAll(() => {
+    child.kill('SIGTERM');
+  });
+
+  it('says that the embedded store serves one process only', () => {
+    expect(output).toContain('embedded mode');
+    expect(output).toContain('serves this one process only');
+  });
+
+  it('works exactly as the printed curl lines say: token, 200, revoke, 401', async () => {
+    const web = /web app:\s+(\S+)/.exec(output)?.[1] as string;
+    const service = /revocation service:\s+(\S+)/.exec(output)?.[1] as string;
+    const adminKey = /admin key "demo": (\S+)\)/.exec(output)?.[1] as string;
+    expect(web).toMatch(/^http:\/\//);
+
+    const token = await (
+      await fetch(`${web}/api/token`, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'alice-password' }) })
+    ).text();
+    const hello = () => fetch(`${web}/api/hello`, { headers: { authorization: `Bearer ${token}` } });
+    expect((await hello()).status).toBe(200);
+
+    const revoke = await fetch(`${service}/v1/revocations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'subject', sub: 'alice', reason: 'demo' }),
+    });
+    expect(revoke.status).toBe(201);
+    const after = await hello();
+    expect(after.status).toBe(401);
+    expect(await after.json()).toMatchObject({ error: 'ERR_TOKEN_REVOKED' });
+  });
+
+  it('refuses a wrong password', async () => {
+    const web = /web app:\s+(\S+)/.exec(output)?.[1] as string;
+    const res = await fetch(`${web}/api/token`, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'nope' }) });
+    expect(res.status).toBe(401);
+  });
+});
