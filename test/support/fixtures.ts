@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { SignJWT, type JWTPayload } from 'jose';
 import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
-import { MemoryStore, RedisStore, createApp, createLogger, type RevocationStore } from '@revocast/revocation-service';
+import { MemoryStore, RedisStore, createApp, createLogger, type RevocationInput, type RevocationStore } from '@revocast/revocation-service';
+import { planRevocation } from '../../revocation-service/src/model/revocation.js';
 
 /** HS256 secret shared by the test issuer and the verifiers. */
 export const SECRET = new TextEncoder().encode('revocast-test-secret-of-32-bytes!');
@@ -123,4 +124,10 @@ export function signRawHs256(header: Record<string, unknown>, payload: Record<st
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const input = `${encode(header)}.${encode(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+/** Records a revocation straight in a store, as the admin API would after validation. */
+export async function revokeInStore(store: RevocationStore, input: RevocationInput): Promise<void> {
+  const now = Date.now();
+  await store.revoke(planRevocation(input, { now, maxTokenTtlMs: MAX_TOKEN_TTL * 1000, actor: 'tests' }), { actor: 'tests', now });
 }

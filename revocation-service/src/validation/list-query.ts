@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ListQuery } from '../store/revocation-store.js';
-import { fieldErrors, idField, typeField } from './fields.js';
+import { fieldErrors, idField, reasonField, typeField } from './fields.js';
 import type { ParseResult } from './revocation-input.js';
 
 const schema = z.strictObject({
@@ -30,7 +30,7 @@ export function parseListQuery(query: unknown): ParseResult<ListQuery> {
   };
 }
 
-const reinstateSchema = z.strictObject({ reason: z.string().max(500).optional() });
+const reinstateSchema = z.strictObject({ reason: reasonField.optional() });
 
 export function parseReinstateQuery(query: unknown): ParseResult<{ reason?: string }> {
   const parsed = reinstateSchema.safeParse(query ?? {});

@@ -7,7 +7,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expressJwtIsRevoked, fastifyJwtTrusted, type Verifier } from '@revocast/verifier-sdk';
 import type { MemoryStore } from '@revocast/revocation-service';
-import { SECRET, memoryStore, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
+import { SECRET, memoryStore, revokeInStore, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
 
 let store: MemoryStore;
 let verifier: Verifier;
@@ -16,11 +16,7 @@ beforeAll(async () => {
   store = memoryStore();
   verifier = testVerifier({ source: store.feed() });
   await verifier.ready();
-  const now = Date.now();
-  await store.revoke(
-    { record: { type: 'token', id: 'revoked-jti', pruneAt: now + 600_000, revokedBy: 't', revokedAt: now }, entry: { type: 'token', id: 'revoked-jti', pruneAt: now + 600_000 }, rank: now + 600_000 },
-    { actor: 't', now },
-  );
+  await revokeInStore(store, { type: 'token', jti: 'revoked-jti', exp: Math.floor(Date.now() / 1000) + 600 });
   await waitFor(() => verifier.isRevoked({ jti: 'revoked-jti' }));
 });
 afterAll(() => verifier.close());

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authErrorHandler, requireAuth, type Verifier } from '@revocast/verifier-sdk';
 import type { MemoryStore } from '@revocast/revocation-service';
-import { memoryStore, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
+import { memoryStore, revokeInStore, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
 
 describe('requireAuth', () => {
   let store: MemoryStore;
@@ -64,11 +64,7 @@ describe('requireAuth', () => {
 
   it('answers 401 ERR_TOKEN_REVOKED for a revoked token', async () => {
     const token = await signToken({ sid: 'stolen-phone' });
-    const now = Date.now();
-    await store.revoke(
-      { record: { type: 'session', id: 'stolen-phone', pruneAt: now + 60_000, revokedBy: 't', revokedAt: now }, entry: { type: 'session', id: 'stolen-phone', pruneAt: now + 60_000 }, rank: 1 },
-      { actor: 't', now },
-    );
+    await revokeInStore(store, { type: 'session', sid: 'stolen-phone' });
     await waitFor(() => verifier.isRevoked({ sid: 'stolen-phone' }));
     const res = await fetch(`${base}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(401);

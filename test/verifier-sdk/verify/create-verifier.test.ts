@@ -3,7 +3,7 @@ import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { RevocastError, createVerifier, type Verifier } from '@revocast/verifier-sdk';
-import { SECRET, memoryStore, outcome, signRawHs256, signToken, testVerifier } from '../../support/fixtures.js';
+import { SECRET, memoryStore, outcome, revokeInStore, signRawHs256, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
 
 const open: Verifier[] = [];
 afterEach(async () => {
@@ -170,11 +170,8 @@ describe('revocation and staleness', () => {
   it('reports the matching revocation in the error', async () => {
     const store = memoryStore();
     const verifier = await readyVerifier({ source: store.feed() });
-    await store.revoke(
-      { record: { type: 'session', id: 'ipad', pruneAt: Date.now() + 60_000, revokedBy: 't', revokedAt: Date.now() }, entry: { type: 'session', id: 'ipad', pruneAt: Date.now() + 60_000 }, rank: 1 },
-      { actor: 't', now: Date.now() },
-    );
-    await new Promise((r) => setTimeout(r, 5));
+    await revokeInStore(store, { type: 'session', sid: 'ipad' });
+    await waitFor(() => verifier.isRevoked({ sid: 'ipad' }));
     const err = await verifier.verify(await signToken({ sid: 'ipad' })).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ERR_TOKEN_REVOKED', status: 401, reason: 'session' });
   });
