@@ -151,6 +151,25 @@ describe('options are checked when the verifier is created', () => {
     await expect(verifier.ready()).rejects.toBeInstanceOf(RevocastError);
   });
 
+  it('refuses a JWK meant for encryption, or whose key_ops do not include verify', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    for (const key of [{ ...jwk, use: 'enc' }, { ...jwk, key_ops: ['encrypt'] }, { kty: 'oct', k: Buffer.from(SECRET).toString('base64url'), key_ops: ['sign'] }]) {
+      const verifier = createVerifier({ source: source(), key, algorithms: key.kty === 'oct' ? ['HS256'] : ['ES256'] });
+      open.push(verifier);
+      await expect(verifier.ready()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: /"use"|key_ops/ });
+    }
+  });
+
+  it('reports a JWK that cannot be imported as ERR_INVALID_OPTIONS, and fails every token closed', async () => {
+    const { publicKey } = await generateKeyPair('ES512');
+    // "ES521" is a misspelling seen in the wild (RFC 7520's own examples); it names no JWS algorithm.
+    const verifier = createVerifier({ source: source(), key: { ...(await exportJWK(publicKey)), alg: 'ES521' }, algorithms: ['ES512'] });
+    open.push(verifier);
+    await expect(verifier.ready()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: /cannot be imported/ });
+    expect(await outcome(verifier, await signToken())).toBe('ERR_INVALID_OPTIONS');
+  });
+
   it('refuses two verifiers on one metrics registry', () => {
     const registry = new Registry();
     open.push(createVerifier({ source: source(), key: SECRET, algorithms: ['HS256'], registry }));
