@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
-import { ADMIN_SECRET, startService, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
+import { ADMIN_SECRET, startService, storeState as storeStateOf, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
 
 const redisUrl = inject('redisUrl');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -22,15 +22,7 @@ describe('admin API', () => {
   });
 
   /** Everything a change touches, to prove a refused request wrote nothing. */
-  async function storeState() {
-    const [meta, entries, details, log] = await Promise.all([
-      redis.hgetall(keys.meta),
-      redis.zcard(keys.entries),
-      redis.hlen(keys.details),
-      redis.xlen(keys.log),
-    ]);
-    return { meta, entries, details, log };
-  }
+  const storeState = () => storeStateOf(redis, keyPrefix);
 
   describe('authentication', () => {
     it('answers 401 with a challenge without a key', async () => {

@@ -2,6 +2,8 @@ import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { SignJWT, type JWTPayload } from 'jose';
+import type { Redis } from 'ioredis';
+import { redisKeys } from '@revocast/verifier-sdk/protocol';
 import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
 import { MemoryStore, RedisStore, createApp, createLogger, type RevocationInput, type RevocationStore } from '@revocast/revocation-service';
 import { planRevocation } from '../../revocation-service/src/model/revocation.js';
@@ -130,4 +132,18 @@ export function signRawHs256(header: Record<string, unknown>, payload: Record<st
 export async function revokeInStore(store: RevocationStore, input: RevocationInput): Promise<void> {
   const now = Date.now();
   await store.revoke(planRevocation(input, { now, maxTokenTtlMs: MAX_TOKEN_TTL * 1000, actor: 'tests' }), { actor: 'tests', now });
+}
+
+/** Everything a change touches in Redis under `keyPrefix`, to prove a refused request wrote nothing. */
+export async function storeState(redis: Redis, keyPrefix: string) {
+  const keys = redisKeys(keyPrefix);
+  const [meta, entries, cutoffs, details, log, bySub] = await Promise.all([
+    redis.hgetall(keys.meta),
+    redis.zcard(keys.entries),
+    redis.hlen(keys.cutoffs),
+    redis.hlen(keys.details),
+    redis.xlen(keys.log),
+    redis.zcard(keys.bySub),
+  ]);
+  return { meta, entries, cutoffs, details, log, bySub };
 }

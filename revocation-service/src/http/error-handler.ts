@@ -4,7 +4,7 @@ import { InvalidCursorError, StoreUnavailableError } from '../store/revocation-s
 import { HttpProblem, sendProblem, validationProblem } from './problem.js';
 
 /** body-parser reports its failures with a `type`; map them to problems. */
-function bodyParserProblem(err: { type?: unknown; limit?: unknown }): HttpProblem | undefined {
+function bodyParserProblem(err: { type?: unknown; limit?: unknown; status?: unknown }): HttpProblem | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return validationProblem([{ field: '(body)', message: 'is not valid JSON' }]);
@@ -17,6 +17,9 @@ function bodyParserProblem(err: { type?: unknown; limit?: unknown }): HttpProble
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return validationProblem([{ field: '(body)', message: 'could not be read' }]);
+    case undefined:
+      // A compressed body that does not inflate: body-parser passes zlib's error on with status 400 and no type.
+      return err.status === 400 ? validationProblem([{ field: '(body)', message: 'could not be decoded as its Content-Encoding says' }]) : undefined;
     default:
       return undefined;
   }
@@ -30,6 +33,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let problem: HttpProblem;
     if (err instanceof HttpProblem) problem = err;
     else if (err instanceof InvalidCursorError) problem = validationProblem([{ field: 'cursor', message: err.message }]);
+    // The router throws a URIError when a path segment is not valid percent-encoding.
+    else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
     else if (err instanceof StoreUnavailableError) {
       logger.warn({ requestId, err: { message: err.message } }, 'revocation store unavailable');
       problem = new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {

@@ -11,6 +11,7 @@ import {
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 import { PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
 import {
+  InvalidCursorError,
   StoreUnavailableError,
   decodeCursor,
   encodeCursor,
@@ -36,6 +37,7 @@ export interface RedisStoreOptions {
 }
 
 const PRUNE_BATCH = 1000;
+const MAX_SCAN_CURSOR = 2n ** 64n - 1n;
 
 type ScriptReply = [number, string, string?];
 
@@ -167,7 +169,8 @@ export class RedisStore implements RevocationStore {
 
   async #listAll(query: ListQuery): Promise<ListPage> {
     const cursor = query.cursor === undefined ? '0' : decodeCursor(query.cursor, 'c');
-    if (!/^\d{1,20}$/.test(cursor)) return { items: [], nextCursor: null };
+    // Redis refuses a SCAN cursor past 64 bits with an error, which would read as an outage.
+    if (!/^\d{1,20}$/.test(cursor) || BigInt(cursor) > MAX_SCAN_CURSOR) throw new InvalidCursorError();
     const match = query.type === undefined ? '*' : `${memberOf(query.type, '')}*`;
     const [next, flat] = await this.#call(() =>
       this.#redis.zscan(this.#keys.entries, cursor, 'MATCH', match, 'COUNT', query.limit),

@@ -4,12 +4,20 @@ import { MAX_ID_LENGTH } from '@revocast/verifier-sdk/protocol';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** A jti, sub or sid: 1 to 256 characters, no control characters. */
+/** With the u flag this matches only surrogates that are not part of a pair. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+
+/**
+ * A jti, sub or sid: 1 to 256 characters, no control characters, no lone
+ * surrogates (Redis stores UTF-8, where a lone surrogate becomes U+FFFD and
+ * two different ids would become one).
+ */
 export const idField = z
   .string({ error: 'must be a string' })
   .min(1, { error: 'must not be empty' })
   .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
-  .refine((value) => !CONTROL.test(value), { error: 'must not contain control characters' });
+  .refine((value) => !CONTROL.test(value), { error: 'must not contain control characters' })
+  .refine((value) => !LONE_SURROGATE.test(value), { error: 'must be well-formed Unicode (no lone surrogates)' });
 
 export const reasonField = z
   .string({ error: 'must be a string' })
@@ -32,7 +40,11 @@ export interface FieldError {
   readonly message: string;
 }
 
-/** Flattens zod issues into field errors that name the field. */
+/**
+ * Flattens zod issues into field errors that name the field. Parse with
+ * `{ reportInput: true }`: without the input on each issue, a field of the
+ * wrong type cannot be told from a missing one.
+ */
 export function fieldErrors(error: z.ZodError, prefix = ''): FieldError[] {
   const out: FieldError[] = [];
   for (const issue of error.issues) {

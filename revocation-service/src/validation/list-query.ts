@@ -16,7 +16,7 @@ const schema = z.strictObject({
 });
 
 export function parseListQuery(query: unknown): ParseResult<ListQuery> {
-  const parsed = schema.safeParse(query ?? {});
+  const parsed = schema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const { type, sub, limit, cursor } = parsed.data;
   return {
@@ -33,7 +33,7 @@ export function parseListQuery(query: unknown): ParseResult<ListQuery> {
 const reinstateSchema = z.strictObject({ reason: reasonField.optional() });
 
 export function parseReinstateQuery(query: unknown): ParseResult<{ reason?: string }> {
-  const parsed = reinstateSchema.safeParse(query ?? {});
+  const parsed = reinstateSchema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   return { ok: true, value: parsed.data.reason === undefined ? {} : { reason: parsed.data.reason } };
 }

@@ -44,7 +44,7 @@ export function parseRevocationInput(body: unknown, now: number, prefix = ''): P
     const message = (body as { type?: unknown }).type === undefined ? 'is required' : 'must be one of "token", "subject", "session"';
     return { ok: false, errors: [{ field: `${prefix}type`, message }] };
   }
-  const parsed = schemas[type.data].safeParse(body);
+  const parsed = schemas[type.data].safeParse(body, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error, prefix) };
   const input = dropUndefined(parsed.data) as RevocationInput;
   if (input.type === 'subject' && input.before !== undefined && input.before * 1000 > now + CUTOFF_SKEW_MS) {

@@ -1,4 +1,6 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
@@ -18,6 +20,24 @@ async function readyVerifier(options: Parameters<typeof testVerifier>[0]): Promi
 }
 
 const now = () => Math.floor(Date.now() / 1000);
+
+/** A local HTTP server that records the path of every request and answers the JSON it was given for it, 404 otherwise. */
+async function recordingServer() {
+  const requests: string[] = [];
+  const routes = new Map<string, unknown>();
+  const server = createServer((req, res) => {
+    requests.push(req.url ?? '');
+    const body = routes.get(req.url ?? '');
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' }).end(JSON.stringify(body ?? {}));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    serve: (path: string, body: unknown) => void routes.set(path, body),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
 
 describe('token verification', () => {
   it('resolves the claims of a valid token', async () => {
@@ -44,10 +64,17 @@ describe('token verification', () => {
     expect(await outcome(verifier, noJti)).toBe('ERR_TOKEN_INVALID');
   });
 
-  it('rejects alg "none"', async () => {
+  it('rejects alg "none" in any spelling, with or without a signature', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
     const unsecured = new UnsecuredJWT({ jti: 'x', exp: now() + 60 }).encode();
     expect(await outcome(verifier, unsecured)).toBe('ERR_TOKEN_INVALID');
+    const claims = { jti: 'x', exp: now() + 60 };
+    for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
+      // Signed with the verifier's own secret, so only the algorithm can be the reason.
+      const macked = signRawHs256({ alg, typ: 'JWT' }, claims);
+      const [header, payload] = macked.split('.');
+      for (const token of [macked, `${header}.${payload}.`, `${header}.${payload}`]) expect(await outcome(verifier, token), token).toBe('ERR_TOKEN_INVALID');
+    }
   });
 
   it('rejects an algorithm outside the allow-list', async () => {
@@ -97,29 +124,112 @@ describe('token verification', () => {
     expect(await outcome(verifier, token)).toBe('accepted');
   });
 
-  it('rejects an HS256 token signed with the RSA public key as secret', async () => {
-    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const pem = publicKey.export({ type: 'spki', format: 'pem' });
-    const verifier = await readyVerifier({ source: memoryStore().feed(), key: publicKey, algorithms: ['RS256'] });
-    const confused = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(String(pem)));
-    expect(await outcome(verifier, confused)).toBe('ERR_TOKEN_INVALID');
+  it('rejects an HS256 token signed with the RSA public key as secret, in every encoding of that key', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = publicKey.export({ format: 'jwk' });
+    // Every form in which a verifier might have the public key at hand as bytes.
+    const secrets = [
+      String(publicKey.export({ type: 'spki', format: 'pem' })),
+      String(publicKey.export({ type: 'pkcs1', format: 'pem' })),
+      publicKey.export({ type: 'spki', format: 'der' }),
+      JSON.stringify(jwk),
+      Buffer.from(jwk.n as string, 'base64url'),
+    ];
+    for (const key of [publicKey, { ...jwk, alg: 'RS256' }]) {
+      const verifier = await readyVerifier({ source: memoryStore().feed(), key, algorithms: ['RS256'] });
+      // The same configuration accepts the real thing, so the refusals below are about the confusion.
+      const genuine = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'RS256' }).setExpirationTime('5m').sign(privateKey);
+      expect(await outcome(verifier, genuine)).toBe('accepted');
+      for (const secret of secrets) {
+        const bytes = typeof secret === 'string' ? new TextEncoder().encode(secret) : new Uint8Array(secret);
+        for (const alg of ['HS256', 'HS384', 'HS512']) {
+          const confused = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg }).setExpirationTime('5m').sign(bytes);
+          expect(await outcome(verifier, confused)).toBe('ERR_TOKEN_INVALID');
+        }
+      }
+    }
   });
 
   it('rejects unknown crit headers', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
     const token = signRawHs256({ alg: 'HS256', crit: ['x-unknown'], 'x-unknown': 1 }, { jti: 'x', exp: now() + 60 });
     expect(await outcome(verifier, token)).toBe('ERR_TOKEN_INVALID');
+    // Malformed crit lists, one naming a header that is absent, one naming a registered header, and unencoded payloads.
+    for (const header of [
+      { crit: [] },
+      { crit: 'x-unknown', 'x-unknown': 1 },
+      { crit: ['x-absent'] },
+      { crit: ['alg'] },
+      { crit: ['kid'], kid: 'k' },
+      { crit: ['b64'], b64: false },
+      { crit: ['exp'], exp: now() + 60 },
+    ]) {
+      expect(await outcome(verifier, signRawHs256({ alg: 'HS256', ...header }, { jti: 'x', exp: now() + 60 })), JSON.stringify(header)).toBe('ERR_TOKEN_INVALID');
+    }
     // The same token without crit passes: the rejection is about crit, not the signature.
     expect(await outcome(verifier, signRawHs256({ alg: 'HS256' }, { jti: 'x', exp: now() + 60 }))).toBe('accepted');
   });
 
-  it('ignores jku and x5u headers instead of fetching them', async () => {
+  it('refuses exp and jti that are present but null or of the wrong type', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
-    const token = await new SignJWT({ jti: 'x' })
-      .setProtectedHeader({ alg: 'HS256', jku: 'http://127.0.0.1:1/keys', x5u: 'http://127.0.0.1:1/cert', kid: "../../etc/passwd' OR 1=1" })
-      .setExpirationTime('5m')
-      .sign(SECRET);
-    expect(await outcome(verifier, token)).toBe('accepted');
+    for (const claims of [
+      { jti: 'x', exp: null },
+      { jti: 'x', exp: String(now() + 60) },
+      { jti: 'x', exp: [now() + 60] },
+      { jti: null, exp: now() + 60 },
+      { jti: ['x'], exp: now() + 60 },
+      { jti: { id: 'x' }, exp: now() + 60 },
+    ]) {
+      expect(await outcome(verifier, signRawHs256({ alg: 'HS256' }, claims)), JSON.stringify(claims)).toBe('ERR_TOKEN_INVALID');
+    }
+  });
+
+  it('never fetches jku or x5u, nor trusts jwk or x5c from the header', async () => {
+    const server = await recordingServer();
+    try {
+      const attacker = await generateKeyPair('ES256');
+      server.serve('/jwks.json', { keys: [{ ...(await exportJWK(attacker.publicKey)), kid: 'evil' }] });
+      const pointers = { jku: `${server.url}/jwks.json`, x5u: `${server.url}/cert.pem`, kid: 'evil' };
+      const hs = await readyVerifier({ source: memoryStore().feed() });
+      const es = await readyVerifier({ source: memoryStore().feed(), key: (await generateKeyPair('ES256')).publicKey, algorithms: ['ES256'] });
+
+      // A genuine token that carries the pointers passes, without any request.
+      const genuine = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256', ...pointers }).setExpirationTime('5m').sign(SECRET);
+      expect(await outcome(hs, genuine)).toBe('accepted');
+      // A token signed by the key the pointers lead to, or embedded in the header, is refused.
+      const forged = await new SignJWT({ jti: 'x' })
+        .setProtectedHeader({ alg: 'ES256', ...pointers, jwk: await exportJWK(attacker.publicKey), x5c: ['MIIBkTCB+wIJAK'] })
+        .setExpirationTime('5m')
+        .sign(attacker.privateKey);
+      expect(await outcome(es, forged)).toBe('ERR_TOKEN_INVALID');
+      expect(server.requests).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('treats kid as an opaque label: path and SQL characters neither break nor steer key lookup', async () => {
+    const kids = ["../../etc/passwd", "..%2f..%2fjwks.json", "' OR '1'='1", "1; DROP TABLE keys; --", 'a\u0000b', '*', 'https://127.0.0.1/x', 'x'.repeat(2000), 42, { $ne: null }, ['a']];
+    // With one static key, kid does not matter: a genuine token passes whatever its kid says.
+    const verifier = await readyVerifier({ source: memoryStore().feed() });
+    for (const kid of kids) {
+      expect(await outcome(verifier, signRawHs256({ alg: 'HS256', kid }, { jti: 'x', exp: now() + 60 })), JSON.stringify(kid)).toBe('accepted');
+    }
+
+    // With a key set, kid only selects within the configured set, fetched from its one URL.
+    const server = await recordingServer();
+    try {
+      const { publicKey, privateKey } = await generateKeyPair('ES256');
+      server.serve('/jwks.json', { keys: [{ ...(await exportJWK(publicKey)), kid: 'good', alg: 'ES256', use: 'sig' }] });
+      // key: undefined drops the fixture's HMAC secret, so the key set is the only key.
+      const remote = await readyVerifier({ source: memoryStore().feed(), key: undefined, jwksUri: `${server.url}/jwks.json`, algorithms: ['ES256'] } as never);
+      const sign = (kid: unknown) => new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'ES256', kid } as never).setExpirationTime('5m').sign(privateKey);
+      expect(await outcome(remote, await sign('good'))).toBe('accepted');
+      for (const kid of kids) expect(await outcome(remote, await sign(kid)), JSON.stringify(kid)).toBe('ERR_TOKEN_INVALID');
+      expect(new Set(server.requests)).toEqual(new Set(['/jwks.json']));
+    } finally {
+      await server.close();
+    }
   });
 });
 
@@ -149,6 +259,25 @@ describe('options are checked when the verifier is created', () => {
     const verifier = createVerifier({ source: source(), key: await exportJWK(privateKey), algorithms: ['ES256'] });
     open.push(verifier);
     await expect(verifier.ready()).rejects.toBeInstanceOf(RevocastError);
+  });
+
+  it('refuses a JWK meant for encryption, or whose key_ops do not include verify', async () => {
+    const { publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    for (const key of [{ ...jwk, use: 'enc' }, { ...jwk, key_ops: ['encrypt'] }, { kty: 'oct', k: Buffer.from(SECRET).toString('base64url'), key_ops: ['sign'] }]) {
+      const verifier = createVerifier({ source: source(), key, algorithms: key.kty === 'oct' ? ['HS256'] : ['ES256'] });
+      open.push(verifier);
+      await expect(verifier.ready()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: /"use"|key_ops/ });
+    }
+  });
+
+  it('reports a JWK that cannot be imported as ERR_INVALID_OPTIONS, and fails every token closed', async () => {
+    const { publicKey } = await generateKeyPair('ES512');
+    // "ES521" is a misspelling seen in the wild (RFC 7520's own examples); it names no JWS algorithm.
+    const verifier = createVerifier({ source: source(), key: { ...(await exportJWK(publicKey)), alg: 'ES521' }, algorithms: ['ES512'] });
+    open.push(verifier);
+    await expect(verifier.ready()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: /cannot be imported/ });
+    expect(await outcome(verifier, await signToken())).toBe('ERR_INVALID_OPTIONS');
   });
 
   it('refuses two verifiers on one metrics registry', () => {

@@ -8,6 +8,7 @@ import { NO_METRICS, createVerifierMetrics, type VerifierMetrics } from '../metr
 import { DEFAULT_KEY_PREFIX, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
+import { isCompactJws } from './compact-jws.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
 
 /**
@@ -181,6 +182,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   async function verifySignature(token: string): Promise<VerifiedClaims> {
     if (typeof token !== 'string' || token.length === 0) throw tokenInvalid('token is missing or not a string');
     if (token.length > maxTokenLength) throw tokenInvalid(`token is longer than ${maxTokenLength} characters`);
+    if (!isCompactJws(token)) throw tokenInvalid('token is not a JWS in compact serialisation (unpadded base64url segments)');
     const key = resolvedKey ?? (await keyPromise);
     const verifyOptions = customClock ? { ...joseOptions, currentDate: new Date(clock()) } : joseOptions;
     const { payload } =

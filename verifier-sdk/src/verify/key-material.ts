@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, importJWK, type CryptoKey, type JWK, type JWTVerifyGetKey, type KeyObject } from 'jose';
-import { invalidOptions } from '../errors.js';
+import { RevocastError, invalidOptions } from '../errors.js';
 
 /** Key material a verifier accepts: a public JWK, a KeyObject or CryptoKey, or an HMAC secret. */
 export type VerificationKey = JWK | KeyObject | CryptoKey | Uint8Array | string;
@@ -73,7 +73,19 @@ export async function resolveKey(
   }
   if (isJwk(material)) {
     if (material.kty !== 'oct' && material.d !== undefined) throw invalidOptions('key: pass the public JWK, not the private one');
-    const imported = await importJWK(material, material.alg ?? algorithms[0]);
+    // jose drops "use" when importing, and "key_ops" alone does not cover an HMAC secret: check both here.
+    if (material.use !== undefined && material.use !== 'sig') {
+      throw invalidOptions(`key: the JWK is for "use": ${JSON.stringify(material.use)}; give a signing key ("use": "sig")`);
+    }
+    if (material.key_ops !== undefined && !material.key_ops.includes('verify')) {
+      throw invalidOptions('key: the JWK\'s "key_ops" do not include "verify"');
+    }
+    let imported: Awaited<ReturnType<typeof importJWK>>;
+    try {
+      imported = await importJWK(material, material.alg ?? algorithms[0]);
+    } catch (err) {
+      throw new RevocastError('ERR_INVALID_OPTIONS', 500, `key: the JWK cannot be imported: ${(err as Error).message}`, { cause: err });
+    }
     if (imported instanceof Uint8Array && imported.byteLength < MIN_SECRET_BYTES) {
       throw invalidOptions(`key: an HMAC secret must be at least ${MIN_SECRET_BYTES} bytes`);
     }
