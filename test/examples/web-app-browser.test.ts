@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/browser.js';
 import { Device, jwtPayload } from '../support/device.js';
-import { startRedisServer, type RedisHandle } from '../support/redis-server.js';
+import { freePort, startRedisServer, type RedisHandle } from '../support/redis-server.js';
 import { startSourceProcess, type SourceProcess } from '../support/source-process.js';
 
 /**
@@ -24,31 +24,23 @@ describe('the example app in a real browser, two instances, the service in its o
   let one: string;
   let two: string;
   let browser: Browser;
-  const devices: Device[] = [];
+  /** Three devices, made once (a new tab costs a renderer process) and emptied of cookies after every test. */
+  let devices: Device[] = [];
 
-  async function device(): Promise<Device> {
-    const opened = await Device.open(browser);
-    devices.push(opened);
-    return opened;
-  }
-
-  function quiet(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0', ...extra };
+  function env(extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+    const base: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0', ...extra };
     for (const name of ['REVOCAST_KEY_PREFIX', 'REVOCAST_ADMIN_KEYS', 'DEMO_SIGNING_SECRET', 'APP_KEY_PREFIX']) {
-      if (!(name in extra)) delete env[name];
+      if (!(name in extra)) delete base[name];
     }
-    return env;
+    return base;
   }
 
   beforeAll(async () => {
-    [redis, browser] = await Promise.all([startRedisServer(), launchChromium()]);
-    service = await startSourceProcess(
-      'revocation-service/src/main.ts',
-      quiet({ REDIS_URL: redis.url, REVOCAST_ADMIN_KEYS: `tests:${ADMIN_KEY},web-app:${APP_KEY}`, LOG_LEVEL: 'info' }),
-      /"msg":"revocation service listening"/,
-    );
-    serviceUrl = `http://127.0.0.1:${/"port":(\d+)/.exec(service.output())?.[1]}`;
-    const appEnv = quiet({
+    const [redisServer, chromium, servicePort] = await Promise.all([startRedisServer(), launchChromium(), freePort()]);
+    redis = redisServer;
+    browser = chromium;
+    serviceUrl = `http://127.0.0.1:${servicePort}`;
+    const appEnv = env({
       REDIS_URL: redis.url,
       REVOCAST_SERVICE_URL: serviceUrl,
       REVOCAST_ADMIN_KEY: APP_KEY,
@@ -56,13 +48,26 @@ describe('the example app in a real browser, two instances, the service in its o
       ACCESS_TOKEN_TTL: `${ACCESS_TOKEN_TTL}s`,
       LOG_LEVEL: 'warn',
     });
-    apps.push(...(await Promise.all([1, 2].map(() => startSourceProcess('examples/web-app/src/main.ts', appEnv, /Press Ctrl\+C/)))));
+    // The apps need only Redis to start; the service is first called when a test revokes something.
+    const started = await Promise.all([
+      startSourceProcess(
+        'revocation-service/src/main.ts',
+        env({ REDIS_URL: redis.url, PORT: String(servicePort), REVOCAST_ADMIN_KEYS: `tests:${ADMIN_KEY},web-app:${APP_KEY}`, LOG_LEVEL: 'info' }),
+        /"msg":"revocation service listening"/,
+      ),
+      startSourceProcess('examples/web-app/src/main.ts', appEnv, /Press Ctrl\+C/),
+      startSourceProcess('examples/web-app/src/main.ts', appEnv, /Press Ctrl\+C/),
+      ...[1, 2, 3].map(() => Device.open(browser)),
+    ]);
+    service = started[0] as SourceProcess;
+    apps.push(...(started.slice(1, 3) as SourceProcess[]));
+    devices = started.slice(3) as Device[];
     [one, two] = apps.map((app) => /web app:\s+(\S+)/.exec(app.output())?.[1] as string) as [string, string];
     expect(one).not.toBe(two);
   }, 60_000);
 
   afterEach(async () => {
-    await Promise.all(devices.splice(0).map((d) => d.close()));
+    await Promise.all(devices.map((d) => d.context.clearCookies()));
   });
 
   afterAll(async () => {
@@ -72,8 +77,7 @@ describe('the example app in a real browser, two instances, the service in its o
   });
 
   it('1. signs in on two devices, signs one out; the other keeps working on both instances', async () => {
-    const laptop = await device();
-    const ipad = await device();
+    const [laptop, ipad] = devices as [Device, Device];
     expect((await laptop.signIn(one, 'alice', 'alice-password', 'work laptop 1')).heading).toBe('Hello, alice');
     expect((await ipad.signIn(two, 'alice', 'alice-password', "maryo's iPad 1")).heading).toBe('Hello, alice');
     const access = await laptop.cookie('access_token');
@@ -97,8 +101,7 @@ describe('the example app in a real browser, two instances, the service in its o
   });
 
   it('2. a password change signs the other device out on its next request; the first keeps working', async () => {
-    const laptop = await device();
-    const phone = await device();
+    const [laptop, phone] = devices as [Device, Device];
     await laptop.signIn(one, 'bob', 'bob-password', 'work laptop 2');
     await phone.signIn(two, 'bob', 'bob-password', 'phone 2');
     expect((await phone.visit(two)).heading).toBe('Hello, bob');
@@ -121,8 +124,7 @@ describe('the example app in a real browser, two instances, the service in its o
   });
 
   it('3. an admin forced logout signs both devices out on their next request to either instance', async () => {
-    const laptop = await device();
-    const ipad = await device();
+    const [laptop, ipad] = devices as [Device, Device];
     await laptop.signIn(one, 'alice', 'alice-password', 'work laptop 3');
     await ipad.signIn(two, 'alice', 'alice-password', "maryo's iPad 3");
 
@@ -143,8 +145,7 @@ describe('the example app in a real browser, two instances, the service in its o
   });
 
   it('4. a stolen refresh token replayed after rotation revokes the session', async () => {
-    const laptop = await device();
-    const thief = await device();
+    const [laptop, , thief] = devices as [Device, Device, Device];
     await laptop.signIn(one, 'alice', 'alice-password', 'work laptop 4');
     const stolen = (await laptop.cookie('refresh_token'))!;
 
@@ -164,7 +165,7 @@ describe('the example app in a real browser, two instances, the service in its o
   });
 
   it('5. an expired access token with a valid refresh token is refreshed transparently', async () => {
-    const laptop = await device();
+    const [laptop] = devices as [Device];
     await laptop.signIn(one, 'alice', 'alice-password', 'work laptop 5');
     const access = (await laptop.cookie('access_token'))!.value;
     const refresh = (await laptop.cookie('refresh_token'))!.value;
