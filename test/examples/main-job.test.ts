@@ -17,6 +17,10 @@ describe('the main job on the embedded default', () => {
     await main.stop();
   });
 
+  it('says where to open the app in a browser and who to sign in as', () => {
+    expect(output).toMatch(/web app:\s+http:\/\/127\.0\.0\.1:\d+\s+open it in a browser, sign in as alice \/ alice-password/);
+  });
+
   it('says that the embedded store serves one process only', () => {
     expect(output).toContain('embedded mode');
     expect(output).toContain('serves this one process only');
