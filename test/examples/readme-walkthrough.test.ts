@@ -9,21 +9,23 @@ import { startSourceProcess, type SourceProcess } from '../support/source-proces
  * Chromium, against the main job on its embedded default (one process, no
  * Redis), clicking the links and buttons the README names.
  */
-describe('the README walkthrough of the example app', () => {
+describe('the README walkthrough of the example app', { timeout: 40_000 }, () => {
   let main: SourceProcess;
   let browser: Browser;
   let web: string;
-  const devices: Device[] = [];
+  let laptop: Device;
+  let ipad: Device;
 
   beforeAll(async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SERVICE_PORT: '0', LOG_LEVEL: 'warn' };
     for (const name of ['REDIS_URL', 'REVOCAST_ADMIN_KEYS', 'REVOCAST_SERVICE_URL', 'DEMO_SIGNING_SECRET', 'ACCESS_TOKEN_TTL']) delete env[name];
     [main, browser] = await Promise.all([startSourceProcess('examples/web-app/src/main.ts', env, /Press Ctrl\+C/), launchChromium()]);
     web = /web app:\s+(\S+)/.exec(main.output())?.[1] as string;
+    // Two devices: the second stands for the README's private window, with cookies of its own.
+    [laptop, ipad] = await Promise.all([Device.open(browser), Device.open(browser)]);
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(devices.map((d) => d.close()));
     await browser?.close();
     await main?.stop();
   });
@@ -42,15 +44,12 @@ describe('the README walkthrough of the example app', () => {
     return device.seen();
   }
 
-  it('works exactly as written', async () => {
-    // 1-3: sign in on the laptop and, in a private window (its own cookies), on the iPad.
-    const laptop = await Device.open(browser);
-    const ipad = await Device.open(browser);
-    devices.push(laptop, ipad);
+  it('1-3: signs in as alice on the work laptop and, in a private window, on the iPad', async () => {
     await signIn(laptop, 'alice-password', 'work laptop');
     await signIn(ipad, 'alice-password', "maryo's iPad");
+  });
 
-    // 4: My devices lists both; sign the iPad out; reload it.
+  it('4: My devices lists both; signing the iPad out sends it back to the sign-in page', async () => {
     await laptop.page.getByRole('link', { name: 'My devices' }).click();
     await laptop.page.waitForURL('**/devices');
     const listed = await laptop.page.locator('ul.devices li').allInnerTexts();
@@ -58,8 +57,9 @@ describe('the README walkthrough of the example app', () => {
     await laptop.press('Sign out', "maryo's iPad");
     expect(await reload(ipad)).toMatchObject({ heading: 'Sign in', notice: 'You were signed out.' });
     expect((await reload(laptop)).heading).toBe('My devices');
+  });
 
-    // 5: sign in again on the iPad; change the password on the laptop; the laptop stays, the iPad is out.
+  it('5: changing the password on the laptop keeps it signed in and signs the iPad out', async () => {
     await signIn(ipad, 'alice-password', "maryo's iPad");
     await laptop.page.getByRole('link', { name: 'Change password' }).click();
     await laptop.page.waitForURL('**/password');
@@ -68,8 +68,9 @@ describe('the README walkthrough of the example app', () => {
     expect((await laptop.press('Change password')).heading).toBe('Hello, alice');
     expect((await reload(ipad)).heading).toBe('Sign in');
     expect((await reload(laptop)).heading).toBe('Hello, alice');
+  });
 
-    // 6: sign in with the new password; run the printed revoke line; both windows are signed out.
+  it('6: the revoke line npm start printed signs both windows out', async () => {
     await signIn(ipad, 'alice-new-password', "maryo's iPad");
     const revokeLine = /curl -s -X POST (\S+\/v1\/revocations) -H "Authorization: Bearer (\S+)" \\\n\s+-H 'Content-Type: application\/json' -d '([^']+)'/.exec(main.output());
     expect(revokeLine).not.toBeNull();

@@ -12,7 +12,7 @@ import { startSourceProcess, type SourceProcess } from '../support/source-proces
  * app on different ports. Each browser context is one device. Cookies do not
  * depend on the port, so a device takes its sign-in to both instances.
  */
-describe('the example app in a real browser, two instances, the service in its own process', () => {
+describe('the example app in a real browser, two instances, the service in its own process', { timeout: 40_000 }, () => {
   const ADMIN_KEY = randomBytes(24).toString('base64url');
   const APP_KEY = randomBytes(24).toString('base64url');
   /** Short enough for the expiry scenario to wait it out. */
