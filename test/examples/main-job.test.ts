@@ -1,26 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSourceProcess, type SourceProcess } from '../support/source-process.js';
 
 /** Runs the main job as `npm start` does (from source here) and follows the lines it prints. */
 describe('the main job on the embedded default', () => {
-  let child: ChildProcess;
+  let main: SourceProcess;
   let output = '';
 
   beforeAll(async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SERVICE_PORT: '0', LOG_LEVEL: 'warn' };
     delete env.REDIS_URL;
     delete env.REVOCAST_ADMIN_KEYS;
-    child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', 'examples/web-app/src/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 20_000;
-    while (!output.includes('Press Ctrl+C')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`main job did not start:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    main = await startSourceProcess('examples/web-app/src/main.ts', env, /Press Ctrl\+C/);
+    output = main.output();
   });
-  afterAll(() => {
-    child.kill('SIGTERM');
+  afterAll(async () => {
+    await main.stop();
+  });
+
+  it('says where to open the app in a browser and who to sign in as', () => {
+    expect(output).toMatch(/web app:\s+http:\/\/127\.0\.0\.1:\d+\s+open it in a browser, sign in as alice \/ alice-password/);
   });
 
   it('says that the embedded store serves one process only', () => {

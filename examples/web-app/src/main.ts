@@ -1,64 +1,129 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { MemoryStore, RedisStore, createApp, createLogger, loadConfig, parseAdminKeys, startPruner, type RevocationStore } from '@revocast/revocation-service';
-import { createVerifier } from '@revocast/verifier-sdk';
+import { ConfigError, MemoryStore, RedisStore, createApp, createLogger, startPruner, type AdminKey, type RevocationStore } from '@revocast/revocation-service';
+import { createVerifier, type VerifierOptions } from '@revocast/verifier-sdk';
+import { seedDemoUsers } from './auth/demo-users.js';
+import { loadExampleConfig, type ExampleConfig } from './config.js';
+import { createRevocationClient } from './revocation-client.js';
+import type { AppStore } from './store/app-store.js';
+import { MemoryAppStore } from './store/memory-app-store.js';
+import { RedisAppStore } from './store/redis-app-store.js';
 import { createWebApp } from './web-app.js';
 
 /**
- * The main job: the revocation service and an example web server in one
- * process. Without REDIS_URL they share an in-memory store; with it they go
- * through Redis exactly as separate processes would.
+ * The main job: the example web app, with the revocation service embedded in
+ * the same process (the default) or running as its own process
+ * (REVOCAST_SERVICE_URL). Without REDIS_URL everything lives in this
+ * process's memory; with it, revocations and the app's own state go through
+ * Redis, and more instances of the app act as one.
  */
-const logger = createLogger((process.env.LOG_LEVEL as 'info' | undefined) ?? 'info');
-const config = loadConfig({ ...process.env, REVOCAST_ADMIN_KEYS: '' });
-const adminKey = parseAdminKeys(process.env.REVOCAST_ADMIN_KEYS)[0] ?? { name: 'demo', secret: randomBytes(18).toString('base64url') };
-const signingSecret = process.env.DEMO_SIGNING_SECRET ?? randomBytes(32).toString('base64url');
-const host = process.env.HOST ?? '127.0.0.1';
-const webPort = Number(process.env.PORT ?? 3000);
-const servicePort = Number(process.env.SERVICE_PORT ?? 8080);
-const maxTokenTtlMs = config.maxTokenTtl * 1000;
-const retentionGraceMs = config.retentionGrace * 1000;
-
-let store: RevocationStore;
-let verifierSource: { redis: string; keyPrefix: string } | { source: ReturnType<MemoryStore['feed']> };
-if (process.env.REDIS_URL) {
-  store = new RedisStore({ redis: config.redisUrl, keyPrefix: config.keyPrefix, maxTokenTtlMs, retentionGraceMs });
-  verifierSource = { redis: config.redisUrl, keyPrefix: config.keyPrefix };
-  logger.info({ redis: new URL(config.redisUrl).host }, 'using Redis: run more instances against it and they all stay in sync');
-} else {
-  const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
-  store = memory;
-  verifierSource = { source: memory.feed() };
-  logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
+function configOrExit(): ExampleConfig {
+  try {
+    return loadExampleConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`revocast example: invalid configuration: ${err.message}`);
+    process.exit(78);
+  }
 }
 
-const verifier = createVerifier({ ...verifierSource, key: signingSecret, algorithms: ['HS256'], logger });
-const service = createApp({ store, adminKeys: [adminKey], logger, maxTokenTtl: config.maxTokenTtl });
-const web = createWebApp({ verifier, signingSecret });
-const stopPruner = startPruner(store, logger);
+const config = configOrExit();
+const { service: serviceConfig, redisUrl } = config;
+const logger = createLogger(serviceConfig.logLevel);
+const signingSecret = config.signingSecret ?? randomBytes(32).toString('base64url');
+if (config.signingSecret === undefined && redisUrl !== undefined) {
+  logger.warn('DEMO_SIGNING_SECRET is not set: this instance signs with a random secret, so other instances will not accept its sign-ins');
+}
 
 function listen(app: { listen(port: number, host: string, cb: () => void): Server }, port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
+    const server = app.listen(port, config.host, () => resolve(server));
     server.once('error', reject);
   });
 }
+const urlOf = (server: Server) => `http://${config.host}:${(server.address() as AddressInfo).port}`;
 
-await Promise.all([store.ready(), verifier.ready()]);
-const [serviceServer, webServer] = await Promise.all([listen(service, servicePort), listen(web, webPort)]);
-const serviceUrl = `http://${host}:${(serviceServer.address() as AddressInfo).port}`;
-const webUrl = `http://${host}:${(webServer.address() as AddressInfo).port}`;
+interface EmbeddedService {
+  readonly url: string;
+  readonly demoKey: AdminKey;
+  readonly appKey: AdminKey;
+  close(): Promise<void>;
+}
+
+/** The revocation service inside this process. The app calls it over loopback with a key of its own, so its revocations are audited as "web-app". */
+async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; source: Pick<VerifierOptions, 'redis' | 'source'> }> {
+  const maxTokenTtlMs = serviceConfig.maxTokenTtl * 1000;
+  const retentionGraceMs = serviceConfig.retentionGrace * 1000;
+  let store: RevocationStore;
+  let source: Pick<VerifierOptions, 'redis' | 'source'>;
+  if (redisUrl !== undefined) {
+    store = new RedisStore({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix, maxTokenTtlMs, retentionGraceMs });
+    source = { redis: redisUrl };
+  } else {
+    const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
+    store = memory;
+    source = { source: memory.feed() };
+    logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
+  }
+  const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(18).toString('base64url') };
+  const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
+  const app = createApp({ store, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
+  const stopPruner = startPruner(store, logger);
+  await store.ready();
+  const server = await listen(app, config.servicePort);
+  return {
+    source,
+    embedded: {
+      url: urlOf(server),
+      demoKey,
+      appKey,
+      close: async () => {
+        stopPruner();
+        server.closeAllConnections();
+        server.close();
+        await store.close();
+      },
+    },
+  };
+}
+
+const { embedded, source } =
+  config.remoteService === undefined ? await startEmbeddedService() : { embedded: undefined, source: { redis: redisUrl as string } };
+if (redisUrl !== undefined) logger.info({ redis: new URL(redisUrl).host }, 'using Redis: run more instances against it and they act as one app');
+
+const appStore: AppStore = redisUrl === undefined ? new MemoryAppStore() : new RedisAppStore({ redis: redisUrl, keyPrefix: config.appKeyPrefix });
+const verifier = createVerifier({ ...source, keyPrefix: serviceConfig.keyPrefix, key: signingSecret, algorithms: ['HS256'], logger });
+const serviceUrl = embedded?.url ?? (config.remoteService as { url: string }).url;
+const revocations = createRevocationClient({ url: serviceUrl, adminKey: embedded?.appKey.secret ?? (config.remoteService as { adminKey: string }).adminKey });
+
+await Promise.all([appStore.ready(), verifier.ready()]);
+await seedDemoUsers(appStore);
+const web = createWebApp({
+  verifier,
+  store: appStore,
+  revocations,
+  signingSecret,
+  accessTokenTtl: config.accessTokenTtl,
+  refreshTokenTtl: config.refreshTokenTtl,
+  trustProxy: config.trustProxy,
+  logger,
+});
+const webServer = await listen(web, config.port);
+const webUrl = urlOf(webServer);
+const adminSecret = embedded === undefined ? '$REVOCAST_ADMIN_KEY' : embedded.demoKey.secret;
 
 process.stdout.write(`
 Revocast is running.
-  web app:             ${webUrl}
-  revocation service:  ${serviceUrl}   (admin key "${adminKey.name}": ${adminKey.secret})
+  web app:             ${webUrl}   open it in a browser, sign in as alice / alice-password
+  revocation service:  ${serviceUrl}   ${embedded === undefined ? '(its own process)' : `(admin key "${embedded.demoKey.name}": ${embedded.demoKey.secret})`}
 
-Try it:
+Try it in a browser: examples/web-app/README.md walks through signing in on two devices.
+
+Try it with curl:
   TOKEN=$(curl -s -X POST ${webUrl}/api/token -d username=alice -d password=alice-password)
   curl -i ${webUrl}/api/hello -H "Authorization: Bearer $TOKEN"            # 200
-  curl -s -X POST ${serviceUrl}/v1/revocations -H "Authorization: Bearer ${adminKey.secret}" \\
+  curl -s -X POST ${serviceUrl}/v1/revocations -H "Authorization: Bearer ${adminSecret}" \\
        -H 'Content-Type: application/json' -d '{"type":"subject","sub":"alice","reason":"demo"}'
   curl -i ${webUrl}/api/hello -H "Authorization: Bearer $TOKEN"            # 401, revoked
 
@@ -66,12 +131,9 @@ Press Ctrl+C to stop.
 `);
 
 function shutdown(): void {
-  stopPruner();
-  serviceServer.close();
-  webServer.close();
-  serviceServer.closeAllConnections();
   webServer.closeAllConnections();
-  void Promise.allSettled([verifier.close(), store.close()]).then(() => process.exit(0));
+  webServer.close();
+  void Promise.allSettled([verifier.close(), appStore.close(), embedded?.close()]).then(() => process.exit(0));
 }
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
