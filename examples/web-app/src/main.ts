@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { MemoryStore, RedisStore, createApp, createLogger, loadConfig, parseAdminKeys, startPruner, type RevocationStore } from '@revocast/revocation-service';
+import {
+  MemoryFleet,
+  MemoryStore,
+  RedisFleet,
+  RedisStore,
+  createApp,
+  createLogger,
+  loadConfig,
+  parseAdminKeys,
+  startPruner,
+  type RevocationStore,
+  type VerifierFleet,
+} from '@revocast/revocation-service';
 import { createVerifier } from '@revocast/verifier-sdk';
 import { createWebApp } from './web-app.js';
 
@@ -21,20 +33,24 @@ const maxTokenTtlMs = config.maxTokenTtl * 1000;
 const retentionGraceMs = config.retentionGrace * 1000;
 
 let store: RevocationStore;
+let fleet: VerifierFleet;
 let verifierSource: { redis: string; keyPrefix: string } | { source: ReturnType<MemoryStore['feed']> };
 if (process.env.REDIS_URL) {
   store = new RedisStore({ redis: config.redisUrl, keyPrefix: config.keyPrefix, maxTokenTtlMs, retentionGraceMs });
+  fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
   verifierSource = { redis: config.redisUrl, keyPrefix: config.keyPrefix };
   logger.info({ redis: new URL(config.redisUrl).host }, 'using Redis: run more instances against it and they all stay in sync');
 } else {
   const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
+  const memoryFleet = new MemoryFleet(memory);
   store = memory;
-  verifierSource = { source: memory.feed() };
+  fleet = memoryFleet;
+  verifierSource = { source: memoryFleet.feed() };
   logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
 }
 
 const verifier = createVerifier({ ...verifierSource, key: signingSecret, algorithms: ['HS256'], logger });
-const service = createApp({ store, adminKeys: [adminKey], logger, maxTokenTtl: config.maxTokenTtl });
+const service = createApp({ store, fleet, adminKeys: [adminKey], logger, maxTokenTtl: config.maxTokenTtl });
 const web = createWebApp({ verifier, signingSecret });
 const stopPruner = startPruner(store, logger);
 
@@ -71,7 +87,7 @@ function shutdown(): void {
   webServer.close();
   serviceServer.closeAllConnections();
   webServer.closeAllConnections();
-  void Promise.allSettled([verifier.close(), store.close()]).then(() => process.exit(0));
+  void Promise.allSettled([verifier.close(), store.close(), fleet.close()]).then(() => process.exit(0));
 }
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
