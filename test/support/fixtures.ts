@@ -12,6 +12,7 @@ import {
   createLogger,
   type AdminKey,
   type RevocationStore,
+  type TokenInspector,
   type VerifierFleet,
 } from '@revocast/revocation-service';
 
@@ -60,7 +61,7 @@ export interface ServiceHandle {
 
 /** Starts the service on a free port, on Redis (`redisUrl`) or in memory (`store`). */
 export async function startService(
-  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; fleet?: VerifierFleet; adminKeys?: AdminKey[]; clock?: () => number } = {},
+  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; fleet?: VerifierFleet; adminKeys?: AdminKey[]; clock?: () => number; tokenInspector?: TokenInspector } = {},
 ): Promise<ServiceHandle> {
   const store =
     options.store ??
@@ -82,6 +83,7 @@ export async function startService(
   const app = createApp({
     store,
     ...(fleet === undefined ? {} : { fleet }),
+    ...(options.tokenInspector === undefined ? {} : { tokenInspector: options.tokenInspector }),
     adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }],
     logger: createLogger('debug', logs),
     maxTokenTtl: MAX_TOKEN_TTL,
