@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/**
+ * `revocast`: the admin CLI. Usage and exit codes: `revocast --help`,
+ * docs/cli.md.
+ */
+import { createProgram } from './program.js';
+
+const program = createProgram({
+  env: process.env,
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+});
+process.on('SIGINT', () => process.exit(0));
+process.exitCode = await program.run(process.argv.slice(2));
