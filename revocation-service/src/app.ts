@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createRevocationActions } from './actions/revocation-actions.js';
+import { adminConsole } from './console/console-routes.js';
 import { readFleetStatus } from './fleet/fleet-status.js';
 import type { VerifierFleet } from './fleet/verifier-fleet.js';
 import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Largest accepted request body. Default `"16kb"`. */
   readonly bodyLimit?: string | number;
+  /** Express `trust proxy`: set it behind a TLS-terminating proxy so console cookies are marked Secure. */
+  readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
 }
@@ -65,10 +68,12 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.locals.registry = registry;
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
+  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, metrics, logger, clock, onReject }));
   const auth = adminAuth(keyring, limiter, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);

@@ -28,6 +28,8 @@ export interface ServiceConfig {
   readonly retentionGrace: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly keyPrefix: string;
+  /** Express `trust proxy` (`REVOCAST_TRUST_PROXY`): `true`, a hop count, or addresses such as `loopback`. */
+  readonly trustProxy?: boolean | number | string;
   /** Absent: the OAuth endpoints answer 501. */
   readonly tokenKeys?: TokenKeyConfig;
 }
@@ -231,7 +233,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     logLevel,
     keyPrefix,
     ...optional('tokenKeys', parseTokenKeys(env)),
+    ...optional('trustProxy', parseTrustProxy(env.REVOCAST_TRUST_PROXY)),
   };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  return /^\d{1,2}$/.test(value) ? Number(value) : value;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

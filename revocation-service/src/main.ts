@@ -48,6 +48,7 @@ const app = createApp({
   maxTokenTtl: config.maxTokenTtl,
   registry,
   ...(tokenInspector === undefined ? {} : { tokenInspector }),
+  ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
 });
 const stopPruner = startPruner(store, logger);
 
