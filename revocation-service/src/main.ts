@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { RedisFleet } from './fleet/redis-fleet.js';
 import { createLogger } from './logger.js';
+import { collectProcessMetrics } from './metrics/process-metrics.js';
 import { createTokenInspector } from './oauth/token-inspector.js';
 import { startPruner } from './store/pruner.js';
 import { RedisStore } from './store/redis-store.js';
@@ -39,7 +40,7 @@ const store = new RedisStore({
 });
 const fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
 const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+collectProcessMetrics(registry);
 const app = createApp({
   store,
   fleet,
