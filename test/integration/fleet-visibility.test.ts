@@ -4,7 +4,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { encodeReport, redisKeys, type VerifierReport } from '@revocast/verifier-sdk/protocol';
-import { MemoryFleet } from '@revocast/revocation-service';
+import { MemoryFleet, RedisFleet } from '@revocast/revocation-service';
+import { freePort } from '../support/redis-server.js';
 import { memoryStore, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -152,6 +153,25 @@ describe('propagation you can see, over Redis', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toContain(field);
     expect((await listing()).head.offset).toBe(before);
+  });
+});
+
+describe('when the verifiers cannot be asked', () => {
+  it('still records the change and says the wait failed, instead of failing the request', async () => {
+    const redisUrl = inject('redisUrl');
+    const fleet = new RedisFleet({ redis: `redis://127.0.0.1:${await freePort()}`, keyPrefix: 'unreachable' });
+    const service = await startService({ redisUrl, keyPrefix: uniquePrefix(), fleet });
+    try {
+      const res = await service.admin('/v1/revocations?wait=all', { body: { type: 'subject', sub: 'recorded-anyway' } });
+      expect(res.status).toBe(201);
+      const { propagation } = (await res.json()) as { propagation: Propagation };
+      expect(propagation).toMatchObject({ complete: false, applied: 0 });
+      expect(propagation.message).toMatch(/^recorded, but the verifiers could not be asked/);
+      expect((await service.admin('/v1/revocations/subject/recorded-anyway')).status).toBe(200);
+      expect((await service.admin('/v1/verifiers')).status).toBe(503);
+    } finally {
+      await service.close();
+    }
   });
 });
 

@@ -51,7 +51,15 @@ export function createRevocationActions(deps: RevocationActionsDeps): Revocation
 
   async function propagate(offset: number | undefined, since: number, wait: WaitRequest | undefined): Promise<{ propagation?: Propagation }> {
     if (wait === undefined || fleet === undefined || offset === undefined) return {};
-    const propagation = await waitForVerifiers(fleet, offset, { timeoutMs: wait.timeoutMs, since });
+    let propagation: Propagation;
+    try {
+      propagation = await waitForVerifiers(fleet, offset, { timeoutMs: wait.timeoutMs, since });
+    } catch (err) {
+      // The change is recorded either way: say the wait failed rather than fail the request.
+      logger.warn({ err: { message: (err as Error).message }, offset }, 'could not wait for the verifiers');
+      const ms = Math.round(performance.now() - since);
+      return { propagation: { applied: 0, total: 0, ms, complete: false, pending: [], message: `recorded, but the verifiers could not be asked (${(err as Error).message})` } };
+    }
     metrics.propagationWaits.inc({ outcome: propagation.complete ? 'complete' : 'timeout' });
     metrics.propagationWaitDuration.observe(propagation.ms / 1000);
     return { propagation };

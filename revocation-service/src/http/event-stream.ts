@@ -29,6 +29,8 @@ export function openEventStream(req: Request, res: Response, metrics: ServiceMet
   });
   return {
     send(event, data, id) {
+      // A change or a fleet read can land after the client went away.
+      if (res.destroyed || res.writableEnded) return;
       res.write(`event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
     },
     onClose(cleanup) {
