@@ -1,12 +1,20 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { Registry } from 'prom-client';
-import { adminAuth, type AdminKey } from './http/admin-auth.js';
+import { createRevocationActions } from './actions/revocation-actions.js';
+import { adminConsole } from './console/console-routes.js';
+import { readFleetStatus } from './fleet/fleet-status.js';
+import type { VerifierFleet } from './fleet/verifier-fleet.js';
+import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
 import { errorHandler } from './http/error-handler.js';
 import { HttpProblem } from './http/problem.js';
+import { RateLimiter, type RateLimit } from './http/rate-limiter.js';
 import { requestLog } from './http/request-log.js';
 import { createServiceMetrics } from './metrics/service-metrics.js';
+import type { TokenInspector } from './oauth/token-inspector.js';
+import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { revocationRoutes } from './routes/revocations.js';
 import type { RevocationStore } from './store/revocation-store.js';
 
@@ -17,10 +25,16 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The longest lifetime of a token, in seconds: subject revocations last this long past their cutoff. */
   readonly maxTokenTtl: number;
+  /** The verifiers' reports and acknowledgements: `/v1/verifiers`, `wait=all` and the change stream need it. */
+  readonly fleet?: VerifierFleet;
+  /** Verifies the tokens handed to `/oauth2/revoke` and `/oauth2/introspect`; without it they answer 501. */
+  readonly tokenInspector?: TokenInspector;
   /** Registry for the service metrics; a new one by default. */
   readonly registry?: Registry;
   /** Largest accepted request body. Default `"16kb"`. */
   readonly bodyLimit?: string | number;
+  /** Express `trust proxy`: set it behind a TLS-terminating proxy so console cookies are marked Secure. */
+  readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
 }
@@ -36,28 +50,39 @@ export interface AppDeps {
  * ```
  */
 export function createApp(deps: AppDeps): Express {
-  const { store, logger } = deps;
+  const { store, logger, fleet } = deps;
+  const clock = deps.clock ?? Date.now;
   const registry = deps.registry ?? new Registry();
-  const metrics = createServiceMetrics(registry, () => store.counts());
+  const metrics = createServiceMetrics(
+    registry,
+    () => store.counts(),
+    fleet === undefined ? undefined : () => readFleetStatus(fleet, clock),
+  );
+  const onReject = (reason: RejectionReason) => metrics.adminRejections.inc({ reason });
+  const keyring = createKeyring(deps.adminKeys);
+  const limiter = new RateLimiter(
+    new Map(deps.adminKeys.flatMap((key): Array<[string, RateLimit]> => (key.rateLimit === undefined ? [] : [[key.name, key.rateLimit]]))),
+    clock,
+  );
+  const actions = createRevocationActions({ store, logger, metrics, maxTokenTtlMs: deps.maxTokenTtl * 1000, clock, ...(fleet === undefined ? {} : { fleet }) });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.trustProxy !== undefined) app.set('trust proxy', deps.trustProxy);
   app.locals.registry = registry;
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
+  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, metrics, logger, clock, onReject }));
+  const auth = adminAuth(keyring, limiter, onReject);
+  app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
+  app.use('/v1', auth);
   app.use(
     '/v1/revocations',
-    adminAuth(deps.adminKeys, () => metrics.authFailures.inc()),
     express.json({ limit: deps.bodyLimit ?? '16kb', strict: true, type: 'application/json' }),
-    revocationRoutes({
-      store,
-      logger,
-      metrics,
-      maxTokenTtlMs: deps.maxTokenTtl * 1000,
-      clock: deps.clock ?? Date.now,
-    }),
+    revocationRoutes({ store, actions, clock, onReject }),
   );
+  app.use(fleetRoutes({ fleet, metrics, clock, onReject }));
   app.use((req) => {
     throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });

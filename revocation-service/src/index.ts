@@ -5,11 +5,26 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js';
-export { ConfigError, loadConfig, parseAdminKeys, parseDuration, type ServiceConfig } from './config.js';
+export {
+  ConfigError,
+  loadConfig,
+  parseAdminKeys,
+  parseDuration,
+  parseRateLimit,
+  parseTokenKeys,
+  type ServiceConfig,
+  type TokenKeyConfig,
+} from './config.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
-export type { AdminKey } from './http/admin-auth.js';
+export type { AdminKey, RateLimit, Scope } from './http/admin-auth.js';
+export type { VerifierFleet, FleetSnapshot } from './fleet/verifier-fleet.js';
+export { RedisFleet, type RedisFleetOptions } from './fleet/redis-fleet.js';
+export { MemoryFleet } from './fleet/memory-fleet.js';
+export { waitForVerifiers, type Propagation, type WaitOptions } from './fleet/wait-for-verifiers.js';
+export type { FleetStatus, VerifierView } from './fleet/fleet-status.js';
 export type { ProblemCode } from './http/problem.js';
 export type { RevocationInput, RevocationRecord } from './model/revocation.js';
+export { createTokenInspector, type TokenInspector, type Inspection } from './oauth/token-inspector.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { startPruner } from './store/pruner.js';

@@ -1,8 +1,11 @@
 import type { Server } from 'node:http';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { RedisFleet } from './fleet/redis-fleet.js';
 import { createLogger } from './logger.js';
+import { collectProcessMetrics } from './metrics/process-metrics.js';
+import { createTokenInspector } from './oauth/token-inspector.js';
 import { startPruner } from './store/pruner.js';
 import { RedisStore } from './store/redis-store.js';
 
@@ -20,6 +23,14 @@ function configOrExit() {
 }
 
 const config = configOrExit();
+const tokenInspector = config.tokenKeys === undefined ? undefined : createTokenInspector(config.tokenKeys);
+try {
+  await tokenInspector?.ready();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`revocast: invalid configuration: ${err.message}`);
+  process.exit(78);
+}
 const logger = createLogger(config.logLevel);
 const store = new RedisStore({
   redis: config.redisUrl,
@@ -27,9 +38,19 @@ const store = new RedisStore({
   maxTokenTtlMs: config.maxTokenTtl * 1000,
   retentionGraceMs: config.retentionGrace * 1000,
 });
+const fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
 const registry = new Registry();
-collectDefaultMetrics({ register: registry });
-const app = createApp({ store, adminKeys: config.adminKeys, logger, maxTokenTtl: config.maxTokenTtl, registry });
+collectProcessMetrics(registry);
+const app = createApp({
+  store,
+  fleet,
+  adminKeys: config.adminKeys,
+  logger,
+  maxTokenTtl: config.maxTokenTtl,
+  registry,
+  ...(tokenInspector === undefined ? {} : { tokenInspector }),
+  ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
+});
 const stopPruner = startPruner(store, logger);
 
 if (config.adminKeys.length === 0) {
@@ -55,7 +76,7 @@ function shutdown(signal: string): void {
   const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   force.unref();
   server.close(() => {
-    void store.close().finally(() => {
+    void Promise.allSettled([store.close(), fleet.close()]).finally(() => {
       logger.info('stopped');
       process.exit(0);
     });

@@ -236,7 +236,7 @@ describe('admin API', () => {
       expect(text).toMatch(/revocast_revocation_changes_total\{type="token",op="revoke"\} \d+/);
       expect(text).toMatch(/revocast_publish_duration_seconds_count\{op="revoke"\} \d+/);
       expect(text).toMatch(/revocast_live_entries\{type="subject"\} [1-9]/);
-      expect(text).toMatch(/revocast_admin_auth_failures_total [1-9]/);
+      expect(text).toMatch(/revocast_admin_rejections_total\{reason="unauthenticated"\} [1-9]/);
     });
 
     it('answers unknown routes with a 404 problem', async () => {

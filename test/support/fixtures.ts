@@ -5,7 +5,19 @@ import { SignJWT, type JWTPayload } from 'jose';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
 import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
-import { MemoryStore, RedisStore, createApp, createLogger, type RevocationInput, type RevocationStore } from '@revocast/revocation-service';
+import {
+  MemoryFleet,
+  MemoryStore,
+  RedisFleet,
+  RedisStore,
+  createApp,
+  createLogger,
+  type AdminKey,
+  type RevocationInput,
+  type RevocationStore,
+  type TokenInspector,
+  type VerifierFleet,
+} from '@revocast/revocation-service';
 import { planRevocation } from '../../revocation-service/src/model/revocation.js';
 
 /** HS256 secret shared by the test issuer and the verifiers. */
@@ -43,6 +55,8 @@ export function captureLogs(): { lines: Array<Record<string, unknown>>; write(li
 export interface ServiceHandle {
   readonly url: string;
   readonly store: RevocationStore;
+  /** The service's view of the verifiers: Redis-backed with `redisUrl`, in-process with a `MemoryStore`. */
+  readonly fleet: VerifierFleet | undefined;
   readonly logs: Array<Record<string, unknown>>;
   /** Calls the admin API with the test admin key. */
   admin(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
@@ -51,7 +65,7 @@ export interface ServiceHandle {
 
 /** Starts the service on a free port, on Redis (`redisUrl`) or in memory (`store`). */
 export async function startService(
-  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; adminKeys?: Array<{ name: string; secret: string }>; clock?: () => number } = {},
+  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; fleet?: VerifierFleet; adminKeys?: AdminKey[]; clock?: () => number; tokenInspector?: TokenInspector } = {},
 ): Promise<ServiceHandle> {
   const store =
     options.store ??
@@ -62,9 +76,18 @@ export async function startService(
       retentionGraceMs: 60_000,
     });
   await store.ready();
+  const fleet =
+    options.fleet ??
+    (options.redisUrl !== undefined
+      ? new RedisFleet({ redis: options.redisUrl, keyPrefix: options.keyPrefix as string })
+      : store instanceof MemoryStore
+        ? new MemoryFleet(store)
+        : undefined);
   const logs = captureLogs();
   const app = createApp({
     store,
+    ...(fleet === undefined ? {} : { fleet }),
+    ...(options.tokenInspector === undefined ? {} : { tokenInspector: options.tokenInspector }),
     adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }],
     logger: createLogger('debug', logs),
     maxTokenTtl: MAX_TOKEN_TTL,
@@ -77,6 +100,7 @@ export async function startService(
   return {
     url,
     store,
+    fleet,
     logs: logs.lines,
     admin: (path, init = {}) =>
       fetch(url + path, {
@@ -91,7 +115,7 @@ export async function startService(
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      await store.close();
+      await Promise.all([store.close(), fleet?.close()]);
     },
   };
 }

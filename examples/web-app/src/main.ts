@@ -1,7 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { ConfigError, MemoryStore, RedisStore, createApp, createLogger, startPruner, type AdminKey, type RevocationStore } from '@revocast/revocation-service';
+import {
+  ConfigError,
+  MemoryFleet,
+  MemoryStore,
+  RedisFleet,
+  RedisStore,
+  createApp,
+  createLogger,
+  startPruner,
+  type AdminKey,
+  type RevocationStore,
+  type VerifierFleet,
+} from '@revocast/revocation-service';
 import { createVerifier, type VerifierOptions } from '@revocast/verifier-sdk';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { loadExampleConfig, type ExampleConfig } from './config.js';
@@ -56,19 +68,23 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
   const maxTokenTtlMs = serviceConfig.maxTokenTtl * 1000;
   const retentionGraceMs = serviceConfig.retentionGrace * 1000;
   let store: RevocationStore;
+  let fleet: VerifierFleet;
   let source: Pick<VerifierOptions, 'redis' | 'source'>;
   if (redisUrl !== undefined) {
     store = new RedisStore({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix, maxTokenTtlMs, retentionGraceMs });
+    fleet = new RedisFleet({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix });
     source = { redis: redisUrl };
   } else {
     const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
+    const memoryFleet = new MemoryFleet(memory);
     store = memory;
-    source = { source: memory.feed() };
+    fleet = memoryFleet;
+    source = { source: memoryFleet.feed() };
     logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
   }
   const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(18).toString('base64url') };
   const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
-  const app = createApp({ store, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
+  const app = createApp({ store, fleet, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
   const stopPruner = startPruner(store, logger);
   await store.ready();
   const server = await listen(app, config.servicePort);
@@ -82,7 +98,7 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
         stopPruner();
         server.closeAllConnections();
         server.close();
-        await store.close();
+        await Promise.all([store.close(), fleet.close()]);
       },
     },
   };

@@ -5,18 +5,26 @@ import type { FieldError } from '../validation/fields.js';
 export type ProblemCode =
   | 'ERR_VALIDATION'
   | 'ERR_UNAUTHORIZED'
+  | 'ERR_FORBIDDEN'
   | 'ERR_NOT_FOUND'
   | 'ERR_BODY_TOO_LARGE'
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
+  | 'ERR_RATE_LIMITED'
+  | 'ERR_NOT_CONFIGURED'
+  | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 const TITLES: Record<ProblemCode, string> = {
   ERR_VALIDATION: 'Invalid request',
   ERR_UNAUTHORIZED: 'Unauthorized',
+  ERR_FORBIDDEN: 'Forbidden',
   ERR_NOT_FOUND: 'Not found',
   ERR_BODY_TOO_LARGE: 'Request body too large',
   ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+  ERR_RATE_LIMITED: 'Too many requests',
+  ERR_NOT_CONFIGURED: 'Not configured',
+  ERR_KEYS_UNAVAILABLE: 'Verification keys unavailable',
   ERR_STORE_UNAVAILABLE: 'Revocation store unavailable',
   ERR_INTERNAL: 'Internal error',
 };

@@ -1,18 +1,33 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RevocationType } from '@revocast/verifier-sdk/protocol';
+import type { FleetStatus } from '../fleet/fleet-status.js';
+import type { RejectionReason } from '../http/admin-auth.js';
+
+/** Why introspection found a token inactive; `none` for an active one. */
+export type IntrospectionReason = 'none' | 'jti' | 'subject' | 'session' | 'expired' | 'invalid';
 
 export interface ServiceMetrics {
   readonly changes: Counter<'type' | 'op'>;
   readonly publishDuration: Histogram<'op'>;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
   readonly httpDuration: Histogram<'method' | 'route'>;
-  readonly authFailures: Counter;
+  readonly adminRejections: Counter<'reason'>;
+  readonly propagationWaits: Counter<'outcome'>;
+  readonly propagationWaitDuration: Histogram;
+  readonly introspections: Counter<'result' | 'reason'>;
+  readonly changeStreams: Gauge;
 }
 
-/** Registers the service metrics. `counts` is read on every scrape. */
+const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'rate_limited'];
+const REPORTED_STATES = ['starting', 'ready', 'stale'] as const;
+/** Scrapes within this window share one read of the fleet. */
+const FLEET_CACHE_MS = 1000;
+
+/** Registers the service metrics. `counts` and `fleetStatus` are read on scrape. */
 export function createServiceMetrics(
   registry: Registry,
   counts: () => Promise<Record<RevocationType, number>>,
+  fleetStatus?: () => Promise<FleetStatus>,
 ): ServiceMetrics {
   const registers = [registry];
   new Gauge({
@@ -28,6 +43,21 @@ export function createServiceMetrics(
       }
     },
   });
+  if (fleetStatus !== undefined) registerFleetGauges(registers, fleetStatus);
+  const adminRejections = new Counter({
+    name: 'revocast_admin_rejections_total',
+    help: 'Admin calls refused, by reason: unauthenticated (no or a wrong key), forbidden (missing scope), rate_limited.',
+    labelNames: ['reason'] as const,
+    registers,
+  });
+  for (const reason of REJECTION_REASONS) adminRejections.inc({ reason }, 0);
+  const propagationWaits = new Counter({
+    name: 'revocast_propagation_waits_total',
+    help: 'Changes made with wait=all, by outcome: complete (every live verifier acknowledged) or timeout.',
+    labelNames: ['outcome'] as const,
+    registers,
+  });
+  for (const outcome of ['complete', 'timeout']) propagationWaits.inc({ outcome }, 0);
   return {
     changes: new Counter({
       name: 'revocast_revocation_changes_total',
@@ -55,10 +85,69 @@ export function createServiceMetrics(
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     }),
-    authFailures: new Counter({
-      name: 'revocast_admin_auth_failures_total',
-      help: 'Admin API calls refused for a missing or invalid key.',
+    adminRejections,
+    propagationWaits,
+    propagationWaitDuration: new Histogram({
+      name: 'revocast_propagation_wait_duration_seconds',
+      help: 'Time from recording a change to the last live verifier acknowledging it (wait=all), timeouts included.',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    introspections: new Counter({
+      name: 'revocast_introspections_total',
+      help: 'Tokens introspected, by result (active, inactive) and reason (none, jti, subject, session, expired, invalid).',
+      labelNames: ['result', 'reason'] as const,
+      registers,
+    }),
+    changeStreams: new Gauge({
+      name: 'revocast_change_streams',
+      help: 'Open live change streams (revocast tail, the admin console).',
       registers,
     }),
   };
+}
+
+/** Gauges about the live verifiers; one fleet read per scrape feeds all three. */
+function registerFleetGauges(registers: Registry[], fleetStatus: () => Promise<FleetStatus>): void {
+  let cached: { at: number; status: Promise<FleetStatus | undefined> } | undefined;
+  const read = (): Promise<FleetStatus | undefined> => {
+    const now = Date.now();
+    if (cached === undefined || now - cached.at > FLEET_CACHE_MS) {
+      // Redis down: no fleet values this scrape; /readyz reports the outage.
+      cached = { at: now, status: fleetStatus().catch(() => undefined) };
+    }
+    return cached.status;
+  };
+  new Gauge({
+    name: 'revocast_verifiers',
+    help: 'Live verifiers (reports not expired), by the sync state they report: starting, ready, stale.',
+    labelNames: ['state'] as const,
+    registers,
+    async collect() {
+      const status = await read();
+      if (status === undefined) return;
+      const byState: Record<string, number> = Object.fromEntries(REPORTED_STATES.map((state) => [state, 0]));
+      for (const verifier of status.verifiers) if (verifier.state in byState) byState[verifier.state]! += 1;
+      for (const [state, count] of Object.entries(byState)) this.set({ state }, count);
+    },
+  });
+  const perVerifier = (name: string, help: string, pick: (lag: FleetStatus['verifiers'][number]['lag']) => number | null) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['verifier'] as const,
+      registers,
+      async collect() {
+        const status = await read();
+        if (status === undefined) return;
+        // Only live verifiers: one series each, gone once a verifier stops reporting.
+        this.reset();
+        for (const verifier of status.verifiers) {
+          const value = pick(verifier.lag);
+          if (value !== null) this.set({ verifier: verifier.id }, value);
+        }
+      },
+    });
+  perVerifier('revocast_propagation_lag_offsets', 'Changes each live verifier has not applied yet, by verifier id.', (lag) => lag.offsets);
+  perVerifier('revocast_propagation_lag_seconds', 'How long the oldest change each live verifier has not applied has been waiting, by verifier id.', (lag) => lag.seconds);
 }

@@ -1,20 +1,19 @@
 import { Router, type Request, type Response } from 'express';
-import type { Logger } from 'pino';
 import { isRevocationType, type RevocationType } from '@revocast/verifier-sdk/protocol';
+import type { RevocationActions, WaitRequest } from '../actions/revocation-actions.js';
+import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { HttpProblem, validationProblem } from '../http/problem.js';
-import { planRevocation, toApi } from '../model/revocation.js';
-import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import { toApi } from '../model/revocation.js';
 import type { RevocationStore } from '../store/revocation-store.js';
 import { idField } from '../validation/fields.js';
-import { parseListQuery, parseReinstateQuery } from '../validation/list-query.js';
+import { parseChangeQuery, parseListQuery, parseReinstateQuery } from '../validation/list-query.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
 
 export interface RevocationRoutesDeps {
   readonly store: RevocationStore;
-  readonly logger: Logger;
-  readonly metrics: ServiceMetrics;
-  readonly maxTokenTtlMs: number;
+  readonly actions: RevocationActions;
   readonly clock: () => number;
+  readonly onReject: (reason: RejectionReason) => void;
 }
 
 /** `req.is` is null without a body (answered as a missing object), false for another type. */
@@ -34,61 +33,52 @@ function target(req: Request): { type: RevocationType; id: string } {
   return { type, id: parsed.data };
 }
 
+/** `wait=all` needs a view of the verifiers; say so instead of answering as if nobody were listening. */
+export function checkCanWait(actions: RevocationActions, wait: WaitRequest | undefined): void {
+  if (wait !== undefined && !actions.canWait) {
+    throw new HttpProblem(501, 'ERR_NOT_CONFIGURED', 'wait=all needs the verifier fleet, which this service was built without');
+  }
+}
+
 /** `/v1/revocations`: revoke, list, show and reinstate. Mounted behind admin auth. */
 export function revocationRoutes(deps: RevocationRoutesDeps): Router {
-  const { store, logger, metrics, maxTokenTtlMs, clock } = deps;
+  const { store, actions, clock, onReject } = deps;
   const router = Router();
 
-  router.post('/', async (req: Request, res: Response) => {
+  router.post('/', requireScope('revoke', onReject), async (req: Request, res: Response) => {
     requireJson(req);
-    const now = clock();
-    const parsed = parseRevocationInput(req.body, now);
+    const query = parseChangeQuery(req.query);
+    if (!query.ok) throw validationProblem(query.errors);
+    const parsed = parseRevocationInput(req.body, clock());
     if (!parsed.ok) throw validationProblem(parsed.errors);
-    const actor = res.locals.actor as string;
-    const plan = planRevocation(parsed.value, { now, maxTokenTtlMs, actor });
-    const stopTimer = metrics.publishDuration.startTimer({ op: 'revoke' });
-    const { record, changed } = await store.revoke(plan, { actor, now });
-    stopTimer();
-    if (changed) {
-      metrics.changes.inc({ type: record.type, op: 'revoke' });
-      logger.info(
-        { audit: { action: 'revoke', actor, type: record.type, id: record.id, reason: record.reason, offset: record.offset } },
-        'revocation recorded',
-      );
-    }
-    res.status(changed ? 201 : 200).json(toApi(record));
+    checkCanWait(actions, query.value);
+    const { record, changed, propagation } = await actions.revoke(parsed.value, res.locals.actor as string, query.value);
+    res.status(changed ? 201 : 200).json({ ...toApi(record), ...(propagation === undefined ? {} : { propagation }) });
   });
 
-  router.get('/', async (req: Request, res: Response) => {
+  router.get('/', requireScope('read', onReject), async (req: Request, res: Response) => {
     const parsed = parseListQuery(req.query);
     if (!parsed.ok) throw validationProblem(parsed.errors);
     const page = await store.list(parsed.value);
     res.json({ items: page.items.map(toApi), nextCursor: page.nextCursor });
   });
 
-  router.get('/:type/:id', async (req: Request, res: Response) => {
+  router.get('/:type/:id', requireScope('read', onReject), async (req: Request, res: Response) => {
     const { type, id } = target(req);
     const record = await store.get(type, id);
     if (record === null) throw new HttpProblem(404, 'ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
     res.json(toApi(record));
   });
 
-  router.delete('/:type/:id', async (req: Request, res: Response) => {
+  router.delete('/:type/:id', requireScope('reinstate', onReject), async (req: Request, res: Response) => {
     const { type, id } = target(req);
     const query = parseReinstateQuery(req.query);
     if (!query.ok) throw validationProblem(query.errors);
-    const actor = res.locals.actor as string;
-    const now = clock();
-    const stopTimer = metrics.publishDuration.startTimer({ op: 'reinstate' });
-    const result = await store.reinstate(type, id, { actor, now });
-    stopTimer();
+    checkCanWait(actions, query.value.wait);
+    const result = await actions.reinstate(type, id, res.locals.actor as string, query.value.reason, query.value.wait);
     if (result === null) throw new HttpProblem(404, 'ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
-    metrics.changes.inc({ type, op: 'reinstate' });
-    logger.info(
-      { audit: { action: 'reinstate', actor, type, id, reason: query.value.reason, offset: result.offset } },
-      'revocation reinstated',
-    );
-    res.json({ reinstated: toApi(result.record), offset: result.offset });
+    const { propagation } = result;
+    res.json({ reinstated: toApi(result.record), offset: result.offset, ...(propagation === undefined ? {} : { propagation }) });
   });
 
   return router;

@@ -26,5 +26,17 @@ export {
   parseOffset,
   type Message,
 } from './message.js';
-export { START_POSITION, compareHead, nextStep, type Head, type Position, type Standing, type Step } from './sequence.js';
+export { START_POSITION, compareHead, nextStep, parseHead, type Head, type Position, type Standing, type Step } from './sequence.js';
 export type { SyncSource } from './source.js';
+export {
+  decodeAck,
+  decodeAckRequest,
+  decodeReport,
+  encodeAck,
+  encodeAckRequest,
+  encodeReport,
+  isVerifierId,
+  type Ack,
+  type PresenceChannel,
+  type VerifierReport,
+} from './presence.js';

@@ -17,6 +17,14 @@ export interface RedisKeys {
   readonly channel: string;
   /** Sorted set of `<sub>\0<member>`, for listing the revocations of one user. */
   readonly bySub: string;
+  /** Sorted set of verifier ids scored by when their report expires (ms); an index, the report keys are the truth. */
+  readonly verifiers: string;
+  /** The key of one verifier's report (JSON), set with an expiry on every heartbeat. */
+  readonly verifier: (id: string) => string;
+  /** Pub/sub channel where the service asks verifiers to acknowledge a change (`<epoch>:<offset>`). */
+  readonly ackRequests: string;
+  /** Pub/sub channel where verifiers acknowledge (`<epoch>:<offset>:<verifier id>`). */
+  readonly acks: string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'revocast';
@@ -42,6 +50,10 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     log: `${tag}:log`,
     channel: `${tag}:changes`,
     bySub: `${tag}:by-sub`,
+    verifiers: `${tag}:verifiers`,
+    verifier: (id) => `${tag}:verifier:${id}`,
+    ackRequests: `${tag}:ack-requests`,
+    acks: `${tag}:acks`,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { Message } from './message.js';
+import { isEpoch, isStreamId, parseOffset, type Message } from './message.js';
 
 /**
  * Where a verifier stands in the history: the last change it applied.
@@ -46,4 +46,14 @@ export function compareHead(position: Position, head: Head): Standing {
   // Offsets that go backwards mean Redis lost writes (a restore or a failover).
   if (head.offset < position.offset) return 'reset';
   return head.offset > position.offset ? 'behind' : 'current';
+}
+
+/** The head from the meta hash fields `epoch`, `offset` and `last_id`; throws when they are malformed. */
+export function parseHead(epoch: string | null, offset: string | null, lastId: string | null): Head {
+  if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
+  const parsedOffset = parseOffset(offset ?? '0');
+  if (!isEpoch(epoch) || parsedOffset === undefined || (lastId !== null && !isStreamId(lastId))) {
+    throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
+  }
+  return { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
 }

@@ -1,5 +1,6 @@
 import type { Entry } from './entry.js';
 import type { Message } from './message.js';
+import type { PresenceChannel } from './presence.js';
 import type { Head } from './sequence.js';
 
 /**
@@ -25,4 +26,6 @@ export interface SyncSource {
   readAfter(streamId: string, count: number): Promise<readonly Message[]>;
   /** Releases what the source opened itself. */
   close(): Promise<void>;
+  /** Where the verifier reports itself and answers acknowledgement requests; without it, it stays invisible to the service. */
+  readonly presence?: PresenceChannel;
 }

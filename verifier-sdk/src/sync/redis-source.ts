@@ -1,15 +1,17 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import {
   META,
+  decodeAckRequest,
   decodeLogEntry,
-  isEpoch,
-  isStreamId,
+  encodeAck,
+  encodeReport,
+  parseHead,
   parseMember,
-  parseOffset,
   redisKeys,
   type Entry,
   type Head,
   type Message,
+  type PresenceChannel,
   type RedisKeys,
   type SyncSource,
 } from '../protocol/index.js';
@@ -25,6 +27,8 @@ export interface RedisSourceOptions {
 }
 
 const SCAN_COUNT = 5000;
+/** Index entries whose report expired this long ago are dropped by any heartbeat. */
+const INDEX_GRACE_MS = 60_000;
 
 /**
  * Commands time out (queued ones too) and are not retried across reconnects:
@@ -91,7 +95,7 @@ export class RedisSource implements SyncSource {
 
   async head(): Promise<Head> {
     const [epoch = null, offset = null, lastId = null] = await this.#command.hmget(this.#keys.meta, META.epoch, META.offset, META.lastId);
-    return toHead(epoch, offset, lastId);
+    return parseHead(epoch, offset, lastId);
   }
 
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
@@ -134,17 +138,38 @@ export class RedisSource implements SyncSource {
     return messages;
   }
 
+  /** Heartbeats and acknowledgements; they never touch the token check path. */
+  readonly presence: PresenceChannel = {
+    announce: async (report, ttlMs) => {
+      const keys = this.#keys;
+      const results = await this.#command
+        .pipeline()
+        .set(keys.verifier(report.id), encodeReport(report), 'PX', ttlMs)
+        .zadd(keys.verifiers, report.reportedAt + ttlMs, report.id)
+        .zremrangebyscore(keys.verifiers, '-inf', report.reportedAt - INDEX_GRACE_MS)
+        .exec();
+      const failed = results?.find(([err]) => err !== null);
+      if (failed !== undefined) throw failed[0] as Error;
+    },
+    withdraw: async (id) => {
+      await this.#command.pipeline().del(this.#keys.verifier(id)).zrem(this.#keys.verifiers, id).exec();
+    },
+    onAckRequest: async (onRequest) => {
+      const channel = this.#keys.ackRequests;
+      this.#subscriber.on('message', (from: string, message: string) => {
+        if (from !== channel) return;
+        const request = decodeAckRequest(message);
+        if (request !== undefined) onRequest(request.epoch, request.offset);
+      });
+      await this.#subscriber.subscribe(channel);
+    },
+    acknowledge: async (ack) => {
+      await this.#command.publish(this.#keys.acks, encodeAck(ack));
+    },
+  };
+
   async close(): Promise<void> {
     this.#subscriber.disconnect();
     if (this.#ownsCommand) this.#command.disconnect();
   }
-}
-
-function toHead(epoch: string | null, offset: string | null, lastId: string | null): Head {
-  if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
-  const parsedOffset = parseOffset(offset ?? '0');
-  if (!isEpoch(epoch) || parsedOffset === undefined || (lastId !== null && !isStreamId(lastId))) {
-    throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
-  }
-  return { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
 }

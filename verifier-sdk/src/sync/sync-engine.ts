@@ -25,6 +25,8 @@ export interface SyncEngineOptions {
   readonly logger: Logger;
   readonly metrics: VerifierMetrics;
   readonly onStateChange: (state: SyncState) => void;
+  /** Called each time the list is confirmed current (after every applied change too). */
+  readonly onConfirmed?: (position: Position) => void;
 }
 
 /** Thrown inside a catch-up when the stream cannot continue our history. */
@@ -284,6 +286,7 @@ export class SyncEngine {
 
   #confirm(): void {
     this.#lastConfirmedAt = this.#options.clock();
+    this.#options.onConfirmed?.(this.#position);
     if (this.#state === 'starting' || this.#state === 'stale') {
       if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');
       this.#setState('ready');

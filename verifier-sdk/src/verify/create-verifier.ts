@@ -1,13 +1,16 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
 import { consoleLogger, type Logger } from '../internal/logger.js';
 import type { RevocationClaims } from '../list/revocation-list.js';
 import { NO_METRICS, createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics.js';
-import { DEFAULT_KEY_PREFIX, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
+import { PresenceReporter } from '../presence/presence-reporter.js';
+import { DEFAULT_KEY_PREFIX, isVerifierId, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
+import { SDK_VERSION } from '../version.js';
 import { isCompactJws } from './compact-jws.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
 
@@ -45,6 +48,10 @@ export interface VerifierOptions {
   readonly commandTimeout?: number;
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
+  /** Name this verifier reports to the service: 1 to 128 of `A-Z a-z 0-9 _ . : @ -`. Default `<host>-<pid>-<random>`. */
+  readonly id?: string;
+  /** Seconds between presence reports to the service; a report expires after three. `0` reports nothing. Default 2. */
+  readonly heartbeatInterval?: number;
   /** prom-client registry to register the verifier metrics on. */
   readonly registry?: Registry;
   /** pino (or compatible) logger. By default warnings and errors go to stderr. */
@@ -58,6 +65,8 @@ export type VerifiedClaims = JWTPayload & { readonly sid?: string };
 
 /** A snapshot of the verifier's sync state. */
 export interface VerifierStatus {
+  /** The id this verifier reports to the service. */
+  readonly id: string;
   readonly state: SyncState;
   /** The history the list follows; `null` while Redis holds none. */
   readonly epoch: string | null;
@@ -95,6 +104,7 @@ const DEFAULTS = {
   commandTimeout: 2,
   maxTokenLength: 8192,
   requiredClaims: ['exp', 'jti'],
+  heartbeatInterval: 2,
 } as const;
 
 function seconds(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -137,6 +147,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if ((options.redis === undefined) === (options.source === undefined)) {
     throw invalidOptions('give exactly one of redis (a URL or an ioredis client) and source');
   }
+  const heartbeatMs = seconds('heartbeatInterval', options.heartbeatInterval, DEFAULTS.heartbeatInterval) * 1000;
+  const host = hostname();
+  const id = options.id ?? `${host.replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 80)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  if (!isVerifierId(id)) throw invalidOptions('id: use 1 to 128 letters, digits, "_", ".", ":", "@" or "-"');
 
   // Imported once; a rejected import is reported by every verify() and by ready().
   const keyPromise: Promise<ResolvedKey> = resolveKey(options.key, options.jwksUri, algorithms);
@@ -168,7 +182,20 @@ export function createVerifier(options: VerifierOptions): Verifier {
           stale: () => engine.isStale(clock()),
           clock,
         });
-  const engine = new SyncEngine({
+  const presence: PresenceReporter | undefined =
+    source.presence === undefined || heartbeatMs === 0
+      ? undefined
+      : new PresenceReporter({
+          channel: source.presence,
+          id,
+          host,
+          sdkVersion: SDK_VERSION,
+          intervalMs: heartbeatMs,
+          clock,
+          logger,
+          view: () => ({ state: engine.state, position: engine.position, lastConfirmedAt: engine.lastConfirmedAt }),
+        });
+  const engine: SyncEngine = new SyncEngine({
     source,
     clock,
     toleranceMs: clockTolerance * 1000,
@@ -176,7 +203,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     maxStalenessMs,
     logger,
     metrics,
-    onStateChange: (state) => logger.debug({ state }, 'verifier state changed'),
+    onStateChange: (state) => {
+      logger.debug({ state }, 'verifier state changed');
+      presence?.heartbeat();
+    },
+    ...(presence === undefined ? {} : { onConfirmed: (position) => presence.onConfirmed(position) }),
   });
 
   async function verifySignature(token: string): Promise<VerifiedClaims> {
@@ -231,6 +262,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   engine.start();
+  presence?.start();
 
   return {
     async ready() {
@@ -261,6 +293,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     get status(): VerifierStatus {
       const lastConfirmedAt = engine.lastConfirmedAt;
       return {
+        id,
         state: engine.state,
         epoch: engine.position.epoch,
         offset: engine.position.offset,
@@ -269,6 +302,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
         entries: engine.list.counts(),
       };
     },
-    close: () => engine.close(),
+    async close() {
+      await presence?.close();
+      await engine.close();
+    },
   };
 }

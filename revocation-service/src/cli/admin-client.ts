@@ -1,0 +1,88 @@
+import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
+
+/** A failure the CLI reports on stderr and exits with. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface AdminClientOptions {
+  readonly url: string;
+  readonly key: string;
+  /** Milliseconds before a request is given up. */
+  readonly timeoutMs: number;
+}
+
+/** Calls the admin API; every non-2xx answer becomes a {@link CliError} with its exit code. */
+export class AdminClient {
+  readonly #options: AdminClientOptions;
+
+  constructor(options: AdminClientOptions) {
+    this.#options = options;
+  }
+
+  async #fetch(path: string, init: RequestInit & { stream?: boolean }): Promise<Response> {
+    const { url, key, timeoutMs } = this.#options;
+    try {
+      return await fetch(new URL(path, url), {
+        ...init,
+        headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string> | undefined) },
+        ...(init.stream === true ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
+      });
+    } catch (err) {
+      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+      throw new CliError(`cannot reach the revocation service at ${url}: ${reason}`, EXIT.unavailable);
+    }
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.#fetch(path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // Not JSON: reported as it came.
+    }
+    if (!res.ok) {
+      const problem = parsed as { detail?: string; code?: string } | undefined;
+      const detail = typeof problem === 'object' && problem?.detail !== undefined ? `${problem.detail}${problem.code === undefined ? '' : ` (${problem.code})`}` : `HTTP ${res.status}`;
+      throw new CliError(detail, exitCodeOf(res.status), parsed);
+    }
+    return parsed as T;
+  }
+
+  /** Opens a Server-Sent Events stream and yields each event until it ends. */
+  async *events(path: string): AsyncGenerator<{ event: string; data: string }> {
+    const res = await this.#fetch(path, { method: 'GET', headers: { accept: 'text/event-stream' }, stream: true });
+    if (!res.ok || res.body === null) {
+      const problem = (await res.json().catch(() => undefined)) as { detail?: string } | undefined;
+      throw new CliError(problem?.detail ?? `HTTP ${res.status}`, exitCodeOf(res.status), problem);
+    }
+    const decoder = new TextDecoder();
+    let buffer = '';
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+      for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        let event = 'message';
+        const data: string[] = [];
+        for (const line of block.split('\n')) {
+          if (line.startsWith('event: ')) event = line.slice(7);
+          else if (line.startsWith('data: ')) data.push(line.slice(6));
+        }
+        if (data.length > 0) yield { event, data: data.join('\n') };
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The console's only stylesheet and script, served from `/admin/assets/`
+ * so the Content-Security-Policy can forbid every inline script and style.
+ */
+
+export const CONSOLE_CSS = `
+:root { --ink: #1d2433; --muted: #5b6478; --line: #d9dee8; --accent: #3451b2; --ok: #1a7f4b; --warn: #a45a00; --bad: #b3261e; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); background: #f4f6fa; }
+header { display: flex; align-items: center; justify-content: space-between; padding: 12px 24px; background: #1d2433; color: #fff; }
+header h1 { margin: 0; font-size: 18px; letter-spacing: .02em; }
+header .who { font-size: 13px; color: #c9d2e6; }
+header form { display: inline; margin-left: 12px; }
+main { max-width: 1080px; margin: 0 auto; padding: 20px 24px 40px; }
+section { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 16px 20px; margin-bottom: 18px; }
+h2 { margin: 0 0 12px; font-size: 16px; }
+table { width: 100%; border-collapse: collapse; font-size: 13px; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { color: var(--muted); font-weight: 600; }
+input[type=text], input[type=password] { padding: 7px 9px; border: 1px solid var(--line); border-radius: 6px; font: inherit; min-width: 220px; }
+button { padding: 7px 14px; border: 0; border-radius: 6px; background: var(--accent); color: #fff; font: inherit; cursor: pointer; }
+button.danger { background: var(--bad); }
+button.quiet { background: #e7ebf3; color: var(--ink); }
+.row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; margin-bottom: 10px; }
+.flash { padding: 10px 14px; border-radius: 6px; margin-bottom: 18px; font-weight: 600; }
+.flash.ok { background: #e3f4ea; color: var(--ok); }
+.flash.warn { background: #fdf0dc; color: var(--warn); }
+.flash.error { background: #fbe4e2; color: var(--bad); }
+.state-ready { color: var(--ok); font-weight: 600; }
+.state-stale, .lagging { color: var(--bad); font-weight: 600; }
+.state-starting { color: var(--warn); font-weight: 600; }
+.muted { color: var(--muted); }
+#verifiers + h2 { margin-top: 20px; }
+#changes { list-style: none; padding: 0; margin: 0; font: 12px/1.6 ui-monospace, monospace; max-height: 220px; overflow: auto; }
+.login { max-width: 420px; margin: 80px auto; }
+.grid { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; }
+`;
+
+export const CONSOLE_JS = `
+'use strict';
+(function () {
+  var table = document.getElementById('verifiers');
+  var changes = document.getElementById('changes');
+  var head = document.getElementById('head');
+  if (!table || !window.EventSource) return;
+  function cell(row, text, cls) {
+    var td = document.createElement('td');
+    td.textContent = text === null || text === undefined ? '-' : String(text);
+    if (cls) td.className = cls;
+    row.appendChild(td);
+  }
+  var source = new EventSource('/admin/events');
+  source.addEventListener('fleet', function (event) {
+    var status = JSON.parse(event.data);
+    head.textContent = 'head offset ' + status.head.offset + ' \\u00b7 ' + status.verifiers.length + ' live verifier' + (status.verifiers.length === 1 ? '' : 's') + ' \\u00b7 updated ' + new Date().toLocaleTimeString();
+    var body = document.createElement('tbody');
+    status.verifiers.forEach(function (v) {
+      var row = document.createElement('tr');
+      var behind = v.lag.offsets !== 0;
+      cell(row, v.id);
+      cell(row, v.host);
+      cell(row, v.sdkVersion);
+      cell(row, v.state, 'state-' + v.state);
+      cell(row, v.offset);
+      cell(row, v.lag.offsets === null ? 'reloading' : v.lag.offsets, behind ? 'lagging' : '');
+      cell(row, v.lag.seconds === null ? null : v.lag.seconds.toFixed(3) + ' s', behind ? 'lagging' : '');
+      cell(row, v.lastSyncAt);
+      body.appendChild(row);
+    });
+    if (status.verifiers.length === 0) {
+      var empty = document.createElement('tr');
+      cell(empty, 'no live verifiers', 'muted');
+      body.appendChild(empty);
+    }
+    table.replaceChild(body, table.tBodies[0]);
+  });
+  source.addEventListener('change', function (event) {
+    var c = JSON.parse(event.data);
+    var item = document.createElement('li');
+    item.textContent = c.at + '  #' + c.offset + '  ' + c.op + ' ' + c.type + ' ' + c.id;
+    changes.insertBefore(item, changes.firstChild);
+    while (changes.children.length > 50) changes.removeChild(changes.lastChild);
+  });
+})();
+`;
+
+export const CONSOLE_ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>';

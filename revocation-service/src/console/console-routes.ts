@@ -1,0 +1,256 @@
+import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import type { Logger } from 'pino';
+import { isRevocationType } from '@revocast/verifier-sdk/protocol';
+import type { RevocationActions } from '../actions/revocation-actions.js';
+import { readFleetStatus, type FleetStatus } from '../fleet/fleet-status.js';
+import type { VerifierFleet } from '../fleet/verifier-fleet.js';
+import { checkScope, enforceRateLimit, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import { openEventStream } from '../http/event-stream.js';
+import { HttpProblem } from '../http/problem.js';
+import type { RateLimiter } from '../http/rate-limiter.js';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import type { RevocationStore } from '../store/revocation-store.js';
+import { idField } from '../validation/fields.js';
+import { parseRevocationInput } from '../validation/revocation-input.js';
+import { changeToApi } from '../routes/fleet.js';
+import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from './assets.js';
+import { ConsoleSessions, SESSION_TTL_MS, newToken, sameToken, type ConsoleSession } from './console-sessions.js';
+import { consolePage, errorPage, loginPage } from './pages.js';
+
+export interface ConsoleDeps {
+  readonly store: RevocationStore;
+  readonly actions: RevocationActions;
+  readonly fleet: VerifierFleet | undefined;
+  readonly keyring: Keyring;
+  readonly limiter: RateLimiter;
+  readonly metrics: ServiceMetrics;
+  readonly logger: Logger;
+  readonly clock: () => number;
+  readonly onReject: (reason: RejectionReason) => void;
+}
+
+const SESSION_COOKIE = 'revocast_console';
+const LOGIN_COOKIE = 'revocast_login';
+/** How long the console waits for the verifiers after a change before showing the result. */
+const WAIT_MS = 2000;
+/** How often the live view refreshes the verifier table. */
+const FLEET_EVERY_MS = 1000;
+
+/** No script or style but our own files, no framing, forms only to ourselves. */
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const securityHeaders: RequestHandler = (_req, res, next) => {
+  res.setHeader('Content-Security-Policy', CSP);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  next();
+};
+
+function cookies(req: Request): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  return out;
+}
+
+/** HttpOnly, SameSite=Strict, scoped to /admin, Secure whenever the request came over TLS. */
+function setCookie(req: Request, res: Response, name: string, value: string, maxAgeMs: number): void {
+  res.cookie(name, value, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: maxAgeMs });
+}
+
+/** A form field given exactly once, as text. */
+function field(req: Request, name: string): string | undefined {
+  const value = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function back(sub: string | undefined): string {
+  return sub === undefined || sub === '' ? '/admin' : `/admin?sub=${encodeURIComponent(sub)}`;
+}
+
+/**
+ * The admin console at `/admin`: server-rendered pages, a session cookie
+ * after signing in with an admin key, a CSRF token in every form, and a
+ * strict Content-Security-Policy (one script and one stylesheet, both ours).
+ * Changes go through the same actions as the API and wait for the verifiers.
+ */
+export function adminConsole(deps: ConsoleDeps): Router {
+  const { store, actions, keyring, limiter, metrics, logger, clock, onReject } = deps;
+  const sessions = new ConsoleSessions(clock);
+  const router = Router();
+  router.use(securityHeaders, express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+
+  const fleetStatus = async (): Promise<FleetStatus | undefined> => {
+    if (deps.fleet === undefined) return undefined;
+    try {
+      return await readFleetStatus(deps.fleet, clock);
+    } catch {
+      return undefined;
+    }
+  };
+
+  router.get('/assets/console.css', (_req, res) => {
+    res.type('text/css').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_CSS);
+  });
+  router.get('/assets/console.js', (_req, res) => {
+    res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_JS);
+  });
+
+  router.get('/assets/favicon.svg', (_req, res) => {
+    res.type('image/svg+xml').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_ICON);
+  });
+
+  router.get('/login', (req, res) => {
+    const csrf = newToken();
+    setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
+    res.type('html').send(loginPage(csrf));
+  });
+
+  router.post('/login', (req, res) => {
+    const token = cookies(req)[LOGIN_COOKIE];
+    const sent = field(req, '_csrf');
+    if (token === undefined || sent === undefined || !sameToken(token, sent)) {
+      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the sign-in form expired or did not come from this console; load it again');
+    }
+    const identity = keyring.identify(field(req, 'key') ?? '');
+    if (identity === undefined) {
+      onReject('unauthenticated');
+      const csrf = newToken();
+      setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
+      res.status(401).type('html').send(loginPage(csrf, 'That admin key is not valid.'));
+      return;
+    }
+    enforceRateLimit(limiter, identity.name, onReject);
+    const session = sessions.create(identity.name, identity.scopes);
+    res.clearCookie(LOGIN_COOKIE, { path: '/admin' });
+    setCookie(req, res, SESSION_COOKIE, session.id, SESSION_TTL_MS);
+    logger.info({ audit: { action: 'console-sign-in', actor: identity.name } }, 'console sign-in');
+    res.redirect(303, '/admin');
+  });
+
+  /** The signed-in session, or a redirect to the sign-in page. */
+  const signedIn: RequestHandler = (req, res, next) => {
+    const session = sessions.get(cookies(req)[SESSION_COOKIE]);
+    if (session === undefined) {
+      if (req.method === 'GET' && req.path !== '/events') res.redirect(303, '/admin/login');
+      else throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'sign in to the console first');
+      return;
+    }
+    res.locals.session = session;
+    next();
+  };
+
+  /** Every POST carries the session's CSRF token, and spends one request of the key's rate limit. */
+  const csrfChecked: RequestHandler = (req, res, next) => {
+    const session = res.locals.session as ConsoleSession;
+    const sent = field(req, '_csrf');
+    if (sent === undefined || !sameToken(sent, session.csrf)) {
+      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
+    }
+    enforceRateLimit(limiter, session.actor, onReject);
+    next();
+  };
+
+  router.get('/', signedIn, async (req, res) => {
+    const session = res.locals.session as ConsoleSession;
+    checkScope({ name: session.actor, scopes: session.scopes }, 'read', onReject);
+    const raw = typeof req.query.sub === 'string' && req.query.sub !== '' ? req.query.sub : undefined;
+    const parsed = raw === undefined ? undefined : idField.safeParse(raw);
+    const sub = parsed?.success === true ? parsed.data : undefined;
+    const records = sub === undefined ? [] : (await store.list({ sub, limit: 200 })).items;
+    res.type('html').send(
+      consolePage({
+        session,
+        sub,
+        records,
+        fleet: await fleetStatus(),
+        ...(parsed?.success === false ? { searchError: `subject ${parsed.error.issues[0]?.message ?? 'is invalid'}` } : {}),
+      }),
+    );
+  });
+
+  router.post('/revoke', signedIn, csrfChecked, async (req, res) => {
+    const session = res.locals.session as ConsoleSession;
+    checkScope({ name: session.actor, scopes: session.scopes }, 'revoke', onReject);
+    const type = field(req, 'type');
+    const sub = field(req, 'sub');
+    const reason = field(req, 'reason')?.trim();
+    const body =
+      type === 'subject'
+        ? { type, sub }
+        : { type: 'session', sid: field(req, 'sid')?.trim(), ...(sub === undefined || sub === '' ? {} : { sub }) };
+    const parsed = parseRevocationInput({ ...body, ...(reason === undefined || reason === '' ? {} : { reason }) }, clock());
+    if (!parsed.ok) {
+      session.flash = { kind: 'error', text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` };
+      res.redirect(303, back(sub));
+      return;
+    }
+    const outcome = await actions.revoke(parsed.value, session.actor, actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
+    const what = outcome.record.type === 'subject' ? `every token of ${outcome.record.id}` : `session ${outcome.record.id}`;
+    const done = outcome.changed ? `Revoked ${what}` : `Already revoked: ${what}`;
+    session.flash = {
+      kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
+      text: outcome.propagation === undefined ? done : `${done} — ${outcome.propagation.message}`,
+    };
+    res.redirect(303, back(sub));
+  });
+
+  router.post('/reinstate', signedIn, csrfChecked, async (req, res) => {
+    const session = res.locals.session as ConsoleSession;
+    checkScope({ name: session.actor, scopes: session.scopes }, 'reinstate', onReject);
+    const type = field(req, 'type');
+    const id = idField.safeParse(field(req, 'id'));
+    const sub = field(req, 'sub');
+    if (!isRevocationType(type) || !id.success) throw new HttpProblem(400, 'ERR_VALIDATION', 'the form named no revocation to reinstate');
+    const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
+    session.flash =
+      outcome === null
+        ? { kind: 'warn', text: `Nothing to reinstate: no ${type} revocation for ${id.data}` }
+        : {
+            kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
+            text: `Reinstated ${type} ${id.data}${outcome.propagation === undefined ? '' : ` — ${outcome.propagation.message}`}`,
+          };
+    res.redirect(303, back(sub));
+  });
+
+  router.post('/logout', signedIn, csrfChecked, (req, res) => {
+    sessions.delete((res.locals.session as ConsoleSession).id);
+    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
+    res.redirect(303, '/admin/login');
+  });
+
+  /** The live view: the verifier table every second and every change as it is published. */
+  router.get('/events', signedIn, async (req, res) => {
+    const session = res.locals.session as ConsoleSession;
+    checkScope({ name: session.actor, scopes: session.scopes }, 'read', onReject);
+    const stream = openEventStream(req, res, metrics);
+    let running = false;
+    const push = async () => {
+      if (running) return;
+      running = true;
+      const status = await fleetStatus();
+      if (status !== undefined) stream.send('fleet', status);
+      running = false;
+    };
+    const timer = setInterval(() => void push(), FLEET_EVERY_MS);
+    stream.onClose(() => clearInterval(timer));
+    void push();
+    if (deps.fleet !== undefined) {
+      const stop = await deps.fleet.onChange((message) => stream.send('change', changeToApi(message)));
+      stream.onClose(stop);
+    }
+  });
+
+  const pageErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+    if (!(err instanceof HttpProblem) || res.headersSent) return next(err);
+    for (const [header, value] of Object.entries(err.headers)) res.setHeader(header, value);
+    res.status(err.status).type('html').send(errorPage(err.status, err.message));
+  };
+  router.use(pageErrors);
+  return router;
+}

@@ -1,0 +1,140 @@
+import { Redis } from 'ioredis';
+import {
+  META,
+  decodeAck,
+  decodeLogEntry,
+  decodeMessage,
+  decodeReport,
+  encodeAckRequest,
+  parseHead,
+  redisKeys,
+  type Ack,
+  type Message,
+  type RedisKeys,
+  type VerifierReport,
+} from '@revocast/verifier-sdk/protocol';
+import { StoreUnavailableError } from '../store/revocation-store.js';
+import type { FleetSnapshot, VerifierFleet } from './verifier-fleet.js';
+
+export interface RedisFleetOptions {
+  /** Redis URL (the fleet opens its own connections). */
+  readonly redis: string;
+  readonly keyPrefix: string;
+  /** Default 3000. */
+  readonly commandTimeoutMs?: number;
+}
+
+/**
+ * The verifier fleet as seen through Redis: reports are keys with an expiry
+ * (indexed in a sorted set), acknowledgements and changes arrive on pub/sub.
+ * The subscriber connection opens on first use.
+ */
+export class RedisFleet implements VerifierFleet {
+  readonly #keys: RedisKeys;
+  readonly #command: Redis;
+  #subscriber: Redis | undefined;
+  #subscribed: Promise<void> | undefined;
+  readonly #ackListeners = new Set<(ack: Ack) => void>();
+  readonly #changeListeners = new Set<(message: Message) => void>();
+
+  constructor(options: RedisFleetOptions) {
+    this.#keys = redisKeys(options.keyPrefix);
+    this.#command = new Redis(options.redis, {
+      commandTimeout: options.commandTimeoutMs ?? 3000,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      connectionName: 'revocast-service-fleet',
+      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+    });
+    this.#command.on('error', () => {});
+  }
+
+  async #call<T>(run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async snapshot(): Promise<FleetSnapshot> {
+    const keys = this.#keys;
+    const [meta, ids] = await this.#call(() =>
+      Promise.all([this.#command.hmget(keys.meta, META.epoch, META.offset, META.lastId), this.#command.zrange(keys.verifiers, 0, -1)]),
+    );
+    const head = parseHead(meta[0] ?? null, meta[1] ?? null, meta[2] ?? null);
+    if (ids.length === 0) return { head, reports: [] };
+    // The keys expire on Redis's clock: a missing one is a verifier that stopped reporting.
+    const rows = await this.#call(() => this.#command.mget(...ids.map((id) => keys.verifier(id))));
+    const reports: VerifierReport[] = [];
+    for (const row of rows) {
+      const report = row === null ? undefined : decodeReport(row);
+      if (report !== undefined) reports.push(report);
+    }
+    return { head, reports };
+  }
+
+  async changeAfter(streamId: string): Promise<Message | undefined> {
+    const rows = await this.#call(() => this.#command.xrange(this.#keys.log, `(${streamId}`, '+', 'COUNT', 1));
+    const row = rows[0];
+    return row === undefined ? undefined : decodeLogEntry(row[0], row[1]);
+  }
+
+  async requestAck(epoch: string, offset: number): Promise<void> {
+    await this.#call(() => this.#command.publish(this.#keys.ackRequests, encodeAckRequest(epoch, offset)));
+  }
+
+  async onAck(listener: (ack: Ack) => void): Promise<() => void> {
+    await this.#subscribe();
+    this.#ackListeners.add(listener);
+    return () => this.#ackListeners.delete(listener);
+  }
+
+  async onChange(listener: (message: Message) => void): Promise<() => void> {
+    await this.#subscribe();
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #subscribe(): Promise<void> {
+    if (this.#subscribed !== undefined) return this.#subscribed;
+    const subscriber = this.#command.duplicate({
+      commandTimeout: undefined,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      connectionName: 'revocast-service-fleet-sub',
+    });
+    subscriber.on('error', () => {});
+    this.#subscriber = subscriber;
+    const { acks, channel } = this.#keys;
+    subscriber.on('message', (from: string, raw: string) => {
+      if (from === acks) {
+        const ack = decodeAck(raw);
+        if (ack !== undefined) for (const listener of this.#ackListeners) listener(ack);
+      } else if (from === channel) {
+        const message = decodeMessage(raw);
+        if (message !== undefined) for (const listener of this.#changeListeners) listener(message);
+      }
+    });
+    this.#subscribed = subscriber.subscribe(acks, channel).then(
+      () => undefined,
+      (err: unknown) => {
+        this.#subscribed = undefined;
+        subscriber.disconnect();
+        throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
+      },
+    );
+    return this.#subscribed;
+  }
+
+  async close(): Promise<void> {
+    this.#ackListeners.clear();
+    this.#changeListeners.clear();
+    this.#subscriber?.disconnect();
+    try {
+      await this.#command.quit();
+    } catch {
+      this.#command.disconnect();
+    }
+  }
+}

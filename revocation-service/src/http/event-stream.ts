@@ -1,0 +1,40 @@
+import type { Request, Response } from 'express';
+import type { ServiceMetrics } from '../metrics/service-metrics.js';
+
+/** A comment line this often keeps proxies from closing an idle stream. */
+const KEEPALIVE_MS = 15_000;
+
+export interface EventStream {
+  send(event: string, data: unknown, id?: string): void;
+  /** Runs when the client goes away. */
+  onClose(cleanup: () => void): void;
+}
+
+/** Starts a Server-Sent Events answer: `event: <name>`, `data: <JSON>`, one per change. */
+export function openEventStream(req: Request, res: Response, metrics: ServiceMetrics): EventStream {
+  res.status(200);
+  res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('X-Accel-Buffering', 'no');
+  res.flushHeaders();
+  res.write(': revocast change stream\n\n');
+  metrics.changeStreams.inc();
+  const cleanups: Array<() => void> = [];
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  keepalive.unref();
+  req.on('close', () => {
+    clearInterval(keepalive);
+    metrics.changeStreams.dec();
+    for (const cleanup of cleanups) cleanup();
+  });
+  return {
+    send(event, data, id) {
+      // A change or a fleet read can land after the client went away.
+      if (res.destroyed || res.writableEnded) return;
+      res.write(`event: ${event}\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(data)}\n\n`);
+    },
+    onClose(cleanup) {
+      cleanups.push(cleanup);
+    },
+  };
+}
