@@ -31,6 +31,8 @@ export interface SyncEngineOptions {
 class HistoryBroken extends Error {}
 
 const PAGE = 1000;
+/** Expired keys pruned per slice; a slice takes a few milliseconds, so the event loop never stalls for long. */
+const PRUNE_SLICE = 10_000;
 /** Messages buffered while a load or catch-up runs; past this the stream is the buffer. */
 const MAX_PENDING = 100_000;
 
@@ -60,6 +62,7 @@ export class SyncEngine {
   #busy = false;
   #pending: Message[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #pruneScheduled = false;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -132,10 +135,22 @@ export class SyncEngine {
   #tick(): void {
     if (this.#state === 'closed') return;
     const now = this.#options.clock();
-    this.#list.prune(now);
+    this.#prune(now);
     this.#updateStaleness(now);
     if (!this.#subscribed || this.#busy) return;
     void this.#run(() => (this.#loaded ? this.#check() : this.#reload('start')));
+  }
+
+  /** Prunes one slice; when more has expired, the rest follows after other work has had its turn. */
+  #prune(now: number): void {
+    if (this.#pruneScheduled) return;
+    this.#list.prune(now, PRUNE_SLICE);
+    if (!this.#list.pruning) return;
+    this.#pruneScheduled = true;
+    setImmediate(() => {
+      this.#pruneScheduled = false;
+      if (this.#state !== 'closed') this.#prune(this.#options.clock());
+    });
   }
 
   #onMessage(raw: string): void {
