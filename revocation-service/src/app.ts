@@ -7,6 +7,7 @@ import { HttpProblem } from './http/problem.js';
 import { requestLog } from './http/request-log.js';
 import { createServiceMetrics } from './metrics/service-metrics.js';
 import { healthRoutes } from './routes/health.js';
+import { revocationBatchRoutes } from './routes/revocation-batch.js';
 import { revocationRoutes } from './routes/revocations.js';
 import type { RevocationStore } from './store/revocation-store.js';
 
@@ -21,6 +22,8 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Largest accepted request body. Default `"16kb"`. */
   readonly bodyLimit?: string | number;
+  /** Largest accepted body of `POST /v1/revocations/batch` (up to 10,000 items). Default `"10mb"`. */
+  readonly batchBodyLimit?: string | number;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
 }
@@ -46,17 +49,19 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
+  const routeDeps = { store, logger, metrics, maxTokenTtlMs: deps.maxTokenTtl * 1000, clock: deps.clock ?? Date.now };
+  // Before the general mount: a batch needs its own, larger body limit.
+  app.use(
+    '/v1/revocations/batch',
+    adminAuth(deps.adminKeys, () => metrics.authFailures.inc()),
+    express.json({ limit: deps.batchBodyLimit ?? '10mb', strict: true, type: 'application/json' }),
+    revocationBatchRoutes(routeDeps),
+  );
   app.use(
     '/v1/revocations',
     adminAuth(deps.adminKeys, () => metrics.authFailures.inc()),
     express.json({ limit: deps.bodyLimit ?? '16kb', strict: true, type: 'application/json' }),
-    revocationRoutes({
-      store,
-      logger,
-      metrics,
-      maxTokenTtlMs: deps.maxTokenTtl * 1000,
-      clock: deps.clock ?? Date.now,
-    }),
+    revocationRoutes(routeDeps),
   );
   app.use((req) => {
     throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);

@@ -4,7 +4,7 @@ import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
 import {
   START_POSITION,
   compareHead,
-  decodeMessage,
+  decodeMessages,
   nextStep,
   type Message,
   type Position,
@@ -154,18 +154,21 @@ export class SyncEngine {
   }
 
   #onMessage(raw: string): void {
-    const message = decodeMessage(raw);
-    if (message === undefined) {
+    // One message, or a batch of consecutive ones from the bulk endpoint.
+    const messages = decodeMessages(raw);
+    if (messages === undefined) {
       this.#options.metrics.invalidMessage();
       this.#options.logger.warn({ length: raw.length }, 'ignored a malformed revocation message; checking the stream');
       void this.#run(() => this.#check());
       return;
     }
-    if (!this.#loaded || this.#busy) {
-      if (this.#pending.length < MAX_PENDING) this.#pending.push(message);
-      return;
+    for (const message of messages) {
+      if (!this.#loaded || this.#busy) {
+        if (this.#pending.length < MAX_PENDING) this.#pending.push(message);
+      } else {
+        this.#handle(message);
+      }
     }
-    this.#handle(message);
   }
 
   #handle(message: Message): void {
