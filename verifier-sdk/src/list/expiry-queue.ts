@@ -5,10 +5,10 @@ export interface Prunable {
 }
 
 /** Int32 per chunk: the next (older) chunk of the bucket, the key count, then the keys. */
-const CHUNK = 32;
+const CHUNK = 16;
 const KEYS_PER_CHUNK = CHUNK - 2;
 /** Chunks live in small fixed slabs: growing never copies, and at most one slab is unused. */
-const SLAB_SHIFT = 6;
+const SLAB_SHIFT = 7;
 const SLAB_CHUNKS = 1 << SLAB_SHIFT;
 const SLAB_MASK = SLAB_CHUNKS - 1;
 
@@ -16,9 +16,9 @@ const SLAB_MASK = SLAB_CHUNKS - 1;
  * Keys grouped by expiry bucket (one per second), so pruning visits only
  * what expires instead of scanning the whole table.
  *
- * A bucket is a linked list of 30-key chunks in int32 slabs: 4 bytes per
- * queued key plus at most one partly filled chunk per bucket, and drained
- * chunks are reused. A key may stay queued after its entry was removed or
+ * A bucket is a linked list of 14-key chunks in int32 slabs: about 4.6
+ * bytes per queued key plus at most one partly filled chunk (64 bytes) per
+ * bucket, and drained chunks are reused. A key may stay queued after its entry was removed or
  * moved to a later bucket; pruning then finds nothing to drop for it.
  */
 export class ExpiryQueue {
