@@ -24,6 +24,8 @@ export function waitForLine(child: ChildProcess, pattern: RegExp, timeoutMs = 60
         if (match !== null) {
           clearTimeout(timer);
           child.stdout?.off('data', onData);
+          // Keep reading (and dropping) its output, so a chatty child never blocks on a full pipe.
+          child.stdout?.resume();
           resolve(match);
           return;
         }
