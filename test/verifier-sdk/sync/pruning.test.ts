@@ -27,7 +27,7 @@ afterEach(async () => {
   await engine?.close();
 });
 
-it('prunes 25,000 entries that expire in the same second in slices, until none is left', async () => {
+it('prunes 25,000 entries that expire in the same second in slices of at most 2,000, until none is left', async () => {
   let now = T0;
   const expiring = Array.from({ length: 25_000 }, (_, i): Entry => ({ type: 'token', id: `jti-${i}`, pruneAt: T0 + 10_000 }));
   const lasting: Entry = { type: 'token', id: 'lasting', pruneAt: T0 + 3_600_000 };
@@ -55,7 +55,7 @@ it('prunes 25,000 entries that expire in the same second in slices, until none i
   };
   now = T0 + 60_000;
   await waitFor(() => list.size === 1, 5000);
-  expect(slices.length).toBeGreaterThanOrEqual(3);
-  expect(Math.max(...slices)).toBeLessThanOrEqual(10_000);
+  expect(slices.length).toBeGreaterThanOrEqual(13);
+  expect(Math.max(...slices)).toBeLessThanOrEqual(2_000);
   expect(list.has('token', 'lasting')).toBe(true);
 });
