@@ -148,28 +148,17 @@ async function main(): Promise<void> {
       );
     }
     if (ours.missing > 0 || raw.missing > 0) throw new Error(`receipts missing: ${ours.missing} revocations, ${raw.missing} raw messages`);
-    const rows: Row[] = [
-      {
-        target: 5,
-        metric: `propagation to all ${RECEIVERS} verifiers, p50`,
-        unit: 'ms',
-        ours: quantile(ours.all, 0.5),
-        baselineName: `raw PUBLISH to ${RECEIVERS} subscribers, p50`,
-        baseline: quantile(raw.all, 0.5),
-        goal: 'ours <= 5 ms',
-        met: quantile(ours.all, 0.5) <= 5,
-      },
-      {
-        target: 5,
-        metric: `propagation to all ${RECEIVERS} verifiers, p99`,
-        unit: 'ms',
-        ours: quantile(ours.all, 0.99),
-        baselineName: `raw PUBLISH to ${RECEIVERS} subscribers, p99`,
-        baseline: quantile(raw.all, 0.99),
-        goal: 'ours <= 50 ms',
-        met: quantile(ours.all, 0.99) <= 50,
-      },
-    ];
+    const row = (p: number, goalMs: number): Row => ({
+      target: 5,
+      metric: `propagation to all ${RECEIVERS} verifiers, p${p * 100}`,
+      unit: 'ms',
+      ours: quantile(ours.all, p),
+      baselineName: `raw PUBLISH to ${RECEIVERS} subscribers, p${p * 100}`,
+      baseline: quantile(raw.all, p),
+      goal: `ours <= ${goalMs} ms`,
+      met: quantile(ours.all, p) <= goalMs,
+    });
+    const rows = [row(0.5, 5), row(0.99, 50)];
     report('propagation', `Target 5: propagation to ${RECEIVERS} verifiers at ${RATE} revocations/s`, rows, {
       messages: MESSAGES,
       rate: RATE,

@@ -7,9 +7,8 @@
  * Run alone: node --conditions=revocast-source --import tsx --expose-gc bench/prune-pause.ts
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { Entry, SyncSource } from '@revocast/verifier-sdk/protocol';
-import { NO_METRICS } from '../verifier-sdk/src/metrics/verifier-metrics.js';
-import { SyncEngine } from '../verifier-sdk/src/sync/sync-engine.js';
+import type { Entry } from '@revocast/verifier-sdk/protocol';
+import { staticEngine } from '../test/support/static-engine.js';
 import { uuid } from './support/ids.js';
 import { MapRevocationList } from './support/map-list.js';
 import { report, type Row } from './support/report.js';
@@ -18,8 +17,8 @@ import { breathe, settleGc } from './support/stats.js';
 const LIVE = 1_000_000;
 const EXPIRING = 100_000;
 const T0 = Date.now();
+/** The tolerance staticEngine uses. */
 const TOLERANCE_MS = 5000;
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 function entries(): Entry[] {
   return Array.from({ length: LIVE }, (_, i) => ({
@@ -42,27 +41,7 @@ async function longestPause(during: () => Promise<void>): Promise<number> {
 
 async function ours(all: readonly Entry[]): Promise<{ pauseMs: number; totalMs: number; quietMs: number }> {
   let now = T0;
-  const head = { epoch: null, offset: 0, streamId: '0-0' };
-  const source: SyncSource = {
-    subscribe: async () => {},
-    head: async () => head,
-    snapshot: async (onEntries) => {
-      for (let i = 0; i < all.length; i += 5000) onEntries(all.slice(i, i + 5000));
-      return head;
-    },
-    readAfter: async () => [],
-    close: async () => {},
-  };
-  const engine = new SyncEngine({
-    source,
-    clock: () => now,
-    toleranceMs: TOLERANCE_MS,
-    pollIntervalMs: 50,
-    maxStalenessMs: 3_600_000,
-    logger: quiet,
-    metrics: NO_METRICS,
-    onStateChange: () => {},
-  });
+  const engine = staticEngine(all, () => now, 50);
   engine.start();
   await engine.ready();
   await settleGc();

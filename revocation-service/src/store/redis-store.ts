@@ -102,24 +102,15 @@ export class RedisStore implements RevocationStore {
   }
 
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
-    const { record, entry, rank } = plan;
-    const change = encodeChange({ op: 'revoke', entry, at: context.now });
     const reply = await this.#call(
       () =>
         (this.#redis as unknown as Scripts).revocastRevoke(
           ...this.#scriptKeys(),
-          memberOf(entry.type, entry.id),
-          entry.type,
-          entry.id,
-          String(rank),
-          String(entry.pruneAt),
-          String(entry.cutoff ?? ''),
-          JSON.stringify(record),
-          change,
+          ...revokeArgs(plan, context.now),
           newEpoch(),
           this.#minStreamId(context.now),
           this.#keys.channel,
-          record.sub ?? '',
+          plan.record.sub ?? '',
         ) as Promise<ScriptReply>,
     );
     return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
@@ -127,20 +118,7 @@ export class RedisStore implements RevocationStore {
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
     const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length)];
-    for (const { record, entry, rank } of plans) {
-      // The item fields of REVOKE_BATCH, in the order the script reads them.
-      args.push(
-        memberOf(entry.type, entry.id),
-        entry.type,
-        entry.id,
-        String(rank),
-        String(entry.pruneAt),
-        String(entry.cutoff ?? ''),
-        JSON.stringify(record),
-        encodeChange({ op: 'revoke', entry, at: context.now }),
-        record.sub ?? '',
-      );
-    }
+    for (const plan of plans) args.push(...revokeArgs(plan, context.now), plan.record.sub ?? '');
     const reply = await this.#call(
       () => (this.#redis as unknown as Scripts).revocastRevokeBatch(...this.#scriptKeys(), ...args) as Promise<Array<string | number>>,
     );
@@ -254,6 +232,20 @@ export class RedisStore implements RevocationStore {
       this.#redis.disconnect();
     }
   }
+}
+
+/** The ARGV values REVOKE and each item of REVOKE_BATCH begin with, in the order the scripts read them. */
+function revokeArgs({ record, entry, rank }: RevocationPlan, now: number): string[] {
+  return [
+    memberOf(entry.type, entry.id),
+    entry.type,
+    entry.id,
+    String(rank),
+    String(entry.pruneAt),
+    String(entry.cutoff ?? ''),
+    JSON.stringify(record),
+    encodeChange({ op: 'revoke', entry, at: now }),
+  ];
 }
 
 interface Scripts {

@@ -1,21 +1,20 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
 import type { SyncSource } from '@revocast/verifier-sdk/protocol';
 import { TokenCache, tokenCost } from '../../../verifier-sdk/src/verify/token-cache.js';
 import { SECRET, memoryStore, outcome, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
 
-const open: Verifier[] = [];
-afterEach(async () => {
+afterEach(() => {
   vi.useRealTimers();
-  await Promise.all(open.splice(0).map((v) => v.close()));
 });
 
+/** A ready verifier, closed when the test ends. */
 async function readyVerifier(options: Parameters<typeof testVerifier>[0]): Promise<Verifier> {
   const verifier = testVerifier(options);
-  open.push(verifier);
+  onTestFinished(() => verifier.close());
   await verifier.ready();
   return verifier;
 }
@@ -162,7 +161,7 @@ describe('verified-token cache with a JWKS', () => {
     const now = Date.now();
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
     const verifier = createVerifier({ source: memoryStore().feed(), jwksUri, algorithms: ['ES256'], clock: () => now, logger: quiet });
-    open.push(verifier);
+    onTestFinished(() => verifier.close());
     await verifier.ready();
     const sign = (key: CryptoKey, kid: string) =>
       new SignJWT({ jti: `t-${kid}` }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('1h').sign(key);
