@@ -15,6 +15,7 @@ import type { TokenInspector } from './oauth/token-inspector.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
 import { oauthRoutes } from './routes/oauth.js';
+import { revocationBatchRoutes } from './routes/revocation-batch.js';
 import { revocationRoutes } from './routes/revocations.js';
 import type { RevocationStore } from './store/revocation-store.js';
 
@@ -33,6 +34,8 @@ export interface AppDeps {
   readonly registry?: Registry;
   /** Largest accepted request body. Default `"16kb"`. */
   readonly bodyLimit?: string | number;
+  /** Largest accepted body of `POST /v1/revocations/batch` (up to 10,000 items). Default `"10mb"`. */
+  readonly batchBodyLimit?: string | number;
   /** Express `trust proxy`: set it behind a TLS-terminating proxy so console cookies are marked Secure. */
   readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
@@ -77,6 +80,12 @@ export function createApp(deps: AppDeps): Express {
   const auth = adminAuth(keyring, limiter, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);
+  // Before the general mount: a batch needs its own, larger body limit.
+  app.use(
+    '/v1/revocations/batch',
+    express.json({ limit: deps.batchBodyLimit ?? '10mb', strict: true, type: 'application/json' }),
+    revocationBatchRoutes({ actions, clock, onReject }),
+  );
   app.use(
     '/v1/revocations',
     express.json({ limit: deps.bodyLimit ?? '16kb', strict: true, type: 'application/json' }),

@@ -28,4 +28,4 @@ export { createTokenInspector, type TokenInspector, type Inspection } from './oa
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { startPruner } from './store/pruner.js';
-export type { RevocationStore, ListPage, ListQuery } from './store/revocation-store.js';
+export type { BatchRevokeResult, RevocationStore, ListPage, ListQuery } from './store/revocation-store.js';

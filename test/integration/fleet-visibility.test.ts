@@ -96,6 +96,19 @@ describe('propagation you can see, over Redis', () => {
     for (const verifier of verifiers) expect(verifier.status.offset).toBeGreaterThanOrEqual(body.offset);
   });
 
+  it('waits for the last offset of a batch', async () => {
+    const res = await service.admin('/v1/revocations/batch?wait=all&timeout=2s', {
+      body: { items: [1, 2, 3].map((i) => ({ type: 'token', jti: `batch-wait-${i}`, exp: inAnHour() })) },
+    });
+    expect(res.status).toBe(201);
+    const body = (await res.json()) as { offsets: { last: number }; propagation: Propagation };
+    expect(body.propagation).toMatchObject({ applied: 2, total: 2, complete: true, pending: [] });
+    for (const verifier of verifiers) {
+      expect(verifier.status.offset).toBeGreaterThanOrEqual(body.offsets.last);
+      expect(verifier.isRevoked({ jti: 'batch-wait-3' })).toBe(true);
+    }
+  });
+
   it('waits for a reinstate too', async () => {
     const res = await service.admin('/v1/revocations/subject/mallory?wait=all&timeout=1500ms', { method: 'DELETE' });
     expect(res.status).toBe(200);

@@ -41,6 +41,13 @@ describe('scoped admin keys with rate limits', () => {
     expect((await call(LIMITED, '/v1/revocations/token/scoped-1')).status).toBe(404);
   });
 
+  it('needs the revoke scope for a batch too', async () => {
+    const res = await call(READER, '/v1/revocations/batch', { body: { items: [{ type: 'token', jti: 'scoped-batch', exp: inAnHour() }] } });
+    expect(res.status).toBe(403);
+    // 201, not 200: the refused batch wrote nothing.
+    expect((await call(REVOKER, '/v1/revocations/batch', { body: { items: [{ type: 'token', jti: 'scoped-batch', exp: inAnHour() }] } })).status).toBe(201);
+  });
+
   it('lets a revoke key revoke but neither read nor reinstate', async () => {
     expect((await call(REVOKER, '/v1/revocations', { body: { type: 'token', jti: 'scoped-2', exp: inAnHour() } })).status).toBe(201);
     expect((await call(REVOKER, '/v1/revocations')).status).toBe(403);

@@ -6,6 +6,7 @@
  */
 export {
   createVerifier,
+  type TokenCacheOptions,
   type Verifier,
   type VerifierOptions,
   type VerifierStatus,

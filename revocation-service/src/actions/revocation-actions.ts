@@ -4,7 +4,7 @@ import { waitForVerifiers, type Propagation } from '../fleet/wait-for-verifiers.
 import type { VerifierFleet } from '../fleet/verifier-fleet.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { planRevocation, type RevocationInput, type RevocationRecord } from '../model/revocation.js';
-import type { RevocationStore } from '../store/revocation-store.js';
+import type { BatchRevokeResult, RevocationStore } from '../store/revocation-store.js';
 
 export interface RevocationActionsDeps {
   readonly store: RevocationStore;
@@ -33,10 +33,16 @@ export interface ReinstateOutcome {
   readonly propagation?: Propagation;
 }
 
+export interface BatchRevokeOutcome extends BatchRevokeResult {
+  readonly propagation?: Propagation;
+}
+
 export interface RevocationActions {
   /** True when changes can wait for propagation. */
   readonly canWait: boolean;
   revoke(input: RevocationInput, actor: string, wait?: WaitRequest): Promise<RevokeOutcome>;
+  /** All or nothing; waits (when asked) for the last offset of the batch. */
+  revokeBatch(inputs: readonly RevocationInput[], actor: string, wait?: WaitRequest): Promise<BatchRevokeOutcome>;
   /** `null` when there was nothing to reinstate. */
   reinstate(type: RevocationType, id: string, actor: string, reason?: string, wait?: WaitRequest): Promise<ReinstateOutcome | null>;
 }
@@ -82,6 +88,23 @@ export function createRevocationActions(deps: RevocationActionsDeps): Revocation
         );
       }
       return { record, changed, ...(await propagate(record.offset, since, wait)) };
+    },
+    async revokeBatch(inputs, actor, wait) {
+      const now = clock();
+      const plans = inputs.map((input) => planRevocation(input, { now, maxTokenTtlMs, actor }));
+      const stopTimer = metrics.publishDuration.startTimer({ op: 'revoke-batch' });
+      const result = await store.revokeBatch(plans, { actor, now });
+      stopTimer();
+      const since = performance.now();
+      for (const { record, changed } of result.results) {
+        if (!changed) continue;
+        metrics.changes.inc({ type: record.type, op: 'revoke' });
+        logger.info(
+          { audit: { action: 'revoke', actor, type: record.type, id: record.id, reason: record.reason, offset: record.offset, batch: true } },
+          'revocation recorded',
+        );
+      }
+      return { ...result, ...(await propagate(result.offsets?.last, since, wait)) };
     },
     async reinstate(type, id, actor, reason, wait) {
       const now = clock();

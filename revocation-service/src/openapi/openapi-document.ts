@@ -104,6 +104,24 @@ export const openApiDocument = {
         responses: { '200': json(ref('RevocationPage'), 'One page.'), '400': problem('A bad query (ERR_VALIDATION).'), ...ADMIN_ERRORS },
       },
     },
+    '/v1/revocations/batch': {
+      post: {
+        tags: ['revocations'],
+        summary: 'Revoke up to 10,000 things at once, all or nothing (scope: revoke)',
+        description: 'Each item takes the fields and rules of POST /v1/revocations. The changes get one contiguous range of offsets; wait=all waits for the last one.',
+        parameters: WAIT_PARAMETERS,
+        requestBody: { required: true, content: { 'application/json': { schema: ref('BatchInput') } } },
+        responses: {
+          '201': json(ref('BatchAnswer'), 'At least one item was recorded and published.'),
+          '200': json(ref('BatchAnswer'), 'Every item was already in force; nothing was written.'),
+          '400': problem('The body or query is wrong; errors names each field as items.<index>.<field> (ERR_VALIDATION).'),
+          '413': problem('The body is over the batch limit (ERR_BODY_TOO_LARGE).'),
+          '415': problem('The body is not application/json (ERR_UNSUPPORTED_MEDIA_TYPE).'),
+          '501': problem('wait=all without a view of the verifiers (ERR_NOT_CONFIGURED).'),
+          ...ADMIN_ERRORS,
+        },
+      },
+    },
     '/v1/revocations/{type}/{id}': {
       get: {
         tags: ['revocations'],
@@ -265,6 +283,32 @@ export const openApiDocument = {
           complete: { type: 'boolean' },
           pending: { type: 'array', items: { type: 'string' } },
           message: { type: 'string', examples: ['applied on 12 of 12 verifiers in 4 ms'] },
+        },
+      },
+      BatchInput: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['items'],
+        properties: { items: { type: 'array', minItems: 1, maxItems: 10_000, items: ref('RevocationInput') } },
+      },
+      BatchAnswer: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['changed', 'unchanged', 'offsets', 'items'],
+        properties: {
+          changed: { type: 'integer', minimum: 0 },
+          unchanged: { type: 'integer', minimum: 0 },
+          offsets: {
+            oneOf: [
+              { type: 'null' },
+              { type: 'object', additionalProperties: false, required: ['first', 'last'], properties: { first: { type: 'integer' }, last: { type: 'integer' } } },
+            ],
+          },
+          items: {
+            type: 'array',
+            items: { type: 'object', additionalProperties: false, required: [...REVOCATION_REQUIRED, 'changed'], properties: { ...REVOCATION_PROPERTIES, changed: { type: 'boolean' } } },
+          },
+          propagation: ref('Propagation'),
         },
       },
       RevokeAnswer: {

@@ -17,7 +17,7 @@ export interface RevocationRoutesDeps {
 }
 
 /** `req.is` is null without a body (answered as a missing object), false for another type. */
-function requireJson(req: Request): void {
+export function requireJson(req: Request): void {
   if (req.is('application/json') === false) {
     throw new HttpProblem(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
   }

@@ -70,6 +70,84 @@ if sub ~= '' then redis.call('ZADD', bysub, 0, sub_member(sub, member)) end
 return {1, stored}
 `;
 
+/** ARGV values per item of {@link REVOKE_BATCH}. */
+export const BATCH_ITEM_FIELDS = 9;
+
+/**
+ * Many revocations in one atomic script, each with REVOKE's rules (a repeat
+ * that is not wider changes nothing). The changed items get consecutive
+ * offsets and stream ids `<ms>-<seq>`, `<ms>-<seq+1>`, ... after the first,
+ * which XADD picks; one PUBLISH carries them all (see encodeBatchMessage).
+ * Inputs are validated by the service, so nothing can fail halfway.
+ *
+ * KEYS: meta, entries, cutoffs, details, log, by-sub
+ * ARGV: epoch candidate, stream MINID, channel, item count, then per item:
+ *       member, type, id, rank, pruneAt, cutoff, record JSON (without offset), change JSON, sub ('' for none)
+ * Returns {first offset ('' when nothing changed), changed?, record, changed?, record, ...}.
+ */
+export const REVOKE_BATCH = `${SUB_INDEX_MEMBER}
+${RECORD_SUB}
+${EPOCH}
+local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local epoch_candidate, min_id, channel, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local reply = {''}
+local changes = {}
+local epoch, first_offset, first_id, last_id, ms, seq
+
+for i = 0, count - 1 do
+  local base = 4 + i * ${BATCH_ITEM_FIELDS}
+  local member, kind, id, rank, prune_at, cutoff, record, change, sub =
+    ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], tonumber(ARGV[base + 4]), ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8], ARGV[base + 9]
+  local in_force = false
+  local previous_score = redis.call('ZSCORE', entries, member)
+  if previous_score then
+    local previous_rank = tonumber(previous_score)
+    if kind == 'subject' then previous_rank = tonumber(redis.call('HGET', cutoffs, id)) end
+    local previous = redis.call('HGET', details, member)
+    if previous_rank and previous_rank >= rank then
+      in_force = true
+      reply[#reply + 1] = 0
+      reply[#reply + 1] = previous or ''
+    else
+      local previous_sub = record_sub(previous)
+      if previous_sub then redis.call('ZREM', bysub, sub_member(previous_sub, member)) end
+    end
+  else
+    redis.call('HINCRBY', meta, 'live:' .. kind, 1)
+  end
+  if not in_force then
+    if not epoch then epoch = current_epoch(meta, epoch_candidate) end
+    local offset = string.format('%.0f', redis.call('HINCRBY', meta, 'offset', 1))
+    if not first_offset then
+      last_id = redis.call('XADD', log, 'MINID', '~', min_id, '*', 'e', epoch, 'o', offset, 'c', change)
+      first_offset, first_id = offset, last_id
+      local ms_text, seq_text = string.match(last_id, '^(%d+)-(%d+)$')
+      ms, seq = ms_text, tonumber(seq_text)
+    else
+      seq = seq + 1
+      last_id = redis.call('XADD', log, ms .. '-' .. string.format('%.0f', seq), 'e', epoch, 'o', offset, 'c', change)
+    end
+    changes[#changes + 1] = change
+    local stored = '{"offset":' .. offset .. ',' .. string.sub(record, 2)
+    redis.call('ZADD', entries, prune_at, member)
+    redis.call('HSET', details, member, stored)
+    if kind == 'subject' then redis.call('HSET', cutoffs, id, cutoff) end
+    if sub ~= '' then redis.call('ZADD', bysub, 0, sub_member(sub, member)) end
+    reply[#reply + 1] = 1
+    reply[#reply + 1] = stored
+  end
+end
+
+if first_offset then
+  redis.call('HSET', meta, 'last_id', last_id)
+  local body = changes[1]
+  if #changes > 1 then body = '[' .. table.concat(changes, ',') .. ']' end
+  redis.call('PUBLISH', channel, epoch .. ':' .. first_offset .. ':' .. first_id .. ':' .. body)
+  reply[1] = first_offset
+end
+return reply
+`;
+
 /**
  * KEYS: meta, entries, cutoffs, details, log, by-sub
  * ARGV: member, type, id, change JSON, epoch candidate, stream MINID, channel

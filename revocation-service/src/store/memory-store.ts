@@ -1,4 +1,5 @@
 import {
+  encodeBatchMessage,
   encodeChange,
   encodeMessage,
   memberOf,
@@ -17,6 +18,7 @@ import {
   type ChangeContext,
   type ListPage,
   type ListQuery,
+  type BatchRevokeResult,
   type ReinstateResult,
   type RevocationStore,
   type RevokeResult,
@@ -29,7 +31,6 @@ export interface MemoryStoreOptions {
 
 interface LogEntry {
   readonly message: Message;
-  readonly raw: string;
 }
 
 function entryOf(record: RevocationRecord): Entry {
@@ -59,16 +60,39 @@ export class MemoryStore implements RevocationStore {
   async ready(): Promise<void> {}
 
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
-    const member = memberOf(plan.entry.type, plan.entry.id);
-    const previous = this.#records.get(member);
-    if (previous !== undefined) {
-      const previousRank = previous.type === 'subject' ? (previous.cutoff ?? 0) : previous.pruneAt;
-      if (previousRank >= plan.rank) return { changed: false, record: previous };
+    const { results } = await this.revokeBatch([plan], context);
+    return results[0] as RevokeResult;
+  }
+
+  async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
+    const results: RevokeResult[] = [];
+    const changeJsons: string[] = [];
+    const first = this.#offset + 1;
+    for (const plan of plans) {
+      const member = memberOf(plan.entry.type, plan.entry.id);
+      const previous = this.#records.get(member);
+      if (previous !== undefined) {
+        const previousRank = previous.type === 'subject' ? (previous.cutoff ?? 0) : previous.pruneAt;
+        if (previousRank >= plan.rank) {
+          results.push({ changed: false, record: previous });
+          continue;
+        }
+      }
+      const change: Change = { op: 'revoke', entry: plan.entry, at: context.now };
+      const offset = this.#append(change);
+      changeJsons.push(encodeChange(change));
+      const record = { offset, ...plan.record };
+      this.#records.set(member, record);
+      results.push({ changed: true, record });
     }
-    const offset = this.#publish({ op: 'revoke', entry: plan.entry, at: context.now });
-    const record = { offset, ...plan.record };
-    this.#records.set(member, record);
-    return { changed: true, record };
+    if (changeJsons.length === 0) return { results, offsets: null };
+    // One message for the whole batch, as the Redis store publishes it.
+    const raw =
+      changeJsons.length === 1
+        ? encodeMessage(this.#epoch, first, `0-${first}`, changeJsons[0] as string)
+        : encodeBatchMessage(this.#epoch, first, `0-${first}`, changeJsons);
+    this.#broadcast(raw);
+    return { results, offsets: { first, last: this.#offset } };
   }
 
   async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
@@ -80,16 +104,23 @@ export class MemoryStore implements RevocationStore {
   }
 
   #publish(change: Change): number {
+    const offset = this.#append(change);
+    this.#broadcast(encodeMessage(this.#epoch, offset, `0-${offset}`, encodeChange(change)));
+    return offset;
+  }
+
+  /** Adds the change to the history; stream ids are `0-<offset>`. */
+  #append(change: Change): number {
     const offset = ++this.#offset;
-    const changeJson = encodeChange(change);
-    const message: Message = { epoch: this.#epoch, offset, streamId: `0-${offset}`, change };
-    const raw = encodeMessage(this.#epoch, offset, message.streamId, changeJson);
-    this.#log.push({ message, raw });
+    this.#log.push({ message: { epoch: this.#epoch, offset, streamId: `0-${offset}`, change } });
+    return offset;
+  }
+
+  #broadcast(raw: string): void {
     // Delivered after the caller's turn, as pub/sub would.
     queueMicrotask(() => {
       for (const listener of this.#listeners) listener(raw);
     });
-    return offset;
   }
 
   async get(type: RevocationType, id: string): Promise<RevocationRecord | null> {

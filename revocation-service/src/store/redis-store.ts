@@ -9,7 +9,7 @@ import {
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
-import { PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
+import { PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
 import {
   InvalidCursorError,
   StoreUnavailableError,
@@ -18,6 +18,7 @@ import {
   newEpoch,
   type ChangeContext,
   type ListPage,
+  type BatchRevokeResult,
   type ListQuery,
   type ReinstateResult,
   type RevocationStore,
@@ -71,6 +72,7 @@ export class RedisStore implements RevocationStore {
     this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
+    this.#redis.defineCommand('revocastRevokeBatch', { numberOfKeys: 6, lua: REVOKE_BATCH });
   }
 
   /** The connection, for health checks and tests. */
@@ -102,27 +104,33 @@ export class RedisStore implements RevocationStore {
   }
 
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
-    const { record, entry, rank } = plan;
-    const change = encodeChange({ op: 'revoke', entry, at: context.now });
     const reply = await this.#call(
       () =>
         (this.#redis as unknown as Scripts).revocastRevoke(
           ...this.#scriptKeys(),
-          memberOf(entry.type, entry.id),
-          entry.type,
-          entry.id,
-          String(rank),
-          String(entry.pruneAt),
-          String(entry.cutoff ?? ''),
-          JSON.stringify(record),
-          change,
+          ...revokeArgs(plan, context.now),
           newEpoch(),
           this.#minStreamId(context.now),
           this.#keys.channel,
-          record.sub ?? '',
+          plan.record.sub ?? '',
         ) as Promise<ScriptReply>,
     );
     return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
+  }
+
+  async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
+    const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length)];
+    for (const plan of plans) args.push(...revokeArgs(plan, context.now), plan.record.sub ?? '');
+    const reply = await this.#call(
+      () => (this.#redis as unknown as Scripts).revocastRevokeBatch(...this.#scriptKeys(), ...args) as Promise<Array<string | number>>,
+    );
+    const results: RevokeResult[] = [];
+    for (let i = 1; i + 1 < reply.length; i += 2) {
+      results.push({ changed: reply[i] === 1, record: JSON.parse(String(reply[i + 1])) as RevocationRecord });
+    }
+    const changed = results.filter((result) => result.changed).length;
+    const first = reply[0] === '' ? null : Number(reply[0]);
+    return { results, offsets: first === null ? null : { first, last: first + changed - 1 } };
   }
 
   async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
@@ -229,8 +237,23 @@ export class RedisStore implements RevocationStore {
   }
 }
 
+/** The ARGV values REVOKE and each item of REVOKE_BATCH begin with, in the order the scripts read them. */
+function revokeArgs({ record, entry, rank }: RevocationPlan, now: number): string[] {
+  return [
+    memberOf(entry.type, entry.id),
+    entry.type,
+    entry.id,
+    String(rank),
+    String(entry.pruneAt),
+    String(entry.cutoff ?? ''),
+    JSON.stringify(record),
+    encodeChange({ op: 'revoke', entry, at: now }),
+  ];
+}
+
 interface Scripts {
   revocastRevoke(...args: string[]): Promise<unknown>;
   revocastReinstate(...args: string[]): Promise<unknown>;
   revocastPrune(...args: string[]): Promise<unknown>;
+  revocastRevokeBatch(...args: string[]): Promise<unknown>;
 }

@@ -8,6 +8,13 @@ export interface RevokeResult {
   readonly changed: boolean;
 }
 
+export interface BatchRevokeResult {
+  /** One result per plan, in the order given. */
+  readonly results: readonly RevokeResult[];
+  /** The contiguous offsets of the changes made; `null` when every item was already in force. */
+  readonly offsets: { readonly first: number; readonly last: number } | null;
+}
+
 export interface ReinstateResult {
   /** The revocation that was removed. */
   readonly record: RevocationRecord;
@@ -41,6 +48,13 @@ export interface RevocationStore {
   /** Resolves once the store is reachable. */
   ready(): Promise<void>;
   revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult>;
+  /**
+   * Records many revocations at once, all or nothing, in order: the changes
+   * get consecutive offsets and reach verifiers as one message. An item that
+   * is already in force (or narrower than what is) changes nothing, as in
+   * {@link revoke}; a later item may widen an earlier one of the same batch.
+   */
+  revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult>;
   /** Removes a revocation; `null` when there was none. */
   reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null>;
   get(type: RevocationType, id: string): Promise<RevocationRecord | null>;

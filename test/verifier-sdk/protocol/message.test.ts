@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { decodeChange, decodeLogEntry, decodeMessage, encodeChange, encodeMessage, memberOf, parseMember, redisKeys } from '@revocast/verifier-sdk/protocol';
+import {
+  decodeChange,
+  decodeLogEntry,
+  decodeMessage,
+  decodeMessages,
+  encodeBatchMessage,
+  encodeChange,
+  encodeMessage,
+  memberOf,
+  parseMember,
+  redisKeys,
+} from '@revocast/verifier-sdk/protocol';
 
 const EPOCH = '0123456789abcdef';
 
@@ -45,6 +56,37 @@ describe('message codec', () => {
     expect(decodeLogEntry('5-0', ['e', EPOCH, 'o', '7', 'c', change])?.offset).toBe(7);
     expect(decodeLogEntry('5-0', ['e', EPOCH, 'c', change])).toBeUndefined();
     expect(decodeChange('[]')).toBeUndefined();
+  });
+});
+
+describe('batch messages', () => {
+  const changes = [
+    { op: 'revoke', at: 1, entry: { type: 'token', id: 'a', pruneAt: 1000 } },
+    { op: 'revoke', at: 1, entry: { type: 'subject', id: 'bob', pruneAt: 5000, cutoff: 2000 } },
+    { op: 'reinstate', at: 1, type: 'session', id: 's:1' },
+  ] as const;
+
+  it('give each change of a batch its own offset and stream id, counting up from the first', () => {
+    const raw = encodeBatchMessage(EPOCH, 41, '1700000000000-7', changes.map(encodeChange));
+    expect(decodeMessages(raw)).toEqual([
+      { epoch: EPOCH, offset: 41, streamId: '1700000000000-7', change: changes[0] },
+      { epoch: EPOCH, offset: 42, streamId: '1700000000000-8', change: changes[1] },
+      { epoch: EPOCH, offset: 43, streamId: '1700000000000-9', change: changes[2] },
+    ]);
+  });
+
+  it('read a single message as a batch of one', () => {
+    const raw = encodeMessage(EPOCH, 5, '9-0', encodeChange(changes[2]));
+    expect(decodeMessages(raw)).toEqual([decodeMessage(raw)]);
+  });
+
+  it.each([
+    ['an empty batch', `${EPOCH}:1:1-0:[]`],
+    ['one bad change among good ones', `${EPOCH}:1:1-0:[${encodeChange(changes[0])},{"op":"drop"}]`],
+    ['a cut-off array', `${EPOCH}:1:1-0:[${encodeChange(changes[0])}`],
+    ['a bad header', `nothex:1:1-0:[${encodeChange(changes[0])}]`],
+  ])('reject %s as a whole', (_name, raw) => {
+    expect(decodeMessages(raw)).toBeUndefined();
   });
 });
 

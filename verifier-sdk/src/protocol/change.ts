@@ -35,6 +35,11 @@ export function decodeChange(json: string): Change | undefined {
   } catch {
     return undefined;
   }
+  return changeFromWire(wire);
+}
+
+/** Checks one already-parsed change (an element of a batch message); `undefined` when anything about it is off. */
+export function changeFromWire(wire: unknown): Change | undefined {
   if (typeof wire !== 'object' || wire === null) return undefined;
   const { op, type, id, at, pruneAt, cutoff } = wire as Record<string, unknown>;
   if (!isRevocationType(type) || typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return undefined;

@@ -16,10 +16,12 @@ export {
   type RevocationType,
 } from './entry.js';
 export { DEFAULT_KEY_PREFIX, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
-export { decodeChange, encodeChange, type Change } from './change.js';
+export { changeFromWire, decodeChange, encodeChange, type Change } from './change.js';
 export {
   decodeLogEntry,
   decodeMessage,
+  decodeMessages,
+  encodeBatchMessage,
   encodeMessage,
   isEpoch,
   isStreamId,

@@ -1,4 +1,4 @@
-import { decodeChange, type Change } from './change.js';
+import { changeFromWire, decodeChange, type Change } from './change.js';
 
 /**
  * A change with its place in the ordered history.
@@ -39,8 +39,24 @@ export function encodeMessage(epoch: string, offset: number, streamId: string, c
   return `${epoch}:${offset}:${streamId}:${changeJson}`;
 }
 
-/** Parses a channel message; `undefined` when it is malformed. */
-export function decodeMessage(raw: string): Message | undefined {
+/**
+ * Encodes consecutive changes (a batch) as one channel message:
+ * `<epoch>:<first offset>:<first stream id>:[<change JSON>,…]`. Change i has
+ * offset `first + i` and stream id `<ms>-<seq + i>`, where `<ms>-<seq>` is
+ * the first one's: the writer gives the stream entries exactly those ids.
+ */
+export function encodeBatchMessage(epoch: string, offset: number, streamId: string, changeJsons: readonly string[]): string {
+  return `${epoch}:${offset}:${streamId}:[${changeJsons.join(',')}]`;
+}
+
+interface Header {
+  readonly epoch: string;
+  readonly offset: number;
+  readonly streamId: string;
+  readonly body: string;
+}
+
+function decodeHeader(raw: string): Header | undefined {
   const first = raw.indexOf(':');
   const second = raw.indexOf(':', first + 1);
   const third = raw.indexOf(':', second + 1);
@@ -49,8 +65,48 @@ export function decodeMessage(raw: string): Message | undefined {
   const offset = parseOffset(raw.slice(first + 1, second));
   const streamId = raw.slice(second + 1, third);
   if (!isEpoch(epoch) || offset === undefined || offset < 1 || !isStreamId(streamId)) return undefined;
-  const change = decodeChange(raw.slice(third + 1));
-  return change === undefined ? undefined : { epoch, offset, streamId, change };
+  return { epoch, offset, streamId, body: raw.slice(third + 1) };
+}
+
+/** Parses a channel message; `undefined` when it is malformed. */
+export function decodeMessage(raw: string): Message | undefined {
+  const header = decodeHeader(raw);
+  if (header === undefined) return undefined;
+  const change = decodeChange(header.body);
+  return change === undefined ? undefined : { epoch: header.epoch, offset: header.offset, streamId: header.streamId, change };
+}
+
+/**
+ * Parses a channel message, single or batch, into its changes in order, each
+ * with its own offset and stream id; `undefined` when any part is malformed.
+ */
+export function decodeMessages(raw: string): Message[] | undefined {
+  const header = decodeHeader(raw);
+  if (header === undefined) return undefined;
+  const { epoch, offset, streamId, body } = header;
+  if (!body.startsWith('[')) {
+    const change = decodeChange(body);
+    return change === undefined ? undefined : [{ epoch, offset, streamId, change }];
+  }
+  let wire: unknown;
+  try {
+    wire = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  const dash = streamId.indexOf('-');
+  const ms = streamId.slice(0, dash);
+  const seq = Number(streamId.slice(dash + 1));
+  if (!Array.isArray(wire) || wire.length === 0 || !Number.isSafeInteger(offset + wire.length) || !Number.isSafeInteger(seq + wire.length)) {
+    return undefined;
+  }
+  const messages: Message[] = [];
+  for (let i = 0; i < wire.length; i++) {
+    const change = changeFromWire(wire[i]);
+    if (change === undefined) return undefined;
+    messages.push({ epoch, offset: offset + i, streamId: `${ms}-${seq + i}`, change });
+  }
+  return messages;
 }
 
 /** Parses one entry of the Redis stream (`XRANGE` reply). */

@@ -101,10 +101,15 @@ export class RedisSource implements SyncSource {
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
     const head = await this.head();
     const keys = this.#keys;
-    let cursor = '0';
-    do {
-      const [next, flat] = await this.#command.zscan(keys.entries, cursor, 'COUNT', SCAN_COUNT);
-      cursor = next;
+    let page = this.#command.zscan(keys.entries, '0', 'COUNT', SCAN_COUNT);
+    for (;;) {
+      const [next, flat] = await page;
+      // Ask for the next page before parsing this one, so Redis and the parsing overlap.
+      if (next !== '0') {
+        page = this.#command.zscan(keys.entries, next, 'COUNT', SCAN_COUNT);
+        // If this page fails, the early request's own failure must not go unhandled (it would crash the host).
+        page.catch(() => {});
+      }
       const entries: Entry[] = [];
       const subjects: Array<{ id: string; pruneAt: number }> = [];
       for (let i = 0; i + 1 < flat.length; i += 2) {
@@ -123,8 +128,8 @@ export class RedisSource implements SyncSource {
         });
       }
       onEntries(entries);
-    } while (cursor !== '0');
-    return head;
+      if (next === '0') return head;
+    }
   }
 
   async readAfter(streamId: string, count: number): Promise<readonly Message[]> {

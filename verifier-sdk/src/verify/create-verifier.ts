@@ -13,6 +13,15 @@ import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
 import { isCompactJws } from './compact-jws.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
+import { TokenCache } from './token-cache.js';
+
+/** Bounds of the verified-token cache; see {@link VerifierOptions.tokenCache}. */
+export interface TokenCacheOptions {
+  /** Most tokens kept. Default 10,000. */
+  readonly maxEntries?: number;
+  /** Most memory kept, in approximate bytes (three per token character plus 128 per entry). Default 16 MiB. */
+  readonly maxBytes?: number;
+}
 
 /**
  * Options of {@link createVerifier}. Durations are in seconds.
@@ -56,6 +65,17 @@ export interface VerifierOptions {
   readonly registry?: Registry;
   /** pino (or compatible) logger. By default warnings and errors go to stderr. */
   readonly logger?: Logger;
+  /**
+   * Cache of verified tokens, keyed by the exact token string, so a client
+   * that sends the same token on every request pays for the signature once.
+   * Every call still checks `exp` (with `clockTolerance`), the revocation
+   * list and staleness. The cache is emptied whenever the JWKS is fetched
+   * again, and bypassed once the JWKS is due for a refresh, so a retired key
+   * stops working as it would without the cache. Claims of a cached token are
+   * one frozen object shared by every call. `false` turns the cache off.
+   * Default `{ maxEntries: 10000, maxBytes: 16 MiB }`.
+   */
+  readonly tokenCache?: false | TokenCacheOptions;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
 }
@@ -105,6 +125,8 @@ const DEFAULTS = {
   maxTokenLength: 8192,
   requiredClaims: ['exp', 'jti'],
   heartbeatInterval: 2,
+  tokenCacheEntries: 10_000,
+  tokenCacheBytes: 16 * 1024 * 1024,
 } as const;
 
 function seconds(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -113,6 +135,42 @@ function seconds(name: string, value: number | undefined, fallback: number, min 
     throw invalidOptions(`${name}: expected a number of seconds >= ${min}, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw invalidOptions(`${name}: expected a whole number >= 1, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function createTokenCache(option: false | TokenCacheOptions | undefined): TokenCache<VerifiedClaims> | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== 'object' || option === null)) {
+    throw invalidOptions('tokenCache: expected false or { maxEntries, maxBytes }');
+  }
+  return new TokenCache(
+    positiveInteger('tokenCache.maxEntries', option?.maxEntries, DEFAULTS.tokenCacheEntries),
+    positiveInteger('tokenCache.maxBytes', option?.maxBytes, DEFAULTS.tokenCacheBytes),
+  );
+}
+
+/** Claims handed to many callers must not be changed by one of them. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/**
+ * Which key set a verification used: 0 for a fixed key, the JWKS fetch
+ * count for a key set, -1 while that is unknown or due for a refresh.
+ */
+function keyVersion(key: ResolvedKey | undefined): number {
+  if (key === undefined) return -1;
+  if (key.kind === 'static') return 0;
+  return key.fresh() ? key.version() : -1;
 }
 
 /**
@@ -138,6 +196,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const pollIntervalMs = seconds('pollInterval', options.pollInterval, DEFAULTS.pollInterval, 0.01) * 1000;
   const commandTimeoutMs = seconds('commandTimeout', options.commandTimeout, DEFAULTS.commandTimeout, 0.01) * 1000;
   const maxTokenLength = options.maxTokenLength ?? DEFAULTS.maxTokenLength;
+  const cache = createTokenCache(options.tokenCache);
+  let cacheVersion = 0;
   const failOpen = options.failOpen ?? false;
   const clock = options.clock ?? Date.now;
   const logger = options.logger ?? consoleLogger;
@@ -250,8 +310,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     );
   }
 
-  function check(claims: RevocationClaims): void {
-    const stale = checkFreshness(clock());
+  function check(claims: RevocationClaims, now = clock()): void {
+    const stale = checkFreshness(now);
     const result = engine.list.check(claims);
     if (result !== 'ok') {
       metrics.rejected(result);
@@ -259,6 +319,29 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (stale) metrics.acceptedStale();
     else metrics.accepted();
+  }
+
+  /**
+   * The claims of a token verified before, after checking its `exp` the way
+   * jose does; `undefined` when it has to be verified in full.
+   */
+  function cached(token: string, now: number): VerifiedClaims | undefined {
+    const cache_ = cache as TokenCache<VerifiedClaims>;
+    const version = keyVersion(resolvedKey);
+    if (version !== cacheVersion) {
+      // The key set changed (or is being fetched): nothing verified before may stand.
+      cache_.clear();
+      cacheVersion = version;
+    }
+    if (version < 0) return undefined;
+    const entry = cache_.get(token);
+    if (entry === undefined) return undefined;
+    if (entry.exp <= Math.floor(now / 1000) - clockTolerance) {
+      cache_.delete(token);
+      metrics.rejected('expired');
+      throw new RevocastError('ERR_TOKEN_EXPIRED', 401, 'token has expired');
+    }
+    return entry.claims;
   }
 
   engine.start();
@@ -270,6 +353,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await engine.ready();
     },
     async verify(token) {
+      const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
+      if (cacheable) {
+        const now = clock();
+        const hit = cached(token, now);
+        if (hit !== undefined) {
+          check(hit, now);
+          return hit;
+        }
+      }
+      const version = keyVersion(resolvedKey);
       let claims: VerifiedClaims;
       try {
         claims = await verifySignature(token);
@@ -277,6 +370,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const error = toError(err);
         metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
         throw error;
+      }
+      if (cacheable) {
+        deepFreeze(claims);
+        // Only a verification that began and ended on the same, settled key set may be reused.
+        if (version >= 0 && keyVersion(resolvedKey) === version) {
+          (cache as TokenCache<VerifiedClaims>).set(token, claims, typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY);
+        }
       }
       check(claims);
       return claims;

@@ -1,10 +1,23 @@
-import { createRemoteJWKSet, importJWK, type CryptoKey, type JWK, type JWTVerifyGetKey, type KeyObject } from 'jose';
+import { createRemoteJWKSet, customFetch, importJWK, type CryptoKey, type JWK, type JWTVerifyGetKey, type KeyObject } from 'jose';
 import { RevocastError, invalidOptions } from '../errors.js';
 
 /** Key material a verifier accepts: a public JWK, a KeyObject or CryptoKey, or an HMAC secret. */
 export type VerificationKey = JWK | KeyObject | CryptoKey | Uint8Array | string;
 
-export type ResolvedKey = { readonly kind: 'static'; readonly key: KeyObject | CryptoKey | Uint8Array } | { readonly kind: 'jwks'; readonly getKey: JWTVerifyGetKey };
+export type ResolvedKey =
+  | { readonly kind: 'static'; readonly key: KeyObject | CryptoKey | Uint8Array }
+  | {
+      readonly kind: 'jwks';
+      readonly getKey: JWTVerifyGetKey;
+      /**
+       * Changes with every fetch of the key set and is -1 while one is in
+       * flight: a verification that saw the same value before and after used
+       * the key set that is current.
+       */
+      readonly version: () => number;
+      /** False once the key set is older than jose's cache max age and is due to be fetched again. */
+      readonly fresh: () => boolean;
+    };
 
 /** Every JWS algorithm the verifier can be allowed; `none` is never among them. */
 export const SUPPORTED_ALGORITHMS = [
@@ -57,7 +70,20 @@ export async function resolveKey(
   }
   if (jwksUri !== undefined) {
     if (algorithms.some((alg) => alg.startsWith('HS'))) throw invalidOptions('algorithms: HS* cannot be used with jwksUri');
-    return { kind: 'jwks', getKey: createRemoteJWKSet(new URL(jwksUri)) };
+    let fetches = 0;
+    const remote = createRemoteJWKSet(new URL(jwksUri), {
+      [customFetch]: (url, init) => {
+        fetches++;
+        return fetch(url, init);
+      },
+    });
+    return {
+      kind: 'jwks',
+      getKey: remote,
+      // jose swaps the key set in only after the body is parsed; `reloading` stays true until then.
+      version: () => (remote.reloading ? -1 : fetches),
+      fresh: () => remote.fresh,
+    };
   }
   const material = key as VerificationKey;
   const hmac = algorithms.filter((alg) => alg.startsWith('HS'));

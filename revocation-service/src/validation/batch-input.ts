@@ -1,0 +1,42 @@
+import type { RevocationInput } from '../model/revocation.js';
+import type { FieldError } from './fields.js';
+import { parseRevocationInput, type ParseResult } from './revocation-input.js';
+
+/** Most revocations one batch request may carry. */
+export const MAX_BATCH_ITEMS = 10_000;
+/** Problems listed in one answer; the rest are counted, so a bad 10,000-item batch gets a readable answer. */
+const MAX_LISTED_ERRORS = 100;
+
+/**
+ * Parses `{ "items": [revocation, …] }`. Each item follows the rules of the
+ * single endpoint, and its problems are named `items.<index>.<field>`.
+ */
+export function parseBatchInput(body: unknown, now: number): ParseResult<RevocationInput[]> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, errors: [{ field: '(body)', message: 'must be a JSON object with "items"' }] };
+  }
+  const errors: FieldError[] = [];
+  for (const key of Object.keys(body)) if (key !== 'items') errors.push({ field: key, message: 'is not a known field' });
+  const items = (body as { items?: unknown }).items;
+  if (items === undefined) errors.push({ field: 'items', message: 'is required' });
+  else if (!Array.isArray(items)) errors.push({ field: 'items', message: 'must be an array of revocations' });
+  else if (items.length === 0) errors.push({ field: 'items', message: 'must hold at least one revocation' });
+  else if (items.length > MAX_BATCH_ITEMS) errors.push({ field: 'items', message: `must hold at most ${MAX_BATCH_ITEMS} revocations` });
+  if (errors.length > 0 || !Array.isArray(items)) return { ok: false, errors };
+
+  const inputs: RevocationInput[] = [];
+  let unlisted = 0;
+  for (let i = 0; i < items.length; i++) {
+    const parsed = parseRevocationInput(items[i], now, `items.${i}.`);
+    if (parsed.ok) {
+      inputs.push(parsed.value);
+      continue;
+    }
+    for (const error of parsed.errors) {
+      if (errors.length < MAX_LISTED_ERRORS) errors.push(error);
+      else unlisted++;
+    }
+  }
+  if (unlisted > 0) errors.push({ field: 'items', message: `${unlisted} more problems are not listed` });
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, value: inputs };
+}

@@ -1,0 +1,180 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
+import type { SyncSource } from '@revocast/verifier-sdk/protocol';
+import { TokenCache, tokenCost } from '../../../verifier-sdk/src/verify/token-cache.js';
+import { SECRET, memoryStore, outcome, signToken, testVerifier, waitFor } from '../../support/fixtures.js';
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A ready verifier, closed when the test ends. */
+async function readyVerifier(options: Parameters<typeof testVerifier>[0]): Promise<Verifier> {
+  const verifier = testVerifier(options);
+  onTestFinished(() => verifier.close());
+  await verifier.ready();
+  return verifier;
+}
+
+function revokeJti(store: ReturnType<typeof memoryStore>, jti: string): Promise<unknown> {
+  const now = Date.now();
+  return store.revoke(
+    { record: { type: 'token', id: jti, pruneAt: now + 600_000, revokedBy: 't', revokedAt: now }, entry: { type: 'token', id: jti, pruneAt: now + 600_000 }, rank: now + 600_000 },
+    { actor: 't', now },
+  );
+}
+
+describe('verified-token cache', () => {
+  it('rejects a cached token once it is revoked', async () => {
+    const store = memoryStore();
+    const verifier = await readyVerifier({ source: store.feed() });
+    const token = await signToken({ jti: 'cached-then-revoked' });
+    expect(await outcome(verifier, token)).toBe('accepted');
+    expect(await outcome(verifier, token)).toBe('accepted');
+    await revokeJti(store, 'cached-then-revoked');
+    await waitFor(() => verifier.isRevoked({ jti: 'cached-then-revoked' }));
+    expect(await outcome(verifier, token)).toBe('ERR_TOKEN_REVOKED');
+  });
+
+  it('rejects a cached token once it expires, at the same second as jose does without the cache', async () => {
+    const start = Math.floor(Date.now() / 1000) * 1000;
+    let now = start;
+    const exp = start / 1000 + 60;
+    const token = await new SignJWT({ jti: 'expiring', exp }).setProtectedHeader({ alg: 'HS256' }).sign(SECRET);
+    const source = memoryStore();
+    const cachedVerifier = await readyVerifier({ source: source.feed(), clock: () => now, clockTolerance: 5, maxStaleness: 3600 });
+    const plainVerifier = await readyVerifier({ source: source.feed(), clock: () => now, clockTolerance: 5, maxStaleness: 3600, tokenCache: false });
+    // jose: expired once exp <= floor(now) - tolerance, so at exp + 5 s.
+    const moments: Array<[string, number]> = [
+      ['issued', start],
+      ['exp + 4.999 s', (exp + 4) * 1000 + 999],
+      ['exp + 5 s', (exp + 5) * 1000],
+      ['exp + 6 s', (exp + 6) * 1000],
+    ];
+    const seen: Array<[string, string, string]> = [];
+    for (const [moment, at] of moments) {
+      now = at;
+      seen.push([moment, await outcome(cachedVerifier, token), await outcome(plainVerifier, token)]);
+    }
+    expect(seen).toEqual([
+      ['issued', 'accepted', 'accepted'],
+      ['exp + 4.999 s', 'accepted', 'accepted'],
+      ['exp + 5 s', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_EXPIRED'],
+      ['exp + 6 s', 'ERR_TOKEN_EXPIRED', 'ERR_TOKEN_EXPIRED'],
+    ]);
+  });
+
+  it('rejects a cached token once the list goes stale', async () => {
+    let now = Date.now();
+    const store = memoryStore();
+    const feed = store.feed();
+    let headWorks = true;
+    const source: SyncSource = {
+      ...feed,
+      head: () => (headWorks ? feed.head() : Promise.reject(new Error('redis is down'))),
+    };
+    const verifier = await readyVerifier({ source, clock: () => now, maxStaleness: 30 });
+    const token = await signToken();
+    expect(await outcome(verifier, token)).toBe('accepted');
+    expect(await outcome(verifier, token)).toBe('accepted');
+    headWorks = false;
+    now += 31_000;
+    expect(await outcome(verifier, token)).toBe('ERR_LIST_STALE');
+  });
+
+  it('hands every caller the same frozen claims, so none can change them for the others', async () => {
+    const verifier = await readyVerifier({ source: memoryStore().feed() });
+    const token = await signToken({ aud: ['api', 'web'] });
+    const first = await verifier.verify(token);
+    const second = await verifier.verify(token);
+    expect(second).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.aud)).toBe(true);
+  });
+
+  it('refuses bounds that are not whole numbers of at least 1', () => {
+    for (const tokenCache of [{ maxEntries: 0 }, { maxBytes: -1 }, { maxEntries: 1.5 }, 'yes']) {
+      expect(() => createVerifier({ source: memoryStore().feed(), key: SECRET, algorithms: ['HS256'], tokenCache } as never)).toThrow(/tokenCache/);
+    }
+  });
+});
+
+describe('token cache bounds', () => {
+  it('keeps at most maxEntries tokens, dropping the oldest first', () => {
+    const cache = new TokenCache<string>(3, 1_000_000);
+    for (const token of ['t1', 't2', 't3', 't4', 't5']) cache.set(token, `claims of ${token}`, 100);
+    expect(cache.size).toBe(3);
+    expect(cache.get('t1')).toBeUndefined();
+    expect(cache.get('t2')).toBeUndefined();
+    expect(cache.get('t5')?.claims).toBe('claims of t5');
+  });
+
+  it('keeps its approximate bytes within maxBytes, and skips a token bigger than all of it', () => {
+    const token = (i: number) => `${'x'.repeat(500)}.${i}`;
+    const cost = tokenCost(token(0));
+    const cache = new TokenCache<number>(1000, cost * 10 + cost / 2);
+    for (let i = 0; i < 100; i++) {
+      cache.set(token(i), i, 100);
+      expect(cache.bytes).toBeLessThanOrEqual(cost * 10 + cost / 2);
+    }
+    expect(cache.size).toBe(10);
+    cache.set('y'.repeat(100_000), -1, 100);
+    expect(cache.get('y'.repeat(100_000))).toBeUndefined();
+    expect(cache.size).toBe(10);
+  });
+
+  it('accounts for a token set twice only once', () => {
+    const cache = new TokenCache<number>(10, 1_000_000);
+    cache.set('same', 1, 100);
+    cache.set('same', 2, 100);
+    expect(cache.size).toBe(1);
+    expect(cache.bytes).toBe(tokenCost('same'));
+    expect(cache.get('same')?.claims).toBe(2);
+  });
+});
+
+describe('verified-token cache with a JWKS', () => {
+  let server: Server | undefined;
+  afterEach(() => {
+    server?.closeAllConnections();
+    server?.close();
+  });
+
+  it('stops accepting a cached token once the refreshed key set no longer has its key', async () => {
+    const oldKey = await generateKeyPair('ES256');
+    const newKey = await generateKeyPair('ES256');
+    const jwk = async (key: CryptoKey, kid: string): Promise<JWK> => ({ ...(await exportJWK(key)), kid, alg: 'ES256', use: 'sig' });
+    let keys = [await jwk(oldKey.publicKey, 'old')];
+    let fetches = 0;
+    server = createServer((_req, res) => {
+      fetches++;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys }));
+    });
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    const jwksUri = `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`;
+
+    // The verifier's own clock stays put; only jose's key-set age (Date.now) moves.
+    const now = Date.now();
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const verifier = createVerifier({ source: memoryStore().feed(), jwksUri, algorithms: ['ES256'], clock: () => now, logger: quiet });
+    onTestFinished(() => verifier.close());
+    await verifier.ready();
+    const sign = (key: CryptoKey, kid: string) =>
+      new SignJWT({ jti: `t-${kid}` }).setProtectedHeader({ alg: 'ES256', kid }).setExpirationTime('1h').sign(key);
+    const oldToken = await sign(oldKey.privateKey, 'old');
+    for (let i = 0; i < 3; i++) expect(await outcome(verifier, oldToken)).toBe('accepted');
+    expect(fetches).toBe(1);
+
+    // The issuer retires the old key; past jose's cache max age (10 min) the set is fetched again.
+    keys = [await jwk(newKey.publicKey, 'new')];
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(now + 11 * 60_000);
+    expect(await outcome(verifier, oldToken)).toBe('ERR_TOKEN_INVALID');
+    expect(fetches).toBe(2);
+    expect(await outcome(verifier, await sign(newKey.privateKey, 'new'))).toBe('accepted');
+  });
+});

@@ -1,0 +1,77 @@
+/** A token whose signature and claims were verified, as the cache keeps it. */
+export interface CachedToken<Claims> {
+  readonly claims: Claims;
+  /** The `exp` claim in seconds, or `Infinity` for a token without one. */
+  readonly exp: number;
+  /** Approximate bytes this entry holds. */
+  readonly cost: number;
+}
+
+/** Approximate heap bytes of a cache entry besides the token and its claims: map slot, record, claims object header. */
+const ENTRY_OVERHEAD = 128;
+
+/**
+ * Approximate bytes a cached token holds: the token string (one byte a
+ * character), the claims decoded from it (at most about two bytes per
+ * token character: the payload is under three quarters of the token and
+ * its parsed form is under three times the JSON) and the entry itself.
+ */
+export function tokenCost(token: string): number {
+  return 3 * token.length + ENTRY_OVERHEAD;
+}
+
+/**
+ * Verified tokens by their exact string, bounded by count and by
+ * approximate bytes. Oldest entries go first (insertion order), which keeps
+ * a hit to a single `Map.get`: no reordering, no allocation.
+ */
+export class TokenCache<Claims> {
+  readonly #entries = new Map<string, CachedToken<Claims>>();
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  constructor(maxEntries: number, maxBytes: number) {
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** Approximate bytes held, never above `maxBytes`. */
+  get bytes(): number {
+    return this.#bytes;
+  }
+
+  get(token: string): CachedToken<Claims> | undefined {
+    return this.#entries.get(token);
+  }
+
+  /** Keeps `claims` for `token`, evicting the oldest entries to stay within both bounds. */
+  set(token: string, claims: Claims, exp: number): void {
+    const cost = tokenCost(token);
+    if (cost > this.#maxBytes) return;
+    this.delete(token);
+    while (this.#entries.size >= this.#maxEntries || this.#bytes + cost > this.#maxBytes) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done === true) break;
+      this.delete(oldest.value);
+    }
+    this.#entries.set(token, { claims, exp, cost });
+    this.#bytes += cost;
+  }
+
+  delete(token: string): void {
+    const entry = this.#entries.get(token);
+    if (entry === undefined) return;
+    this.#entries.delete(token);
+    this.#bytes -= entry.cost;
+  }
+
+  clear(): void {
+    this.#entries.clear();
+    this.#bytes = 0;
+  }
+}
