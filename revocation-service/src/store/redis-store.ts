@@ -1,15 +1,17 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
+import { openRedis, type RedisClient } from '@revocast/verifier-sdk';
 import {
   META,
   REVOCATION_TYPES,
   encodeChange,
   memberOf,
+  parseRedisTarget,
   redisKeys,
   type RedisKeys,
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
-import { PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
+import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
 import {
   StoreUnavailableError,
   decodeCursor,
@@ -24,8 +26,8 @@ import {
 } from './revocation-store.js';
 
 export interface RedisStoreOptions {
-  /** Redis URL or an ioredis client (not closed by the store). */
-  readonly redis: string | Redis;
+  /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`) or an ioredis client or cluster (not closed by the store). */
+  readonly redis: string | RedisClient;
   readonly keyPrefix: string;
   /** The longest token lifetime; the stream keeps at least this much history. */
   readonly maxTokenTtlMs: number;
@@ -41,8 +43,10 @@ type ScriptReply = [number, string, string?];
 
 /** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
 export class RedisStore implements RevocationStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #owns: boolean;
+  /** SPUBLISH on a cluster, PUBLISH elsewhere; verifiers subscribe the same way. */
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #keys: RedisKeys;
   readonly #options: RedisStoreOptions;
 
@@ -58,22 +62,35 @@ export class RedisStore implements RevocationStore {
       retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
     };
     if (typeof options.redis === 'string') {
-      this.#redis = new Redis(options.redis, connection);
+      this.#redis = openRedis(parseRedisTarget(options.redis), connection);
       this.#owns = true;
     } else {
       this.#redis = options.redis;
       this.#owns = false;
     }
+    this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     // Reconnect errors are reported through /readyz and failed requests, not as crashes.
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
+    this.#redis.defineCommand('revocastEnsureHistory', { numberOfKeys: 1, lua: ENSURE_HISTORY });
+    // Redis may come back empty (a restart without persistence): give verifiers a new history at once.
+    this.#redis.on('ready', () => void this.#ensureHistory());
+    if (this.#redis.status === 'ready') void this.#ensureHistory();
   }
 
   /** The connection, for health checks and tests. */
-  get redis(): Redis {
+  get redis(): RedisClient {
     return this.#redis;
+  }
+
+  async #ensureHistory(): Promise<void> {
+    try {
+      await (this.#redis as unknown as Scripts).revocastEnsureHistory(this.#keys.meta, newEpoch());
+    } catch {
+      // Redis went away again; the next 'ready' or change retries.
+    }
   }
 
   ready(): Promise<void> {
@@ -118,6 +135,7 @@ export class RedisStore implements RevocationStore {
           this.#minStreamId(context.now),
           this.#keys.channel,
           record.sub ?? '',
+          this.#publishCommand,
         ) as Promise<ScriptReply>,
     );
     return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
@@ -136,6 +154,7 @@ export class RedisStore implements RevocationStore {
           newEpoch(),
           this.#minStreamId(context.now),
           this.#keys.channel,
+          this.#publishCommand,
         ) as Promise<ScriptReply>,
     );
     if (reply[0] !== 1) return null;
@@ -193,6 +212,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async prune(now: number): Promise<number> {
+    await this.#ensureHistory();
     const maxScore = String(now - this.#options.retentionGraceMs);
     let total = 0;
     for (;;) {
@@ -230,4 +250,5 @@ interface Scripts {
   revocastRevoke(...args: string[]): Promise<unknown>;
   revocastReinstate(...args: string[]): Promise<unknown>;
   revocastPrune(...args: string[]): Promise<unknown>;
+  revocastEnsureHistory(...args: string[]): Promise<unknown>;
 }

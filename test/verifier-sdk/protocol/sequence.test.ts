@@ -26,7 +26,8 @@ describe('offset and epoch rules', () => {
     expect(compareHead(at('e1', 5), at('e1', 5))).toBe('current');
     expect(compareHead(at('e1', 5), at('e1', 9))).toBe('behind');
     expect(compareHead(at('e1', 5), at('e1', 3))).toBe('reset');
-    expect(compareHead(at('e1', 5), at(null, 0))).toBe('reset');
+    // Redis emptied: nothing to reload from yet, so the list is kept until a new history appears.
+    expect(compareHead(at('e1', 5), at(null, 0))).toBe('lost');
     expect(compareHead(at('e1', 5), at('e2', 5))).toBe('reset');
     expect(compareHead(START_POSITION, at(null, 0))).toBe('current');
     // A history that began after we looked: read it from its start.

@@ -28,3 +28,4 @@ export {
 } from './message.js';
 export { START_POSITION, compareHead, nextStep, type Head, type Position, type Standing, type Step } from './sequence.js';
 export type { SyncSource } from './source.js';
+export { RedisUrlError, parseRedisTarget, type RedisNode, type RedisTarget } from './redis-target.js';

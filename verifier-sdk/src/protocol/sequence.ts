@@ -36,10 +36,17 @@ export interface Head {
   readonly streamId: string;
 }
 
-/** How a verifier's position compares with the head it just read. */
-export type Standing = 'current' | 'behind' | 'reset';
+/**
+ * How a verifier's position compares with the head it just read. `lost`:
+ * Redis holds no history although we followed one, so its data is gone
+ * (a restart without persistence, a flush). The list we have is still the
+ * best knowledge there is: keep it, unconfirmed, until the service writes a
+ * new history (it re-seeds one from its record), then reload.
+ */
+export type Standing = 'current' | 'behind' | 'reset' | 'lost';
 
 export function compareHead(position: Position, head: Head): Standing {
+  if (head.epoch === null && position.epoch !== null) return 'lost';
   // Knowing no history yet, read it from its start; the stream says whether it still begins at offset 1.
   if (position.epoch === null && head.epoch !== null) return 'behind';
   if (head.epoch !== position.epoch) return 'reset';

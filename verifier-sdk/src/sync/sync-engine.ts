@@ -60,6 +60,8 @@ export class SyncEngine {
   #busy = false;
   #pending: Message[] = [];
   #timer: NodeJS.Timeout | undefined;
+  /** Redis was found without the history we follow; logged once per loss. */
+  #historyLost = false;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -215,7 +217,24 @@ export class SyncEngine {
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
         return;
+      case 'lost':
+        this.#onHistoryLost();
+        return;
     }
+  }
+
+  /**
+   * Redis no longer holds any history. Reloading now would empty the list and
+   * accept tokens revoked before the loss, so keep it unconfirmed (it turns
+   * stale after maxStaleness) until the service writes a new history.
+   */
+  #onHistoryLost(): void {
+    if (this.#historyLost) return;
+    this.#historyLost = true;
+    this.#options.logger.warn(
+      { epoch: this.#position.epoch, offset: this.#position.offset },
+      'Redis holds no revocation history any more; keeping the current list until the service writes a new one',
+    );
   }
 
   /** Reads missed changes from the stream, up to at least `target`; reloads if the stream cannot supply them. */
@@ -239,13 +258,19 @@ export class SyncEngine {
   async #reload(reason: ReloadReason): Promise<void> {
     const { source, clock, toleranceMs, logger, metrics } = this.#options;
     const started = clock();
-    const list = new RevocationList(toleranceMs, started);
+    let list: RevocationList;
     let position: Position;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
+      // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
+      list = new RevocationList(toleranceMs, clock());
       const head = await source.snapshot((entries) => {
         for (const entry of entries) list.put(entry);
       });
+      if (head.epoch === null && this.#position.epoch !== null) {
+        this.#onHistoryLost();
+        return;
+      }
       try {
         position = await this.#replay(list, head);
         break;
@@ -283,6 +308,7 @@ export class SyncEngine {
   }
 
   #confirm(): void {
+    this.#historyLost = false;
     this.#lastConfirmedAt = this.#options.clock();
     if (this.#state === 'starting' || this.#state === 'stale') {
       if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');

@@ -1,11 +1,11 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
 import { consoleLogger, type Logger } from '../internal/logger.js';
 import type { RevocationClaims } from '../list/revocation-list.js';
 import { NO_METRICS, createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics.js';
-import { DEFAULT_KEY_PREFIX, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
+import { DEFAULT_KEY_PREFIX, RedisUrlError, keyPrefixProblem, parseRedisTarget, type RevocationType, type SyncSource } from '../protocol/index.js';
+import type { RedisClient } from '../sync/redis-connection.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
@@ -14,8 +14,13 @@ import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } f
  * Options of {@link createVerifier}. Durations are in seconds.
  */
 export interface VerifierOptions {
-  /** Redis URL (`redis://…`, `rediss://…`) or an ioredis client to share. One of `redis` and `source` is required. */
-  readonly redis?: string | Redis;
+  /**
+   * Redis URL or an ioredis client (or `Cluster`) to share. One of `redis` and `source` is required.
+   * `redis://host:6379` (or `rediss://`) for one server;
+   * `redis+sentinel://host:26379,host:26379/<master name>` to follow the master through Sentinel failovers;
+   * `redis+cluster://host:6379,host:6379` for a Redis Cluster (sharded pub/sub).
+   */
+  readonly redis?: string | RedisClient;
   /** Another source of revocations, such as the service's in-memory store when both run in one process. */
   readonly source?: SyncSource;
   /** Prefix of the Redis keys; must match the service's `REVOCAST_KEY_PREFIX`. Default `"revocast"`. */
@@ -136,6 +141,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if ((options.redis === undefined) === (options.source === undefined)) {
     throw invalidOptions('give exactly one of redis (a URL or an ioredis client) and source');
   }
+  if (typeof options.redis === 'string') {
+    try {
+      parseRedisTarget(options.redis);
+    } catch (err) {
+      if (err instanceof RedisUrlError) throw invalidOptions(`redis ${err.message}`);
+      throw err;
+    }
+  }
 
   // Imported once; a rejected import is reported by every verify() and by ready().
   const keyPromise: Promise<ResolvedKey> = resolveKey(options.key, options.jwksUri, algorithms);
@@ -154,7 +167,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const source =
     options.source ??
-    new RedisSource({ redis: options.redis as string | Redis, keyPrefix, commandTimeoutMs, logger });
+    new RedisSource({ redis: options.redis as string | RedisClient, keyPrefix, commandTimeoutMs, logger });
 
   // The metrics read the engine only when scraped, after it exists.
   const metrics: VerifierMetrics =
