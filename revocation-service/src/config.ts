@@ -1,4 +1,4 @@
-import { DEFAULT_KEY_PREFIX, keyPrefixProblem } from '@revocast/verifier-sdk/protocol';
+import { DEFAULT_KEY_PREFIX, RedisUrlError, keyPrefixProblem, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
 import type { AdminKey } from './http/admin-auth.js';
 
 /** The service configuration, read once from the environment at start. */
@@ -13,6 +13,16 @@ export interface ServiceConfig {
   readonly retentionGrace: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly keyPrefix: string;
+  /** Present when `DATABASE_URL` is set: PostgreSQL is then the record and Redis a projection of it. */
+  readonly database?: DatabaseConfig;
+}
+
+/** The durable record's settings. Intervals are in milliseconds. */
+export interface DatabaseConfig {
+  readonly url: string;
+  readonly schema: string;
+  readonly outboxIntervalMs: number;
+  readonly reconcileIntervalMs: number;
 }
 
 /** A configuration problem; the message names the variable. */
@@ -71,16 +81,49 @@ function parsePort(value: string | undefined): number {
 
 function parseRedisUrl(value: string | undefined): string {
   const url = value === undefined || value === '' ? 'redis://127.0.0.1:6379' : value;
-  let parsed: URL;
+  try {
+    parseRedisTarget(url);
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new ConfigError('REDIS_URL', err.message);
+    throw err;
+  }
+  return url;
+}
+
+const MS_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds from `250ms`, `1s`, `5m` or a bare number of seconds. */
+export function parseInterval(variable: string, value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  const ms = match === null ? Number.NaN : Number(match[1]) * (MS_UNITS[match[2] ?? 's'] as number);
+  if (!Number.isSafeInteger(ms) || ms < 10) {
+    throw new ConfigError(variable, `must be an interval of at least 10ms such as 250ms, 1s or 5m (got ${JSON.stringify(value)})`);
+  }
+  return ms;
+}
+
+function parseDatabase(env: NodeJS.ProcessEnv): DatabaseConfig | undefined {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '') return undefined;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('REDIS_URL', 'must be a URL such as redis://127.0.0.1:6379');
+    parsed = undefined;
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_URL', `must use redis: or rediss: (got ${parsed.protocol})`);
+  if (parsed === undefined || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
+    throw new ConfigError('DATABASE_URL', 'must be a URL such as postgres://user:password@host:5432/revocast');
   }
-  return url;
+  const schema = env.REVOCAST_DATABASE_SCHEMA ?? 'revocast';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('REVOCAST_DATABASE_SCHEMA', 'must be 1 to 63 lowercase letters, digits or "_", not starting with a digit');
+  }
+  return {
+    url,
+    schema,
+    outboxIntervalMs: parseInterval('REVOCAST_OUTBOX_INTERVAL', env.REVOCAST_OUTBOX_INTERVAL ?? '1s'),
+    reconcileIntervalMs: parseInterval('REVOCAST_RECONCILE_INTERVAL', env.REVOCAST_RECONCILE_INTERVAL ?? '1m'),
+  };
 }
 
 /** Reads and checks the configuration; throws {@link ConfigError} naming the first bad variable. */
@@ -99,5 +142,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     retentionGrace: parseDuration('REVOCAST_RETENTION_GRACE', env.REVOCAST_RETENTION_GRACE ?? '5m'),
     logLevel,
     keyPrefix,
+    ...withDatabase(parseDatabase(env)),
   };
+}
+
+function withDatabase(database: DatabaseConfig | undefined): { database?: DatabaseConfig } {
+  return database === undefined ? {} : { database };
 }

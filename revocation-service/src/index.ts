@@ -5,12 +5,14 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js';
-export { ConfigError, loadConfig, parseAdminKeys, parseDuration, type ServiceConfig } from './config.js';
+export { ConfigError, loadConfig, parseAdminKeys, parseDuration, parseInterval, type DatabaseConfig, type ServiceConfig } from './config.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { AdminKey } from './http/admin-auth.js';
 export type { ProblemCode } from './http/problem.js';
 export type { RevocationInput, RevocationRecord } from './model/revocation.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export type { ReconcileReport } from './store/reconciler.js';
 export { startPruner } from './store/pruner.js';
 export type { RevocationStore, ListPage, ListQuery } from './store/revocation-store.js';

@@ -3,8 +3,10 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { PostgresStore } from './store/postgres-store.js';
 import { startPruner } from './store/pruner.js';
 import { RedisStore } from './store/redis-store.js';
+import type { RevocationStore } from './store/revocation-store.js';
 
 /** How long in-flight requests get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -21,14 +23,29 @@ function configOrExit() {
 
 const config = configOrExit();
 const logger = createLogger(config.logLevel);
-const store = new RedisStore({
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const storeOptions = {
   redis: config.redisUrl,
   keyPrefix: config.keyPrefix,
   maxTokenTtlMs: config.maxTokenTtl * 1000,
   retentionGraceMs: config.retentionGrace * 1000,
-});
-const registry = new Registry();
-collectDefaultMetrics({ register: registry });
+};
+// With DATABASE_URL, PostgreSQL is the record and Redis a projection re-seeded from it; without, Redis is the record.
+const store: RevocationStore =
+  config.database === undefined
+    ? new RedisStore(storeOptions)
+    : new PostgresStore({
+        ...storeOptions,
+        database: config.database.url,
+        schema: config.database.schema,
+        outboxIntervalMs: config.database.outboxIntervalMs,
+        reconcileIntervalMs: config.database.reconcileIntervalMs,
+        logger,
+        registry,
+      });
+// The durable record must be migrated before the first request; Redis may still be coming up.
+if (config.database !== undefined) await store.ready();
 const app = createApp({ store, adminKeys: config.adminKeys, logger, maxTokenTtl: config.maxTokenTtl, registry });
 const stopPruner = startPruner(store, logger);
 
@@ -39,7 +56,10 @@ if (config.adminKeys.length === 0) {
 const server: Server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  logger.info({ host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name) }, 'revocation service listening');
+  logger.info(
+    { host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name), record: config.database === undefined ? 'redis' : 'postgres' },
+    'revocation service listening',
+  );
 });
 server.on('error', (err) => {
   logger.fatal({ err }, 'could not start the HTTP server');

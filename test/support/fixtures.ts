@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { SignJWT, type JWTPayload } from 'jose';
 import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
-import { MemoryStore, RedisStore, createApp, createLogger, type RevocationStore } from '@revocast/revocation-service';
+import pg from 'pg';
+import type { Registry } from 'prom-client';
+import { MemoryStore, PostgresStore, RedisStore, createApp, createLogger, type RevocationStore } from '@revocast/revocation-service';
 
 /** HS256 secret shared by the test issuer and the verifiers. */
 export const SECRET = new TextEncoder().encode('revocast-test-secret-of-32-bytes!');
@@ -123,4 +125,42 @@ export function signRawHs256(header: Record<string, unknown>, payload: Record<st
   const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   const input = `${encode(header)}.${encode(payload)}`;
   return `${input}.${createHmac('sha256', key).update(input).digest('base64url')}`;
+}
+
+/** PostgreSQL for the tests: DATABASE_URL, else the server on this machine (database `test`). */
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A durable store on its own schema (named like the key prefix), quick to notice what Redis does. */
+export function postgresStore(options: {
+  redisUrl: string;
+  keyPrefix: string;
+  schema?: string;
+  registry?: Registry;
+  logs?: { write(line: string): void };
+  outboxIntervalMs?: number;
+}): PostgresStore {
+  return new PostgresStore({
+    database: DATABASE_URL,
+    schema: options.schema ?? options.keyPrefix,
+    redis: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    maxTokenTtlMs: MAX_TOKEN_TTL * 1000,
+    retentionGraceMs: 60_000,
+    logger: createLogger('debug', options.logs ?? { write() {} }),
+    outboxIntervalMs: options.outboxIntervalMs ?? 100,
+    reconcileIntervalMs: 3_600_000,
+    commandTimeoutMs: 1000,
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+  });
+}
+
+/** Runs SQL against the test database (to look at the record, or drop a test's schema). */
+export async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

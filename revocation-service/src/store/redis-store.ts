@@ -1,17 +1,17 @@
-import { Cluster, type RedisOptions } from 'ioredis';
-import { openRedis, type RedisClient } from '@revocast/verifier-sdk';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '@revocast/verifier-sdk';
 import {
   META,
   REVOCATION_TYPES,
   encodeChange,
   memberOf,
-  parseRedisTarget,
   redisKeys,
   type RedisKeys,
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE } from './lua-scripts.js';
+import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   StoreUnavailableError,
   decodeCursor,
@@ -43,8 +43,8 @@ type ScriptReply = [number, string, string?];
 
 /** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
 export class RedisStore implements RevocationStore {
+  readonly #connection: ServiceRedis;
   readonly #redis: RedisClient;
-  readonly #owns: boolean;
   /** SPUBLISH on a cluster, PUBLISH elsewhere; verifiers subscribe the same way. */
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #keys: RedisKeys;
@@ -53,24 +53,9 @@ export class RedisStore implements RevocationStore {
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#keys = redisKeys(options.keyPrefix);
-    const connection: RedisOptions = {
-      commandTimeout: options.commandTimeoutMs ?? 3000,
-      // A write that cannot be sent now fails now (503) instead of landing later.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'revocast-service',
-      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-    };
-    if (typeof options.redis === 'string') {
-      this.#redis = openRedis(parseRedisTarget(options.redis), connection);
-      this.#owns = true;
-    } else {
-      this.#redis = options.redis;
-      this.#owns = false;
-    }
+    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 3000);
+    this.#redis = this.#connection.client;
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
-    // Reconnect errors are reported through /readyz and failed requests, not as crashes.
-    this.#redis.on('error', () => {});
     this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
@@ -237,12 +222,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async close(): Promise<void> {
-    if (!this.#owns) return;
-    try {
-      await this.#redis.quit();
-    } catch {
-      this.#redis.disconnect();
-    }
+    await closeServiceRedis(this.#connection);
   }
 }
 
