@@ -226,10 +226,16 @@ export class OutboxPublisher {
     try {
       await lock.query('BEGIN');
       const publication = await readPublication(lock, tables, true);
-      if (!force && reseedReason(publication, await projection.head(), await readLastOffset(lock, tables)) === undefined) {
+      const head = await projection.head();
+      if (!force && reseedReason(publication, head, await readLastOffset(lock, tables)) === undefined) {
         await lock.query('COMMIT');
         return false;
       }
+      // Verifiers never follow a durable history back to a lower offset, so the new
+      // epoch starts at or above what Redis shows (which is more than the record only
+      // when the record is new to this Redis or was restored from an older backup).
+      // Committed on its own, so the snapshot below sees it.
+      if (head.offset > 0) await pool.query(`UPDATE ${tables.history} SET last_offset = GREATEST(last_offset, $1)`, [head.offset]);
       const started = clock();
       const epoch = newEpoch();
       const { offset, entries } = await inSnapshot(pool, async (snapshot) => {

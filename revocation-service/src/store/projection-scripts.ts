@@ -48,16 +48,25 @@ return {status, string.format('%.0f', current), tostring(applied)}
 /**
  * Puts a re-seeded list in place at once: the staged entries become the
  * list, the stream starts empty, the meta hash names the new epoch at the
- * record's offset. Verifiers see the new epoch and reload.
+ * record's offset, marked durable (offsets never go backwards). Verifiers
+ * see the new epoch and reload.
+ *
+ * The staged keys were written by earlier commands; a failover in between
+ * can leave this node with part of them. Swapping in a partial list would
+ * let verifiers accept what it misses, so the counts must match exactly or
+ * nothing changes (returns -1) and the re-seed is tried again.
  * KEYS: meta, entries, cutoffs, log, staged entries, staged cutoffs, details, by-sub
- * ARGV: epoch, offset
+ * ARGV: epoch, offset, entries staged, subject cutoffs staged
  */
 export const SWAP_IN = `
 local meta, entries, cutoffs, log, staged_entries, staged_cutoffs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN', staged_cutoffs) ~= tonumber(ARGV[4]) then
+  return -1
+end
 redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
 if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
 if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
-redis.call('HSET', meta, 'epoch', ARGV[1], 'offset', ARGV[2], 'last_id', '0-0')
+redis.call('HSET', meta, 'epoch', ARGV[1], 'offset', ARGV[2], 'last_id', '0-0', 'durable', '1')
 return redis.call('ZCARD', entries)
 `;
 

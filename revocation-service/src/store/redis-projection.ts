@@ -94,6 +94,12 @@ export class RedisProjection {
     return this.#redis;
   }
 
+  /** Resolves once connected. */
+  ready(): Promise<void> {
+    if (this.#redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => this.#redis.once('ready', () => resolve()));
+  }
+
   /** Runs `listener` each time the connection (re)connects: Redis may have come back empty. */
   onReady(listener: () => void): void {
     this.#redis.on('ready', listener);
@@ -123,6 +129,8 @@ export class RedisProjection {
   async reseed(epoch: string, offset: number, entries: AsyncIterable<ReadonlyArray<readonly [string, ProjectedEntry]>>): Promise<number> {
     const staged = this.#staged;
     await this.#redis.del(staged.entries, staged.cutoffs);
+    let stagedEntries = 0;
+    let stagedCutoffs = 0;
     for await (const batch of entries) {
       for (let start = 0; start < batch.length; start += STAGE_BATCH) {
         const scored: Array<string | number> = [];
@@ -131,13 +139,31 @@ export class RedisProjection {
           scored.push(entry.pruneAt, member);
           if (entry.cutoff !== undefined) cutoffs.push(member.slice(4), String(entry.cutoff));
         }
+        if (scored.length === 0) continue;
         const pipeline = this.#redis.pipeline().zadd(staged.entries, ...scored);
         if (cutoffs.length > 0) pipeline.hset(staged.cutoffs, ...cutoffs);
         for (const [err] of (await pipeline.exec()) ?? []) if (err) throw err;
+        stagedEntries += scored.length / 2;
+        stagedCutoffs += cutoffs.length / 2;
       }
     }
     const k = this.#keys;
-    return this.#scripts.revocastSwapIn(k.meta, k.entries, k.cutoffs, k.log, staged.entries, staged.cutoffs, k.details, k.bySub, epoch, String(offset));
+    const swapped = await this.#scripts.revocastSwapIn(
+      k.meta,
+      k.entries,
+      k.cutoffs,
+      k.log,
+      staged.entries,
+      staged.cutoffs,
+      k.details,
+      k.bySub,
+      epoch,
+      String(offset),
+      String(stagedEntries),
+      String(stagedCutoffs),
+    );
+    if (swapped < 0) throw new Error('the staged re-seed is incomplete on this Redis (it changed during the re-seed); retrying');
+    return swapped;
   }
 
   /** Reads the head and every entry at one instant, for reconciliation. */

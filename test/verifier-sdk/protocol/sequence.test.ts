@@ -33,4 +33,16 @@ describe('offset and epoch rules', () => {
     // A history that began after we looked: read it from its start.
     expect(compareHead(START_POSITION, at('e1', 3))).toBe('behind');
   });
+
+  it('never follows a durable history back to a lower offset, in any epoch', () => {
+    const durable = (epoch: string, offset: number) => ({ ...at(epoch, offset), durable: true });
+    // A promoted replica that missed writes, or that still carries an earlier epoch.
+    expect(compareHead(at('e2', 50), durable('e2', 40))).toBe('lost');
+    expect(compareHead(at('e2', 50), durable('e1', 30))).toBe('lost');
+    // The service's re-seed starts at the record's offset: at or above what we saw.
+    expect(compareHead(at('e2', 50), durable('e3', 50))).toBe('reset');
+    expect(compareHead(at('e2', 50), durable('e2', 55))).toBe('behind');
+    // Without a durable record a new epoch restarts its offsets, and is followed.
+    expect(compareHead(at('e2', 50), at('e3', 1))).toBe('reset');
+  });
 });

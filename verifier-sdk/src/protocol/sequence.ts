@@ -34,19 +34,29 @@ export interface Head {
   readonly epoch: string | null;
   readonly offset: number;
   readonly streamId: string;
+  /**
+   * A durable record owns this history: offsets are the record's and only
+   * grow, across epochs too, and the service re-seeds Redis when it shows
+   * less than the record.
+   */
+  readonly durable?: boolean;
 }
 
 /**
  * How a verifier's position compares with the head it just read. `lost`:
- * Redis holds no history although we followed one, so its data is gone
- * (a restart without persistence, a flush). The list we have is still the
- * best knowledge there is: keep it, unconfirmed, until the service writes a
- * new history (it re-seeds one from its record), then reload.
+ * Redis holds less than we have seen, so its data is gone or old: it holds
+ * no history although we followed one (a restart without persistence, a
+ * flush), or, for a durable history, an offset below ours (a failover to a
+ * replica that missed writes, which may even carry an earlier epoch).
+ * Reloading would forget revocations, so keep the list we have, unconfirmed
+ * (it turns stale after maxStaleness), until the service writes a history
+ * that holds everything we have seen, then follow it.
  */
 export type Standing = 'current' | 'behind' | 'reset' | 'lost';
 
 export function compareHead(position: Position, head: Head): Standing {
   if (head.epoch === null && position.epoch !== null) return 'lost';
+  if (head.durable === true && head.offset < position.offset) return 'lost';
   // Knowing no history yet, read it from its start; the stream says whether it still begins at offset 1.
   if (position.epoch === null && head.epoch !== null) return 'behind';
   if (head.epoch !== position.epoch) return 'reset';

@@ -98,8 +98,14 @@ export class RedisSource implements SyncSource {
   }
 
   async head(): Promise<Head> {
-    const [epoch = null, offset = null, lastId = null] = await this.#command.hmget(this.#keys.meta, META.epoch, META.offset, META.lastId);
-    return toHead(epoch, offset, lastId);
+    const [epoch = null, offset = null, lastId = null, durable = null] = await this.#command.hmget(
+      this.#keys.meta,
+      META.epoch,
+      META.offset,
+      META.lastId,
+      META.durable,
+    );
+    return toHead(epoch, offset, lastId, durable === '1');
   }
 
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
@@ -148,11 +154,12 @@ export class RedisSource implements SyncSource {
   }
 }
 
-function toHead(epoch: string | null, offset: string | null, lastId: string | null): Head {
+function toHead(epoch: string | null, offset: string | null, lastId: string | null, durable: boolean): Head {
   if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
   const parsedOffset = parseOffset(offset ?? '0');
   if (!isEpoch(epoch) || parsedOffset === undefined || (lastId !== null && !isStreamId(lastId))) {
     throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
   }
-  return { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
+  const head = { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
+  return durable ? { ...head, durable } : head;
 }

@@ -224,16 +224,17 @@ export class SyncEngine {
   }
 
   /**
-   * Redis no longer holds any history. Reloading now would empty the list and
-   * accept tokens revoked before the loss, so keep it unconfirmed (it turns
-   * stale after maxStaleness) until the service writes a new history.
+   * Redis holds less than we have seen (no history at all, or an older copy
+   * of a durable one). Reloading now would forget revocations and accept
+   * tokens revoked before the loss, so keep the list unconfirmed (it turns
+   * stale after maxStaleness) until the service writes a complete history.
    */
   #onHistoryLost(): void {
     if (this.#historyLost) return;
     this.#historyLost = true;
     this.#options.logger.warn(
       { epoch: this.#position.epoch, offset: this.#position.offset },
-      'Redis holds no revocation history any more; keeping the current list until the service writes a new one',
+      'Redis holds less revocation history than this verifier has seen; keeping the current list until the service restores it',
     );
   }
 
@@ -267,7 +268,8 @@ export class SyncEngine {
       const head = await source.snapshot((entries) => {
         for (const entry of entries) list.put(entry);
       });
-      if (head.epoch === null && this.#position.epoch !== null) {
+      // The new history holds less than we have seen: wait for the service to replace it.
+      if (compareHead(this.#position, head) === 'lost') {
         this.#onHistoryLost();
         return;
       }
