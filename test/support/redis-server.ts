@@ -9,8 +9,12 @@ import { Redis } from 'ioredis';
 export interface RedisHandle {
   readonly url: string;
   readonly port: number;
-  /** Starts it again on the same port: with no data, or with what it persisted when started with `persist`. */
-  start(): Promise<void>;
+  /**
+   * Starts it again on the same port: with no data, or with what it persisted
+   * when started with `persist`. `args` replaces the extra arguments it was
+   * started with (a node may come back as a replica of another).
+   */
+  start(args?: readonly string[]): Promise<void>;
   /** Deletes what it persisted (call while it is down): the next start is empty. */
   wipe(): void;
   /** Its working directory (persisted data, cluster or Sentinel config). */
@@ -72,18 +76,20 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const url = `redis://127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), `revocast-redis-${port}-`));
   let child: ChildProcess | undefined;
+  let extraArgs = options.args ?? [];
 
   function args(): string[] {
     const persistence = options.persist === true ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
     const common = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--loglevel', 'warning'];
-    if (options.sentinelConfig === undefined) return [...common, ...persistence, ...(options.args ?? [])];
+    if (options.sentinelConfig === undefined) return [...common, ...persistence, ...extraArgs];
     // Sentinel rewrites its configuration file (it records what it learns), so each one keeps its own.
     const file = join(dir, 'sentinel.conf');
     if (!existsSync(file)) writeFileSync(file, options.sentinelConfig);
     return [file, '--sentinel', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--loglevel', 'warning'];
   }
 
-  async function start(): Promise<void> {
+  async function start(replacedArgs?: readonly string[]): Promise<void> {
+    if (replacedArgs !== undefined) extraArgs = replacedArgs;
     const proc = spawn('redis-server', args(), { stdio: 'ignore' });
     child = proc;
     await waitForPing(url);
@@ -104,7 +110,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url,
     port,
     dir,
-    start,
+    start: (replacedArgs) => start(replacedArgs),
     kill,
     wipe: () => {
       for (const name of ['appendonlydir', 'dump.rdb', 'nodes.conf']) rmSync(join(dir, name), { recursive: true, force: true });

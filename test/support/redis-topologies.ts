@@ -86,6 +86,16 @@ export interface RedisSentinelHandle {
   master(): Promise<RedisHandle>;
   /** Forces a failover (`SENTINEL FAILOVER`) and waits until the Sentinels name the other node and it accepts writes. */
   failover(): Promise<RedisHandle>;
+  /**
+   * Starts a data node again (optionally without its data) in the role the
+   * Sentinels give it: master if they still name it, else replica of the master.
+   */
+  restart(node: RedisHandle, options?: { wipe?: boolean }): Promise<void>;
+  /**
+   * Makes every data node but the master a replica of it, as the Sentinels do
+   * on their next 10-second INFO round, so the next failover finds a synced replica.
+   */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -99,11 +109,9 @@ export interface SentinelOptions {
 /** Starts a master, a replica of it and three Sentinels watching it, on free ports. */
 export async function startRedisSentinel(options: SentinelOptions = {}): Promise<RedisSentinelHandle> {
   const base: RedisServerOptions = options.persist === true ? { persist: true } : {};
-  const primary = await startRedisServer({ ...base, args: ['--enable-debug-command', 'local'] });
-  const replica = await startRedisServer({
-    ...base,
-    args: ['--enable-debug-command', 'local', '--replicaof', '127.0.0.1', String(primary.port)],
-  });
+  const debug = ['--enable-debug-command', 'local'];
+  const primary = await startRedisServer({ ...base, args: debug });
+  const replica = await startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] });
   const servers = [primary, replica];
   const config = [
     `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
@@ -139,6 +147,16 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     return role[0] === 'master';
   }
 
+  async function settle(): Promise<void> {
+    const port = await masterPort();
+    for (const node of servers) {
+      if (node.port === port) continue;
+      await command(node.url, 'REPLICAOF', '127.0.0.1', port).catch(() => {
+        // Down: it is given the right role when it starts again.
+      });
+    }
+  }
+
   try {
     await until(async () => String(await command(replica.url, 'INFO', 'replication')).includes('master_link_status:up'), 'replica not in sync');
     // Every Sentinel has found the replica and its peers: a failover can be agreed.
@@ -161,6 +179,9 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     master,
     async failover() {
       const before = await masterPort();
+      // Sentinel only promotes a replica that is in sync; after a restart it may still be loading.
+      const candidate = servers.find((s) => s.port !== before) as RedisHandle;
+      await until(async () => String(await command(candidate.url, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica did not sync', 30_000);
       for (let attempt = 1; ; attempt++) {
         try {
           await command(sentinels[attempt % sentinels.length]!.url, 'SENTINEL', 'FAILOVER', MASTER_NAME);
@@ -177,12 +198,16 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
         promoted = servers.find((s) => s.port === port);
         return port !== before && promoted !== undefined && (await writable(promoted));
       }, 'the failover did not complete');
-      // Sentinel turns the old master into a replica on its next 10-second INFO round; do it now,
-      // so it is a synced replica (ready for the next failover) within a second.
-      const demoted = servers.find((s) => s.port === before);
-      await command(demoted?.url ?? '', 'REPLICAOF', '127.0.0.1', (promoted as RedisHandle).port).catch(() => {});
+      await settle();
       return promoted as RedisHandle;
     },
+    async restart(node, options = {}) {
+      await node.kill();
+      if (options.wipe === true) node.wipe();
+      const port = await masterPort();
+      await node.start(port === node.port ? debug : [...debug, '--replicaof', '127.0.0.1', String(port)]);
+    },
+    settle,
     stop: async () => {
       await Promise.all(all.map((n) => n.stop()));
     },
