@@ -8,7 +8,7 @@ import { ADMIN_SECRET, DATABASE_URL, SECRET } from '../support/fixtures.js';
 import { freePort } from '../support/redis-server.js';
 import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
 import { Checker, type CheckerFigures } from './checker.js';
-import { FAULT_KINDS, inject, type FaultKind } from './faults.js';
+import { FAULT_KINDS, inject, prepare, type FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
 import { serviceProcess, type ServiceProcess } from './service-process.js';
 import { Workload, type WorkloadCounts } from './workload.js';
@@ -150,11 +150,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     while (Date.now() < runUntil) {
       const kind = queue.shift() ?? random.pick(FAULT_KINDS);
-      const atMs = since();
+      const context = { redis, services, random, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
-      const note = await inject(kind, { redis, services, random, inFlight: (s) => workload.inFlight(s) }).catch(
-        (err: unknown) => `harness error: ${(err as Error).message}`,
-      );
+      const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;
+      const unprepared = await prepare(kind, context).then(() => undefined, harnessError);
+      const atMs = since();
+      const note = unprepared ?? (await inject(kind, context).catch(harnessError));
       await redis.settle().catch(() => {});
       const healedMs = since();
       const recoveryMs = await recovered();

@@ -31,6 +31,14 @@ export interface FaultContext {
   readonly inFlight: (service: ServiceProcess) => number;
 }
 
+/**
+ * Waits until the fault can be injected as meant (a failover needs a synced
+ * replica), so that waiting is not counted in the fault's duration.
+ */
+export async function prepare(kind: FaultKind, context: FaultContext): Promise<void> {
+  if (kind === 'sentinel-failover') await context.redis.replicaInSync();
+}
+
 /** Puts the fault in place, holds it, and takes it away; resolves once healed. Returns a short note of what was hit. */
 export async function inject(kind: FaultKind, context: FaultContext): Promise<string> {
   const { redis, services, random, inFlight } = context;

@@ -47,6 +47,16 @@ describe('service configuration', () => {
     ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['REVOCAST_KEY_PREFIX', { REVOCAST_KEY_PREFIX: 'a{b}' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['REVOCAST_DATABASE_SCHEMA', { DATABASE_URL: 'postgres://db/x', REVOCAST_DATABASE_SCHEMA: 'Drop Table' }],
+    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: 'often' }],
+    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: '5ms' }],
+    ['REVOCAST_RECONCILE_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_RECONCILE_INTERVAL: '1 hour' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:26379' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:99999/main' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1:7000/0' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?password=x' }],
   ])('names %s when it is wrong', (variable, env) => {
     let error: unknown;
     try {
@@ -104,28 +114,6 @@ describe('durable record and Redis topology configuration', () => {
     for (const url of ['redis+sentinel://s1:26379,s2:26379,s3/revocast', 'rediss+sentinel://:pw@s1/main/2', 'redis+cluster://n1:7000,n2:7001']) {
       expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
     }
-  });
-
-  it.each([
-    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/x' }],
-    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
-    ['REVOCAST_DATABASE_SCHEMA', { DATABASE_URL: 'postgres://db/x', REVOCAST_DATABASE_SCHEMA: 'Drop Table' }],
-    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: 'often' }],
-    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: '5ms' }],
-    ['REVOCAST_RECONCILE_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_RECONCILE_INTERVAL: '1 hour' }],
-    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:26379' }],
-    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:99999/main' }],
-    ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1:7000/0' }],
-    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?password=x' }],
-  ])('names %s when it is wrong', (variable, env) => {
-    let error: unknown;
-    try {
-      loadConfig(env);
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).variable).toBe(variable);
   });
 
   it('never repeats a database or Redis password in an error', () => {

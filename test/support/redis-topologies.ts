@@ -84,6 +84,8 @@ export interface RedisSentinelHandle {
   readonly url: string;
   /** The data node the Sentinels currently name as master. */
   master(): Promise<RedisHandle>;
+  /** Waits until the replica is in sync with the master, as Sentinel needs it to be for a failover. */
+  replicaInSync(): Promise<void>;
   /** Forces a failover (`SENTINEL FAILOVER`) and waits until the Sentinels name the other node and it accepts writes. */
   failover(): Promise<RedisHandle>;
   /**
@@ -147,6 +149,15 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     return role[0] === 'master';
   }
 
+  async function replicaInSync(): Promise<void> {
+    // Sentinel only promotes a replica that is in sync; after a restart it may still be loading.
+    await until(async () => {
+      const port = await masterPort();
+      const candidate = servers.find((s) => s.port !== port) as RedisHandle;
+      return String(await command(candidate.url, 'INFO', 'replication')).includes('master_link_status:up');
+    }, 'the replica did not sync', 30_000);
+  }
+
   async function settle(): Promise<void> {
     const port = await masterPort();
     for (const node of servers) {
@@ -177,11 +188,10 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
     sentinels,
     url: `redis+sentinel://${sentinels.map((s) => `127.0.0.1:${s.port}`).join(',')}/${MASTER_NAME}`,
     master,
+    replicaInSync,
     async failover() {
+      await replicaInSync();
       const before = await masterPort();
-      // Sentinel only promotes a replica that is in sync; after a restart it may still be loading.
-      const candidate = servers.find((s) => s.port !== before) as RedisHandle;
-      await until(async () => String(await command(candidate.url, 'INFO', 'replication')).includes('master_link_status:up'), 'the replica did not sync', 30_000);
       for (let attempt = 1; ; attempt++) {
         try {
           await command(sentinels[attempt % sentinels.length]!.url, 'SENTINEL', 'FAILOVER', MASTER_NAME);

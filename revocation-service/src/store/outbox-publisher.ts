@@ -246,7 +246,11 @@ export class OutboxPublisher {
       await lock.query('COMMIT');
       metrics.reseeded(reason);
       this.#confirm(offset);
-      logger.warn({ reason, epoch, offset, entries, ms: clock() - started }, 're-seeded Redis from the record under a new epoch; verifiers reload');
+      // The first seed of a new deployment is routine; any other means Redis lost or changed data.
+      logger[reason === 'first-start' ? 'info' : 'warn'](
+        { reason, epoch, offset, entries, ms: clock() - started },
+        're-seeded Redis from the record under a new epoch; verifiers reload',
+      );
       return true;
     } catch (err) {
       await lock.query('ROLLBACK').catch(() => {});

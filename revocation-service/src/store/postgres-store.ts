@@ -142,7 +142,7 @@ export class PostgresStore implements RevocationStore {
       if (this.#closed) throw new Error('store closed before it was ready');
       try {
         const applied = await migrate(this.#pool, this.#tables);
-        if (applied.length > 0) logger.info({ schema: this.#tables.schema, applied }, 'database schema migrated');
+        if (applied.length > 0) logger.info({ schema: this.#tables.name, applied }, 'database schema migrated');
         break;
       } catch (err) {
         logger.warn({ err: { message: (err as Error).message }, attempt }, 'PostgreSQL is not ready; retrying');

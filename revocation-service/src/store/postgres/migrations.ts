@@ -2,6 +2,9 @@ import type { Pool } from 'pg';
 
 /** Qualified table names inside the configured schema. */
 export interface Tables {
+  /** The schema's name, as configured. */
+  readonly name: string;
+  /** The schema, quoted for SQL. */
   readonly schema: string;
   /** Live revocations: the record itself. */
   readonly revocations: string;
@@ -19,6 +22,7 @@ export interface Tables {
 export function tables(schema: string): Tables {
   const q = `"${schema}"`;
   return {
+    name: schema,
     schema: q,
     revocations: `${q}.revocations`,
     changes: `${q}.changes`,
