@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runChaos } from './chaos-run.js';
 import { FAULT_KINDS } from './faults.js';
@@ -29,5 +30,7 @@ describe('chaos, short run', () => {
     expect(report.faults.filter((f) => f.recoveryMs === undefined)).toEqual([]);
     expect(report.converged).toBe(true);
     expect(report.mismatches).toEqual([]);
+    // The services' logs are kept only when something went wrong.
+    rmSync(report.logDir, { recursive: true, force: true });
   }, 180_000);
 });
