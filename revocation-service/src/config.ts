@@ -1,5 +1,5 @@
 import { SUPPORTED_ALGORITHMS } from '@revocast/verifier-sdk';
-import { DEFAULT_KEY_PREFIX, keyPrefixProblem } from '@revocast/verifier-sdk/protocol';
+import { DEFAULT_KEY_PREFIX, RedisUrlError, keyPrefixProblem, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
 import { SCOPES, type AdminKey, type RateLimit, type Scope } from './http/admin-auth.js';
 
 /**
@@ -32,6 +32,16 @@ export interface ServiceConfig {
   readonly trustProxy?: boolean | number | string;
   /** Absent: the OAuth endpoints answer 501. */
   readonly tokenKeys?: TokenKeyConfig;
+  /** Present when `DATABASE_URL` is set: PostgreSQL is then the record and Redis a projection of it. */
+  readonly database?: DatabaseConfig;
+}
+
+/** The durable record's settings. Intervals are in milliseconds. */
+export interface DatabaseConfig {
+  readonly url: string;
+  readonly schema: string;
+  readonly outboxIntervalMs: number;
+  readonly reconcileIntervalMs: number;
 }
 
 /** A configuration problem; the message names the variable. */
@@ -204,16 +214,49 @@ function parsePort(value: string | undefined): number {
 
 function parseRedisUrl(value: string | undefined): string {
   const url = value === undefined || value === '' ? 'redis://127.0.0.1:6379' : value;
-  let parsed: URL;
+  try {
+    parseRedisTarget(url);
+  } catch (err) {
+    if (err instanceof RedisUrlError) throw new ConfigError('REDIS_URL', err.message);
+    throw err;
+  }
+  return url;
+}
+
+const MS_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds from `250ms`, `1s`, `5m` or a bare number of seconds. */
+export function parseInterval(variable: string, value: string): number {
+  const match = /^(\d+)(ms|s|m|h)?$/.exec(value.trim());
+  const ms = match === null ? Number.NaN : Number(match[1]) * (MS_UNITS[match[2] ?? 's'] as number);
+  if (!Number.isSafeInteger(ms) || ms < 10) {
+    throw new ConfigError(variable, `must be an interval of at least 10ms such as 250ms, 1s or 5m (got ${JSON.stringify(value)})`);
+  }
+  return ms;
+}
+
+function parseDatabase(env: NodeJS.ProcessEnv): DatabaseConfig | undefined {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '') return undefined;
+  let parsed: URL | undefined;
   try {
     parsed = new URL(url);
   } catch {
-    throw new ConfigError('REDIS_URL', 'must be a URL such as redis://127.0.0.1:6379');
+    parsed = undefined;
   }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_URL', `must use redis: or rediss: (got ${parsed.protocol})`);
+  if (parsed === undefined || (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')) {
+    throw new ConfigError('DATABASE_URL', 'must be a URL such as postgres://user:password@host:5432/revocast');
   }
-  return url;
+  const schema = env.REVOCAST_DATABASE_SCHEMA ?? 'revocast';
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    throw new ConfigError('REVOCAST_DATABASE_SCHEMA', 'must be 1 to 63 lowercase letters, digits or "_", not starting with a digit');
+  }
+  return {
+    url,
+    schema,
+    outboxIntervalMs: parseInterval('REVOCAST_OUTBOX_INTERVAL', env.REVOCAST_OUTBOX_INTERVAL ?? '1s'),
+    reconcileIntervalMs: parseInterval('REVOCAST_RECONCILE_INTERVAL', env.REVOCAST_RECONCILE_INTERVAL ?? '1m'),
+  };
 }
 
 /** Reads and checks the configuration; throws {@link ConfigError} naming the first bad variable. */
@@ -234,6 +277,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     keyPrefix,
     ...optional('tokenKeys', parseTokenKeys(env)),
     ...optional('trustProxy', parseTrustProxy(env.REVOCAST_TRUST_PROXY)),
+    ...optional('database', parseDatabase(env)),
   };
 }
 

@@ -10,8 +10,10 @@ export {
   loadConfig,
   parseAdminKeys,
   parseDuration,
+  parseInterval,
   parseRateLimit,
   parseTokenKeys,
+  type DatabaseConfig,
   type ServiceConfig,
   type TokenKeyConfig,
 } from './config.js';
@@ -27,5 +29,7 @@ export type { RevocationInput, RevocationRecord } from './model/revocation.js';
 export { createTokenInspector, type TokenInspector, type Inspection } from './oauth/token-inspector.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
+export type { ReconcileReport } from './store/reconciler.js';
 export { startPruner } from './store/pruner.js';
 export type { BatchRevokeResult, RevocationStore, ListPage, ListQuery } from './store/revocation-store.js';

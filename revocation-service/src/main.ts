@@ -6,8 +6,10 @@ import { RedisFleet } from './fleet/redis-fleet.js';
 import { createLogger } from './logger.js';
 import { collectProcessMetrics } from './metrics/process-metrics.js';
 import { createTokenInspector } from './oauth/token-inspector.js';
+import { PostgresStore } from './store/postgres-store.js';
 import { startPruner } from './store/pruner.js';
 import { RedisStore } from './store/redis-store.js';
+import type { RevocationStore } from './store/revocation-store.js';
 
 /** How long in-flight requests get to finish after SIGTERM. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,15 +34,30 @@ try {
   process.exit(78);
 }
 const logger = createLogger(config.logLevel);
-const store = new RedisStore({
+const registry = new Registry();
+collectProcessMetrics(registry);
+const storeOptions = {
   redis: config.redisUrl,
   keyPrefix: config.keyPrefix,
   maxTokenTtlMs: config.maxTokenTtl * 1000,
   retentionGraceMs: config.retentionGrace * 1000,
-});
+};
+// With DATABASE_URL, PostgreSQL is the record and Redis a projection re-seeded from it; without, Redis is the record.
+const store: RevocationStore =
+  config.database === undefined
+    ? new RedisStore(storeOptions)
+    : new PostgresStore({
+        ...storeOptions,
+        database: config.database.url,
+        schema: config.database.schema,
+        outboxIntervalMs: config.database.outboxIntervalMs,
+        reconcileIntervalMs: config.database.reconcileIntervalMs,
+        logger,
+        registry,
+      });
+// The durable record must be migrated before the first request; Redis may still be coming up.
+if (config.database !== undefined) await store.ready();
 const fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
-const registry = new Registry();
-collectProcessMetrics(registry);
 const app = createApp({
   store,
   fleet,
@@ -60,7 +77,10 @@ if (config.adminKeys.length === 0) {
 const server: Server = app.listen(config.port, config.host, () => {
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  logger.info({ host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name) }, 'revocation service listening');
+  logger.info(
+    { host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name), record: config.database === undefined ? 'redis' : 'postgres' },
+    'revocation service listening',
+  );
 });
 server.on('error', (err) => {
   logger.fatal({ err }, 'could not start the HTTP server');

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { decodeMessages, redisKeys, type SyncSource } from '@revocast/verifier-sdk/protocol';
 import { RedisSource } from '../../verifier-sdk/src/sync/redis-source.js';
-import { memoryStore, outcome, signToken, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import { memoryStore, outcome, postgresStore, signToken, sql, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
 const redisUrl = inject('redisUrl');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -27,6 +27,19 @@ async function onRedis(): Promise<{ service: ServiceHandle; verifier: Verifier }
   return { service: await startService({ redisUrl, keyPrefix }), verifier: testVerifier({ redis: redisUrl, keyPrefix }) };
 }
 
+const schemas: string[] = [];
+afterAll(async () => {
+  for (const schema of schemas) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+});
+
+/** PostgreSQL as the record, Redis as the projection verifiers read. */
+async function onPostgres(): Promise<{ service: ServiceHandle; verifier: Verifier }> {
+  const keyPrefix = uniquePrefix();
+  schemas.push(keyPrefix);
+  const store = postgresStore({ redisUrl, keyPrefix });
+  return { service: await startService({ store, redisUrl, keyPrefix }), verifier: testVerifier({ redis: redisUrl, keyPrefix }) };
+}
+
 async function inMemory(): Promise<{ service: ServiceHandle; verifier: Verifier }> {
   const store = memoryStore();
   return { service: await startService({ store }), verifier: testVerifier({ source: store.feed() }) };
@@ -35,6 +48,7 @@ async function inMemory(): Promise<{ service: ServiceHandle; verifier: Verifier 
 /** The rules every store must follow; run on Redis and on the in-memory store. */
 describe.each([
   ['Redis', onRedis],
+  ['PostgreSQL', onPostgres],
   ['memory', inMemory],
 ])('POST /v1/revocations/batch on the %s store', (_name, setup) => {
   let service: ServiceHandle;

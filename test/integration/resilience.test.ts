@@ -18,7 +18,8 @@ describe('sync survives what Redis does', () => {
   const verifiers: Verifier[] = [];
 
   beforeAll(async () => {
-    redisServer = await startRedisServer();
+    // DEBUG SLEEP needs the debug command, which Redis 7 disables by default.
+    redisServer = await startRedisServer({ args: ['--enable-debug-command', 'local'] });
   });
   afterAll(async () => {
     await redisServer.stop();
@@ -77,6 +78,7 @@ describe('sync survives what Redis does', () => {
     expect(await outcome(verifier, await signToken({ jti: 'after-flush' }))).toBe('ERR_TOKEN_REVOKED');
     expect(await registry.metrics()).toMatch(/revocast_verifier_reloads_total\{reason="epoch-changed"\} [1-9]/);
     // The verifier now mirrors what Redis holds; what FLUSHALL erased is gone from the record itself.
+    // With PostgreSQL as the record it comes back: see durable-record.test.ts.
     expect(verifier.status.entries.token).toBe(1);
   });
 
@@ -134,6 +136,32 @@ describe('sync survives what Redis does', () => {
     expect(await outcome(verifier, await signToken({ jti: 'known' }))).toBe('ERR_TOKEN_REVOKED');
     redisServer.resume();
     await waitFor(() => !verifier.status.stale, 5000, 20);
+  });
+
+  it.each([
+    ['DEBUG SLEEP', (admin: Redis) => void admin.call('DEBUG', 'SLEEP', '2').catch(() => {})],
+    ['CLIENT PAUSE', (admin: Redis) => void admin.call('CLIENT', 'PAUSE', '2000', 'ALL')],
+  ])('fails closed while the master hangs in %s, and recovers by itself', async (_name, hang) => {
+    const verifier = await setUp({ maxStaleness: 1 });
+    await revoke('known-before-hang');
+    await waitFor(() => verifier.isRevoked({ jti: 'known-before-hang' }));
+    const token = await signToken();
+    const admin = new Redis(redisServer.url);
+    try {
+      hang(admin);
+      const hungAt = performance.now();
+      // The liveness poll times out: once maxStaleness has passed, every check fails closed.
+      await waitFor(() => verifier.status.state === 'stale', 3000, 10);
+      expect(performance.now() - hungAt).toBeGreaterThan(900);
+      expect(await outcome(verifier, token)).toBe('ERR_LIST_STALE');
+      expect(await outcome(verifier, await signToken({ jti: 'known-before-hang' }))).toBe('ERR_LIST_STALE');
+
+      await waitFor(async () => (await outcome(verifier, token)) === 'accepted', 6000, 20);
+      expect(verifier.status.state).toBe('ready');
+      expect(await outcome(verifier, await signToken({ jti: 'known-before-hang' }))).toBe('ERR_TOKEN_REVOKED');
+    } finally {
+      admin.disconnect();
+    }
   });
 
   it('goes stale while Redis hangs and recovers when it answers again', async () => {

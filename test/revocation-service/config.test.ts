@@ -47,6 +47,16 @@ describe('service configuration', () => {
     ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
     ['REVOCAST_KEY_PREFIX', { REVOCAST_KEY_PREFIX: 'a{b}' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://db/x' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['REVOCAST_DATABASE_SCHEMA', { DATABASE_URL: 'postgres://db/x', REVOCAST_DATABASE_SCHEMA: 'Drop Table' }],
+    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: 'often' }],
+    ['REVOCAST_OUTBOX_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_OUTBOX_INTERVAL: '5ms' }],
+    ['REVOCAST_RECONCILE_INTERVAL', { DATABASE_URL: 'postgres://db/x', REVOCAST_RECONCILE_INTERVAL: '1 hour' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:26379' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:99999/main' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1:7000/0' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?password=x' }],
   ])('names %s when it is wrong', (variable, env) => {
     let error: unknown;
     try {
@@ -72,5 +82,42 @@ describe('service configuration', () => {
     });
     expect(run.status).toBe(78);
     expect(run.stderr).toContain('revocast: invalid configuration: PORT must be a port number');
+  });
+});
+
+describe('durable record and Redis topology configuration', () => {
+  it('has no durable record unless DATABASE_URL is set', () => {
+    expect(loadConfig({}).database).toBeUndefined();
+  });
+
+  it('reads the durable record settings', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://revocast:pw@db:5432/revocast',
+      REVOCAST_DATABASE_SCHEMA: 'acme_revocations',
+      REVOCAST_OUTBOX_INTERVAL: '250ms',
+      REVOCAST_RECONCILE_INTERVAL: '5m',
+    });
+    expect(config.database).toEqual({
+      url: 'postgres://revocast:pw@db:5432/revocast',
+      schema: 'acme_revocations',
+      outboxIntervalMs: 250,
+      reconcileIntervalMs: 300_000,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgresql://db/revocast' }).database).toMatchObject({
+      schema: 'revocast',
+      outboxIntervalMs: 1000,
+      reconcileIntervalMs: 60_000,
+    });
+  });
+
+  it('accepts Sentinel and Cluster URLs for REDIS_URL', () => {
+    for (const url of ['redis+sentinel://s1:26379,s2:26379,s3/revocast', 'rediss+sentinel://:pw@s1/main/2', 'redis+cluster://n1:7000,n2:7001']) {
+      expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
+    }
+  });
+
+  it('never repeats a database or Redis password in an error', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://u:hunter2-secret@db/x' })).not.toThrow(/hunter2/);
+    expect(() => loadConfig({ REDIS_URL: 'redis+sentinel://:hunter2-secret@s1:26379' })).not.toThrow(/hunter2/);
   });
 });

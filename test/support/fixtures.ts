@@ -5,9 +5,12 @@ import { SignJWT, type JWTPayload } from 'jose';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
 import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/verifier-sdk';
+import pg from 'pg';
+import type { Registry } from 'prom-client';
 import {
   MemoryFleet,
   MemoryStore,
+  PostgresStore,
   RedisFleet,
   RedisStore,
   createApp,
@@ -170,4 +173,42 @@ export async function storeState(redis: Redis, keyPrefix: string) {
     redis.zcard(keys.bySub),
   ]);
   return { meta, entries, cutoffs, details, log, bySub };
+}
+
+/** PostgreSQL for the tests: DATABASE_URL, else the server on this machine (database `test`). */
+export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A durable store on its own schema (named like the key prefix), quick to notice what Redis does. */
+export function postgresStore(options: {
+  redisUrl: string;
+  keyPrefix: string;
+  schema?: string;
+  registry?: Registry;
+  logs?: { write(line: string): void };
+  outboxIntervalMs?: number;
+}): PostgresStore {
+  return new PostgresStore({
+    database: DATABASE_URL,
+    schema: options.schema ?? options.keyPrefix,
+    redis: options.redisUrl,
+    keyPrefix: options.keyPrefix,
+    maxTokenTtlMs: MAX_TOKEN_TTL * 1000,
+    retentionGraceMs: 60_000,
+    logger: createLogger('debug', options.logs ?? { write() {} }),
+    outboxIntervalMs: options.outboxIntervalMs ?? 100,
+    reconcileIntervalMs: 3_600_000,
+    commandTimeoutMs: 1000,
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
+  });
+}
+
+/** Runs SQL against the test database (to look at the record, or drop a test's schema). */
+export async function sql<T extends Record<string, unknown>>(text: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: DATABASE_URL });
+  await client.connect();
+  try {
+    return (await client.query<T>(text, params)).rows;
+  } finally {
+    await client.end();
+  }
 }

@@ -22,3 +22,4 @@ export type { RevocationClaims } from './list/revocation-list.js';
 export type { SyncState } from './sync/sync-engine.js';
 export type { Logger } from './internal/logger.js';
 export type { SyncSource } from './protocol/index.js';
+export { openRedis, type RedisClient } from './sync/redis-connection.js';

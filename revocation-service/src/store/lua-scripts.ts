@@ -15,12 +15,16 @@ const RECORD_SUB = `local function record_sub(json)
   return nil
 end`;
 
-/** Appends the change to the stream and publishes it; returns the offset text. */
-const PUBLISH = `local function publish(meta, log, channel, epoch, change, min_id)
+/**
+ * Appends the change to the stream and publishes it; returns the offset text.
+ * `command` is PUBLISH, or SPUBLISH on a cluster, where sharded pub/sub keeps
+ * the message on the shard that owns the channel's hash tag.
+ */
+const PUBLISH = `local function publish(meta, log, channel, epoch, change, min_id, command)
   local offset = string.format('%.0f', redis.call('HINCRBY', meta, 'offset', 1))
   local stream_id = redis.call('XADD', log, 'MINID', '~', min_id, '*', 'e', epoch, 'o', offset, 'c', change)
   redis.call('HSET', meta, 'last_id', stream_id)
-  redis.call('PUBLISH', channel, epoch .. ':' .. offset .. ':' .. stream_id .. ':' .. change)
+  redis.call(command, channel, epoch .. ':' .. offset .. ':' .. stream_id .. ':' .. change)
   return offset
 end`;
 
@@ -36,7 +40,8 @@ end`;
 /**
  * KEYS: meta, entries, cutoffs, details, log, by-sub
  * ARGV: member, type, id, rank, pruneAt, cutoff, record JSON (without offset),
- *       change JSON, epoch candidate, stream MINID, channel, sub ('' for none)
+ *       change JSON, epoch candidate, stream MINID, channel, sub ('' for none),
+ *       publish command
  * Returns {1, stored record} when written, {0, existing record} when the same
  * or a wider revocation was already in force.
  */
@@ -45,8 +50,8 @@ ${RECORD_SUB}
 ${PUBLISH}
 ${EPOCH}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local member, kind, id, rank, prune_at, cutoff, record, change, epoch_candidate, min_id, channel, sub =
-  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12]
+local member, kind, id, rank, prune_at, cutoff, record, change, epoch_candidate, min_id, channel, sub, command =
+  ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 
 local previous_score = redis.call('ZSCORE', entries, member)
 if previous_score then
@@ -61,7 +66,7 @@ else
 end
 
 local epoch = current_epoch(meta, epoch_candidate)
-local offset = publish(meta, log, channel, epoch, change, min_id)
+local offset = publish(meta, log, channel, epoch, change, min_id, command)
 local stored = '{"offset":' .. offset .. ',' .. string.sub(record, 2)
 redis.call('ZADD', entries, prune_at, member)
 redis.call('HSET', details, member, stored)
@@ -81,7 +86,7 @@ export const BATCH_ITEM_FIELDS = 9;
  * Inputs are validated by the service, so nothing can fail halfway.
  *
  * KEYS: meta, entries, cutoffs, details, log, by-sub
- * ARGV: epoch candidate, stream MINID, channel, item count, then per item:
+ * ARGV: epoch candidate, stream MINID, channel, item count, publish command (PUBLISH or SPUBLISH), then per item:
  *       member, type, id, rank, pruneAt, cutoff, record JSON (without offset), change JSON, sub ('' for none)
  * Returns {first offset ('' when nothing changed), changed?, record, changed?, record, ...}.
  */
@@ -89,13 +94,13 @@ export const REVOKE_BATCH = `${SUB_INDEX_MEMBER}
 ${RECORD_SUB}
 ${EPOCH}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local epoch_candidate, min_id, channel, count = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local epoch_candidate, min_id, channel, count, command = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 local reply = {''}
 local changes = {}
 local epoch, first_offset, first_id, last_id, ms, seq
 
 for i = 0, count - 1 do
-  local base = 4 + i * ${BATCH_ITEM_FIELDS}
+  local base = 5 + i * ${BATCH_ITEM_FIELDS}
   local member, kind, id, rank, prune_at, cutoff, record, change, sub =
     ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], tonumber(ARGV[base + 4]), ARGV[base + 5], ARGV[base + 6], ARGV[base + 7], ARGV[base + 8], ARGV[base + 9]
   local in_force = false
@@ -142,7 +147,7 @@ if first_offset then
   redis.call('HSET', meta, 'last_id', last_id)
   local body = changes[1]
   if #changes > 1 then body = '[' .. table.concat(changes, ',') .. ']' end
-  redis.call('PUBLISH', channel, epoch .. ':' .. first_offset .. ':' .. first_id .. ':' .. body)
+  redis.call(command, channel, epoch .. ':' .. first_offset .. ':' .. first_id .. ':' .. body)
   reply[1] = first_offset
 end
 return reply
@@ -150,7 +155,7 @@ return reply
 
 /**
  * KEYS: meta, entries, cutoffs, details, log, by-sub
- * ARGV: member, type, id, change JSON, epoch candidate, stream MINID, channel
+ * ARGV: member, type, id, change JSON, epoch candidate, stream MINID, channel, publish command
  * Returns {1, removed record, offset} or {0} when nothing was revoked.
  */
 export const REINSTATE = `${SUB_INDEX_MEMBER}
@@ -158,7 +163,8 @@ ${RECORD_SUB}
 ${PUBLISH}
 ${EPOCH}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local member, kind, id, change, epoch_candidate, min_id, channel = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local member, kind, id, change, epoch_candidate, min_id, channel, command =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 
 if redis.call('ZREM', entries, member) == 0 then return {0} end
 local previous = redis.call('HGET', details, member)
@@ -168,7 +174,7 @@ redis.call('HDEL', details, member)
 if kind == 'subject' then redis.call('HDEL', cutoffs, id) end
 redis.call('HINCRBY', meta, 'live:' .. kind, -1)
 local epoch = current_epoch(meta, epoch_candidate)
-local offset = publish(meta, log, channel, epoch, change, min_id)
+local offset = publish(meta, log, channel, epoch, change, min_id, command)
 return {1, previous or '', offset}
 `;
 
@@ -190,8 +196,19 @@ for _, member in ipairs(members) do
   redis.call('ZREM', entries, member)
   local prefix = string.sub(member, 1, 3)
   if prefix == 'sub' then redis.call('HDEL', cutoffs, string.sub(member, 5)) end
-  if redis.call('EXISTS', meta) == 1 then redis.call('HINCRBY', meta, 'live:' .. (kinds[prefix] or 'unknown'), -1) end
+  local live = 'live:' .. (kinds[prefix] or 'unknown')
+  if redis.call('HEXISTS', meta, live) == 1 then redis.call('HINCRBY', meta, live, -1) end
 end
 redis.call('XTRIM', log, 'MINID', '~', ARGV[3])
 return #members
+`;
+
+/**
+ * Starts an empty history when Redis holds none (it restarted without its
+ * data, or was flushed), so verifiers that kept their list see a new epoch
+ * and reload instead of waiting for the next change.
+ * KEYS: meta. ARGV: epoch candidate. Returns the epoch in force.
+ */
+export const ENSURE_HISTORY = `${EPOCH}
+return current_epoch(KEYS[1], ARGV[1])
 `;

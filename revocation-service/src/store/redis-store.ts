@@ -1,4 +1,5 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '@revocast/verifier-sdk';
 import {
   META,
   REVOCATION_TYPES,
@@ -9,7 +10,8 @@ import {
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
-import { PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
+import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
+import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   InvalidCursorError,
   StoreUnavailableError,
@@ -26,8 +28,8 @@ import {
 } from './revocation-store.js';
 
 export interface RedisStoreOptions {
-  /** Redis URL or an ioredis client (not closed by the store). */
-  readonly redis: string | Redis;
+  /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`) or an ioredis client or cluster (not closed by the store). */
+  readonly redis: string | RedisClient;
   readonly keyPrefix: string;
   /** The longest token lifetime; the stream keeps at least this much history. */
   readonly maxTokenTtlMs: number;
@@ -44,40 +46,40 @@ type ScriptReply = [number, string, string?];
 
 /** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
 export class RedisStore implements RevocationStore {
-  readonly #redis: Redis;
-  readonly #owns: boolean;
+  readonly #connection: ServiceRedis;
+  readonly #redis: RedisClient;
+  /** SPUBLISH on a cluster, PUBLISH elsewhere; verifiers subscribe the same way. */
+  readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #keys: RedisKeys;
   readonly #options: RedisStoreOptions;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#keys = redisKeys(options.keyPrefix);
-    const connection: RedisOptions = {
-      commandTimeout: options.commandTimeoutMs ?? 3000,
-      // A write that cannot be sent now fails now (503) instead of landing later.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'revocast-service',
-      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-    };
-    if (typeof options.redis === 'string') {
-      this.#redis = new Redis(options.redis, connection);
-      this.#owns = true;
-    } else {
-      this.#redis = options.redis;
-      this.#owns = false;
-    }
-    // Reconnect errors are reported through /readyz and failed requests, not as crashes.
-    this.#redis.on('error', () => {});
+    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 3000);
+    this.#redis = this.#connection.client;
+    this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
     this.#redis.defineCommand('revocastRevokeBatch', { numberOfKeys: 6, lua: REVOKE_BATCH });
+    this.#redis.defineCommand('revocastEnsureHistory', { numberOfKeys: 1, lua: ENSURE_HISTORY });
+    // Redis may come back empty (a restart without persistence): give verifiers a new history at once.
+    this.#redis.on('ready', () => void this.#ensureHistory());
+    if (this.#redis.status === 'ready') void this.#ensureHistory();
   }
 
   /** The connection, for health checks and tests. */
-  get redis(): Redis {
+  get redis(): RedisClient {
     return this.#redis;
+  }
+
+  async #ensureHistory(): Promise<void> {
+    try {
+      await (this.#redis as unknown as Scripts).revocastEnsureHistory(this.#keys.meta, newEpoch());
+    } catch {
+      // Redis went away again; the next 'ready' or change retries.
+    }
   }
 
   ready(): Promise<void> {
@@ -113,13 +115,14 @@ export class RedisStore implements RevocationStore {
           this.#minStreamId(context.now),
           this.#keys.channel,
           plan.record.sub ?? '',
+          this.#publishCommand,
         ) as Promise<ScriptReply>,
     );
     return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
   }
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
-    const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length)];
+    const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length), this.#publishCommand];
     for (const plan of plans) args.push(...revokeArgs(plan, context.now), plan.record.sub ?? '');
     const reply = await this.#call(
       () => (this.#redis as unknown as Scripts).revocastRevokeBatch(...this.#scriptKeys(), ...args) as Promise<Array<string | number>>,
@@ -146,6 +149,7 @@ export class RedisStore implements RevocationStore {
           newEpoch(),
           this.#minStreamId(context.now),
           this.#keys.channel,
+          this.#publishCommand,
         ) as Promise<ScriptReply>,
     );
     if (reply[0] !== 1) return null;
@@ -204,6 +208,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async prune(now: number): Promise<number> {
+    await this.#ensureHistory();
     const maxScore = String(now - this.#options.retentionGraceMs);
     let total = 0;
     for (;;) {
@@ -228,12 +233,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async close(): Promise<void> {
-    if (!this.#owns) return;
-    try {
-      await this.#redis.quit();
-    } catch {
-      this.#redis.disconnect();
-    }
+    await closeServiceRedis(this.#connection);
   }
 }
 
@@ -256,4 +256,5 @@ interface Scripts {
   revocastReinstate(...args: string[]): Promise<unknown>;
   revocastPrune(...args: string[]): Promise<unknown>;
   revocastRevokeBatch(...args: string[]): Promise<unknown>;
+  revocastEnsureHistory(...args: string[]): Promise<unknown>;
 }

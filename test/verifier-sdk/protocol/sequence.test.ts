@@ -26,10 +26,23 @@ describe('offset and epoch rules', () => {
     expect(compareHead(at('e1', 5), at('e1', 5))).toBe('current');
     expect(compareHead(at('e1', 5), at('e1', 9))).toBe('behind');
     expect(compareHead(at('e1', 5), at('e1', 3))).toBe('reset');
-    expect(compareHead(at('e1', 5), at(null, 0))).toBe('reset');
+    // Redis emptied: nothing to reload from yet, so the list is kept until a new history appears.
+    expect(compareHead(at('e1', 5), at(null, 0))).toBe('lost');
     expect(compareHead(at('e1', 5), at('e2', 5))).toBe('reset');
     expect(compareHead(START_POSITION, at(null, 0))).toBe('current');
     // A history that began after we looked: read it from its start.
     expect(compareHead(START_POSITION, at('e1', 3))).toBe('behind');
+  });
+
+  it('never follows a durable history back to a lower offset, in any epoch', () => {
+    const durable = (epoch: string, offset: number) => ({ ...at(epoch, offset), durable: true });
+    // A promoted replica that missed writes, or that still carries an earlier epoch.
+    expect(compareHead(at('e2', 50), durable('e2', 40))).toBe('lost');
+    expect(compareHead(at('e2', 50), durable('e1', 30))).toBe('lost');
+    // The service's re-seed starts at the record's offset: at or above what we saw.
+    expect(compareHead(at('e2', 50), durable('e3', 50))).toBe('reset');
+    expect(compareHead(at('e2', 50), durable('e2', 55))).toBe('behind');
+    // Without a durable record a new epoch restarts its offsets, and is followed.
+    expect(compareHead(at('e2', 50), at('e3', 1))).toBe('reset');
   });
 });

@@ -95,6 +95,28 @@ describe('sync engine against a real Redis', () => {
     expect(events.reloads).toContain('offset-regressed');
   });
 
+  it('keeps its list while Redis holds no history, and reloads once the service starts a new one', async () => {
+    const sync = await startEngine({ deaf: false, pollIntervalMs: 60_000 });
+    await revoke('before-loss');
+    await waitFor(() => sync.position.offset === 1);
+    const confirmedBefore = sync.lastConfirmedAt;
+    const keys = redisKeys(keyPrefix);
+    // What a restart without persistence or a flush does to this prefix.
+    await redis.del(keys.meta, keys.entries, keys.cutoffs, keys.details, keys.log, keys.bySub);
+
+    await sync.checkNow();
+    expect(sync.list.check({ jti: 'before-loss' })).toBe('jti');
+    expect(sync.lastConfirmedAt).toBe(confirmedBefore);
+    expect(events.reloads).toEqual(['start']);
+
+    // The service's pruner starts an empty history in Redis; the verifier follows it.
+    await service.store.prune(Date.now());
+    await sync.checkNow();
+    expect(events.reloads).toEqual(['start', 'epoch-changed']);
+    expect(sync.list.check({ jti: 'before-loss' })).toBe('ok');
+    expect(sync.lastConfirmedAt).toBeGreaterThan(confirmedBefore);
+  });
+
   it('ignores and counts a malformed message, then checks the stream', async () => {
     const sync = await startEngine({ deaf: false, pollIntervalMs: 60_000 });
     await redis.publish(redisKeys(keyPrefix).channel, 'not a revocast message');

@@ -42,3 +42,4 @@ export {
   type PresenceChannel,
   type VerifierReport,
 } from './presence.js';
+export { RedisUrlError, parseRedisTarget, type RedisNode, type RedisTarget } from './redis-target.js';

@@ -3,7 +3,7 @@
  * Lua script can touch all of them on Redis Cluster too.
  */
 export interface RedisKeys {
-  /** Hash: `epoch`, `offset`, `last_id` and live counts per type. */
+  /** Hash: `epoch`, `offset`, `last_id`, `durable` and live counts per type. */
   readonly meta: string;
   /** Sorted set of members (`jti:…`, `sub:…`, `sid:…`) scored by prune time in ms. */
   readonly entries: string;
@@ -62,6 +62,8 @@ export const META = {
   epoch: 'epoch',
   offset: 'offset',
   lastId: 'last_id',
+  /** `1` when a durable record (PostgreSQL) owns the history: its offsets never go backwards, across epochs too. */
+  durable: 'durable',
   liveCount: (type: string) => `live:${type}`,
 } as const;
 

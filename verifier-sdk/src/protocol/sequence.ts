@@ -34,12 +34,29 @@ export interface Head {
   readonly epoch: string | null;
   readonly offset: number;
   readonly streamId: string;
+  /**
+   * A durable record owns this history: offsets are the record's and only
+   * grow, across epochs too, and the service re-seeds Redis when it shows
+   * less than the record.
+   */
+  readonly durable?: boolean;
 }
 
-/** How a verifier's position compares with the head it just read. */
-export type Standing = 'current' | 'behind' | 'reset';
+/**
+ * How a verifier's position compares with the head it just read. `lost`:
+ * Redis holds less than we have seen, so its data is gone or old: it holds
+ * no history although we followed one (a restart without persistence, a
+ * flush), or, for a durable history, an offset below ours (a failover to a
+ * replica that missed writes, which may even carry an earlier epoch).
+ * Reloading would forget revocations, so keep the list we have, unconfirmed
+ * (it turns stale after maxStaleness), until the service writes a history
+ * that holds everything we have seen, then follow it.
+ */
+export type Standing = 'current' | 'behind' | 'reset' | 'lost';
 
 export function compareHead(position: Position, head: Head): Standing {
+  if (head.epoch === null && position.epoch !== null) return 'lost';
+  if (head.durable === true && head.offset < position.offset) return 'lost';
   // Knowing no history yet, read it from its start; the stream says whether it still begins at offset 1.
   if (position.epoch === null && head.epoch !== null) return 'behind';
   if (head.epoch !== position.epoch) return 'reset';
@@ -48,12 +65,17 @@ export function compareHead(position: Position, head: Head): Standing {
   return head.offset > position.offset ? 'behind' : 'current';
 }
 
-/** The head from the meta hash fields `epoch`, `offset` and `last_id`; throws when they are malformed. */
-export function parseHead(epoch: string | null, offset: string | null, lastId: string | null): Head {
+/**
+ * The head from the meta hash fields `epoch`, `offset`, `last_id` and
+ * `durable` (`'1'` when a durable record stands behind it); throws when they
+ * are malformed.
+ */
+export function parseHead(epoch: string | null, offset: string | null, lastId: string | null, durable: string | null = null): Head {
   if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
   const parsedOffset = parseOffset(offset ?? '0');
   if (!isEpoch(epoch) || parsedOffset === undefined || (lastId !== null && !isStreamId(lastId))) {
     throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
   }
-  return { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
+  const head = { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
+  return durable === '1' ? { ...head, durable: true } : head;
 }

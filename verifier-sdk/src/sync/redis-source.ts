@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, type RedisOptions } from 'ioredis';
 import {
   META,
   decodeAckRequest,
@@ -7,6 +7,7 @@ import {
   encodeReport,
   parseHead,
   parseMember,
+  parseRedisTarget,
   redisKeys,
   type Entry,
   type Head,
@@ -16,10 +17,14 @@ import {
   type SyncSource,
 } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
+import { duplicateRedis, openRedis, type RedisClient } from './redis-connection.js';
 
 export interface RedisSourceOptions {
-  /** A Redis URL, or an ioredis client to share (the source opens one more connection for pub/sub). */
-  readonly redis: string | Redis;
+  /**
+   * A Redis URL (see `parseRedisTarget` for the Sentinel and Cluster forms), or
+   * an ioredis client or cluster to share (the source opens one more connection for pub/sub).
+   */
+  readonly redis: string | RedisClient;
   readonly keyPrefix: string;
   /** Commands slower than this fail, so a hung Redis shows up as staleness. */
   readonly commandTimeoutMs: number;
@@ -46,8 +51,10 @@ function connectionOptions(commandTimeoutMs: number): RedisOptions {
 /** Reads revocations from Redis: snapshot, stream and channel. */
 export class RedisSource implements SyncSource {
   readonly #keys: RedisKeys;
-  readonly #command: Redis;
-  readonly #subscriber: Redis;
+  readonly #command: RedisClient;
+  readonly #subscriber: RedisClient;
+  /** On a cluster, changes travel on sharded pub/sub (SSUBSCRIBE), which stays on the channel's shard. */
+  readonly #sharded: boolean;
   readonly #ownsCommand: boolean;
   readonly #logger: Logger;
 
@@ -56,19 +63,19 @@ export class RedisSource implements SyncSource {
     this.#logger = options.logger;
     const connection = connectionOptions(options.commandTimeoutMs);
     if (typeof options.redis === 'string') {
-      this.#command = new Redis(options.redis, connection);
+      this.#command = openRedis(parseRedisTarget(options.redis), connection);
       this.#ownsCommand = true;
     } else {
       this.#command = options.redis;
       this.#ownsCommand = false;
     }
+    this.#sharded = this.#command instanceof Cluster;
     // The subscriber must queue its SUBSCRIBE until connected, and never time out while idle.
-    this.#subscriber = this.#command.duplicate({
-      ...connection,
-      commandTimeout: undefined,
-      maxRetriesPerRequest: null,
-      connectionName: 'revocast-verifier-sub',
-    } as RedisOptions);
+    this.#subscriber = duplicateRedis(
+      this.#command,
+      { ...connection, commandTimeout: undefined, maxRetriesPerRequest: null, connectionName: 'revocast-verifier-sub' } as RedisOptions,
+      this.#sharded,
+    );
     // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
     for (const [name, client] of [['command', this.#command], ['subscriber', this.#subscriber]] as const) {
       let lastMessage = '';
@@ -85,17 +92,24 @@ export class RedisSource implements SyncSource {
 
   async subscribe(onMessage: (raw: string) => void, onResubscribed: () => void): Promise<void> {
     const channel = this.#keys.channel;
-    this.#subscriber.on('message', (from: string, message: string) => {
+    this.#subscriber.on(this.#sharded ? 'smessage' : 'message', (from: string, message: string) => {
       if (from === channel) onMessage(message);
     });
-    await this.#subscriber.subscribe(channel);
+    if (this.#sharded) await this.#subscriber.ssubscribe(channel);
+    else await this.#subscriber.subscribe(channel);
     // ioredis re-subscribes by itself after a reconnect but cannot tell what was missed.
     this.#subscriber.on('ready', onResubscribed);
   }
 
   async head(): Promise<Head> {
-    const [epoch = null, offset = null, lastId = null] = await this.#command.hmget(this.#keys.meta, META.epoch, META.offset, META.lastId);
-    return parseHead(epoch, offset, lastId);
+    const [epoch = null, offset = null, lastId = null, durable = null] = await this.#command.hmget(
+      this.#keys.meta,
+      META.epoch,
+      META.offset,
+      META.lastId,
+      META.durable,
+    );
+    return parseHead(epoch, offset, lastId, durable);
   }
 
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {

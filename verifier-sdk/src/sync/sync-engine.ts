@@ -65,6 +65,8 @@ export class SyncEngine {
   #pending: Message[] = [];
   #timer: NodeJS.Timeout | undefined;
   #pruneScheduled = false;
+  /** Redis was found without the history we follow; logged once per loss. */
+  #historyLost = false;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -235,7 +237,25 @@ export class SyncEngine {
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
         return;
+      case 'lost':
+        this.#onHistoryLost();
+        return;
     }
+  }
+
+  /**
+   * Redis holds less than we have seen (no history at all, or an older copy
+   * of a durable one). Reloading now would forget revocations and accept
+   * tokens revoked before the loss, so keep the list unconfirmed (it turns
+   * stale after maxStaleness) until the service writes a complete history.
+   */
+  #onHistoryLost(): void {
+    if (this.#historyLost) return;
+    this.#historyLost = true;
+    this.#options.logger.warn(
+      { epoch: this.#position.epoch, offset: this.#position.offset },
+      'Redis holds less revocation history than this verifier has seen; keeping the current list until the service restores it',
+    );
   }
 
   /** Reads missed changes from the stream, up to at least `target`; reloads if the stream cannot supply them. */
@@ -259,13 +279,20 @@ export class SyncEngine {
   async #reload(reason: ReloadReason): Promise<void> {
     const { source, clock, toleranceMs, logger, metrics } = this.#options;
     const started = clock();
-    const list = new RevocationList(toleranceMs, started);
+    let list: RevocationList;
     let position: Position;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
+      // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
+      list = new RevocationList(toleranceMs, clock());
       const head = await source.snapshot((entries) => {
         for (const entry of entries) list.put(entry);
       });
+      // The new history holds less than we have seen: wait for the service to replace it.
+      if (compareHead(this.#position, head) === 'lost') {
+        this.#onHistoryLost();
+        return;
+      }
       try {
         position = await this.#replay(list, head);
         break;
@@ -303,6 +330,7 @@ export class SyncEngine {
   }
 
   #confirm(): void {
+    this.#historyLost = false;
     this.#lastConfirmedAt = this.#options.clock();
     this.#options.onConfirmed?.(this.#position);
     if (this.#state === 'starting' || this.#state === 'stale') {

@@ -1,13 +1,21 @@
 import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
 import { consoleLogger, type Logger } from '../internal/logger.js';
 import type { RevocationClaims } from '../list/revocation-list.js';
 import { NO_METRICS, createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics.js';
 import { PresenceReporter } from '../presence/presence-reporter.js';
-import { DEFAULT_KEY_PREFIX, isVerifierId, keyPrefixProblem, type RevocationType, type SyncSource } from '../protocol/index.js';
+import {
+  DEFAULT_KEY_PREFIX,
+  RedisUrlError,
+  isVerifierId,
+  keyPrefixProblem,
+  parseRedisTarget,
+  type RevocationType,
+  type SyncSource,
+} from '../protocol/index.js';
+import type { RedisClient } from '../sync/redis-connection.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
@@ -27,8 +35,13 @@ export interface TokenCacheOptions {
  * Options of {@link createVerifier}. Durations are in seconds.
  */
 export interface VerifierOptions {
-  /** Redis URL (`redis://…`, `rediss://…`) or an ioredis client to share. One of `redis` and `source` is required. */
-  readonly redis?: string | Redis;
+  /**
+   * Redis URL or an ioredis client (or `Cluster`) to share. One of `redis` and `source` is required.
+   * `redis://host:6379` (or `rediss://`) for one server;
+   * `redis+sentinel://host:26379,host:26379/<master name>` to follow the master through Sentinel failovers;
+   * `redis+cluster://host:6379,host:6379` for a Redis Cluster (sharded pub/sub).
+   */
+  readonly redis?: string | RedisClient;
   /** Another source of revocations, such as the service's in-memory store when both run in one process. */
   readonly source?: SyncSource;
   /** Prefix of the Redis keys; must match the service's `REVOCAST_KEY_PREFIX`. Default `"revocast"`. */
@@ -207,6 +220,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
   if ((options.redis === undefined) === (options.source === undefined)) {
     throw invalidOptions('give exactly one of redis (a URL or an ioredis client) and source');
   }
+  if (typeof options.redis === 'string') {
+    try {
+      parseRedisTarget(options.redis);
+    } catch (err) {
+      if (err instanceof RedisUrlError) throw invalidOptions(`redis ${err.message}`);
+      throw err;
+    }
+  }
   const heartbeatMs = seconds('heartbeatInterval', options.heartbeatInterval, DEFAULTS.heartbeatInterval) * 1000;
   const host = hostname();
   const id = options.id ?? `${host.replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 80)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
@@ -229,7 +250,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   const source =
     options.source ??
-    new RedisSource({ redis: options.redis as string | Redis, keyPrefix, commandTimeoutMs, logger });
+    new RedisSource({ redis: options.redis as string | RedisClient, keyPrefix, commandTimeoutMs, logger });
 
   // The metrics read the engine only when scraped, after it exists.
   const metrics: VerifierMetrics =

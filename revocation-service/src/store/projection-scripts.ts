@@ -1,0 +1,80 @@
+/**
+ * Lua scripts for Redis as a projection of the PostgreSQL record. Offsets
+ * come from the record; Redis only checks that each one follows the last,
+ * so any number of replicas may publish the same changes: each offset is
+ * applied once, in order.
+ */
+
+/**
+ * KEYS: meta, entries, cutoffs, log
+ * ARGV: epoch, stream MINID, channel, publish command (PUBLISH or SPUBLISH),
+ *       then five per change: offset, member, pruneAt ('' to remove), cutoff ('' unless a subject), change JSON
+ * Returns {status, offset, applied}: status 'ok' when every change is in
+ * (applied now or already), 'gap' when a change does not follow the offset
+ * Redis holds, 'epoch' when Redis carries another epoch, 'empty' when it has
+ * none. Nothing is written unless the epoch matches.
+ */
+export const APPLY = `
+local meta, entries, cutoffs, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local epoch, min_id, channel, command = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local state = redis.call('HMGET', meta, 'epoch', 'offset')
+if not state[1] then return {'empty', '0', '0'} end
+if state[1] ~= epoch then return {'epoch', state[2] or '0', '0'} end
+local current = tonumber(state[2] or '0')
+local applied, last_id, status = 0, false, 'ok'
+for i = 5, #ARGV, 5 do
+  local offset = tonumber(ARGV[i])
+  if offset > current then
+    if offset ~= current + 1 then status = 'gap' break end
+    local member, prune_at, cutoff, change = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
+    local subject = string.sub(member, 1, 4) == 'sub:' and string.sub(member, 5) or false
+    if prune_at == '' then
+      redis.call('ZREM', entries, member)
+      if subject then redis.call('HDEL', cutoffs, subject) end
+    else
+      redis.call('ZADD', entries, prune_at, member)
+      if subject then redis.call('HSET', cutoffs, subject, cutoff) end
+    end
+    last_id = redis.call('XADD', log, 'MINID', '~', min_id, '*', 'e', epoch, 'o', ARGV[i], 'c', change)
+    redis.call(command, channel, epoch .. ':' .. ARGV[i] .. ':' .. last_id .. ':' .. change)
+    current = offset
+    applied = applied + 1
+  end
+end
+if applied > 0 then redis.call('HSET', meta, 'offset', string.format('%.0f', current), 'last_id', last_id) end
+return {status, string.format('%.0f', current), tostring(applied)}
+`;
+
+/**
+ * Puts a re-seeded list in place at once: the staged entries become the
+ * list, the stream starts empty, the meta hash names the new epoch at the
+ * record's offset, marked durable (offsets never go backwards). Verifiers
+ * see the new epoch and reload.
+ *
+ * The staged keys were written by earlier commands; a failover in between
+ * can leave this node with part of them. Swapping in a partial list would
+ * let verifiers accept what it misses, so the counts must match exactly or
+ * nothing changes (returns -1) and the re-seed is tried again.
+ * KEYS: meta, entries, cutoffs, log, staged entries, staged cutoffs, details, by-sub
+ * ARGV: epoch, offset, entries staged, subject cutoffs staged
+ */
+export const SWAP_IN = `
+local meta, entries, cutoffs, log, staged_entries, staged_cutoffs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN', staged_cutoffs) ~= tonumber(ARGV[4]) then
+  return -1
+end
+redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
+if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
+if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
+redis.call('HSET', meta, 'epoch', ARGV[1], 'offset', ARGV[2], 'last_id', '0-0', 'durable', '1')
+return redis.call('ZCARD', entries)
+`;
+
+/**
+ * Everything the reconciliation compares, read at one instant.
+ * KEYS: meta, entries, cutoffs. Returns {epoch or false, offset, entries (flat), cutoffs (flat)}.
+ */
+export const READ_ALL = `
+local state = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3])}
+`;
