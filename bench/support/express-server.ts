@@ -23,6 +23,11 @@ const app = express();
 app.disable('x-powered-by');
 const hello = (_req: express.Request, res: express.Response) => void res.send('hello world');
 app.get('/none', hello);
+// Server CPU time so far, in microseconds: the benchmark divides it by the requests served.
+app.get('/cpu', (_req, res) => {
+  const { user, system } = process.cpuUsage();
+  res.send(String(user + system));
+});
 app.get('/revocast', requireAuth(verifier), hello);
 app.get(
   '/express-jwt',
