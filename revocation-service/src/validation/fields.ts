@@ -1,23 +1,14 @@
 import { z } from 'zod';
-import { MAX_ID_LENGTH } from '@revocast/verifier-sdk/protocol';
+import { idProblem } from '@revocast/verifier-sdk/protocol';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
-/** With the u flag this matches only surrogates that are not part of a pair. */
-const LONE_SURROGATE = /[\ud800-\udfff]/u;
-
-/**
- * A jti, sub or sid: 1 to 256 characters, no control characters, no lone
- * surrogates (Redis stores UTF-8, where a lone surrogate becomes U+FFFD and
- * two different ids would become one).
- */
-export const idField = z
-  .string({ error: 'must be a string' })
-  .min(1, { error: 'must not be empty' })
-  .max(MAX_ID_LENGTH, { error: `must be at most ${MAX_ID_LENGTH} characters` })
-  .refine((value) => !CONTROL.test(value), { error: 'must not contain control characters' })
-  .refine((value) => !LONE_SURROGATE.test(value), { error: 'must be well-formed Unicode (no lone surrogates)' });
+/** A jti, sub or sid: the protocol's one id rule ({@link idProblem}), so whatever is accepted here a verifier can hold. */
+export const idField = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
+  const problem = idProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+});
 
 export const reasonField = z
   .string({ error: 'must be a string' })

@@ -1,4 +1,5 @@
-import { MAX_ID_LENGTH, isRevocationType, type Entry, type RevocationType } from './entry.js';
+import { isRevocationType, type Entry, type RevocationType } from './entry.js';
+import { isValidId } from './id.js';
 
 /** One change to the revocation list, as carried on the wire. */
 export type Change =
@@ -42,7 +43,7 @@ export function decodeChange(json: string): Change | undefined {
 export function changeFromWire(wire: unknown): Change | undefined {
   if (typeof wire !== 'object' || wire === null) return undefined;
   const { op, type, id, at, pruneAt, cutoff } = wire as Record<string, unknown>;
-  if (!isRevocationType(type) || typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) return undefined;
+  if (!isRevocationType(type) || !isValidId(id)) return undefined;
   if (!isTime(at)) return undefined;
   if (op === 'reinstate') return { op, type, id, at };
   if (op !== 'revoke' || !isTime(pruneAt)) return undefined;

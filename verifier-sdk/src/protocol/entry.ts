@@ -1,3 +1,5 @@
+export { MAX_ID_LENGTH } from './id.js';
+
 /** The three things that can be revoked, named after what an admin revokes. */
 export type RevocationType = 'token' | 'subject' | 'session';
 
@@ -25,9 +27,6 @@ export interface Entry {
   /** Subject revocations only: tokens with `iat` at or before this (epoch ms) are revoked. */
   readonly cutoff?: number;
 }
-
-/** Longest id (jti, sub or sid) accepted anywhere in Revocast, in UTF-16 code units. */
-export const MAX_ID_LENGTH = 256;
 
 const TYPE_OF_CLAIM: Record<string, RevocationType> = { jti: 'token', sub: 'subject', sid: 'session' };
 
