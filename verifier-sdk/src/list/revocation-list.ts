@@ -1,5 +1,5 @@
 import type { RevocationReason } from '../errors.js';
-import { MAX_ID_LENGTH, type Change, type Entry, type RevocationType } from '../protocol/index.js';
+import { MAX_ID_LENGTH, coveredByCutoff, type Change, type Entry, type RevocationType } from '../protocol/index.js';
 import { randomSeed } from './digest.js';
 import { DigestTable, NEVER } from './digest-table.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -71,8 +71,9 @@ export class RevocationList {
 
   /**
    * Checks claims against the list. A subject cutoff matches tokens issued at
-   * or before it, compared in milliseconds; a token without `iat` cannot show
-   * it was issued after the cutoff, so it matches too.
+   * or before it ({@link coveredByCutoff}); a token without a finite `iat`
+   * cannot show it was issued after the cutoff, so it matches too. Claims
+   * that are not ids are not looked up: callers judge them first.
    */
   check(claims: RevocationClaims): CheckResult {
     const { jti, sid, sub } = claims;
@@ -81,10 +82,7 @@ export class RevocationList {
     if (typeof sid === 'string' && sid.length <= MAX_ID_LENGTH && this.#sessions.find(sid) >= 0) return 'session';
     if (typeof sub === 'string' && sub.length <= MAX_ID_LENGTH) {
       const slot = this.#subjects.find(sub);
-      if (slot >= 0) {
-        const iat = claims.iat;
-        if (typeof iat !== 'number' || Math.round(iat * 1000) <= this.#subjects.valueAt(slot)) return 'subject';
-      }
+      if (slot >= 0 && coveredByCutoff(claims.iat, this.#subjects.valueAt(slot))) return 'subject';
     }
     return 'ok';
   }
