@@ -12,7 +12,13 @@ export {
   type VerifierStatus,
   type VerifiedClaims,
 } from './verify/create-verifier.js';
-export { createClaimsValidator, type ClaimsRules, type ClaimsValidator } from './verify/claims.js';
+export {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_REQUIRED_CLAIMS,
+  createClaimsValidator,
+  type ClaimsRules,
+  type ClaimsValidator,
+} from './verify/claims.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm, type VerificationKey } from './verify/key-material.js';
 export { requireAuth, type AuthError, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
 export { authErrorHandler } from './express/error-handler.js';

@@ -40,6 +40,12 @@ export interface ClaimsRules {
  */
 export type ClaimsValidator = (payload: unknown, nowMs?: number) => VerifiedClaims;
 
+/** Claims every token must carry unless configured otherwise: without `exp` and `jti` a token cannot be revoked on its own. */
+export const DEFAULT_REQUIRED_CLAIMS: readonly string[] = Object.freeze(['exp', 'jti']);
+
+/** Seconds of clock skew allowed on `exp`, `nbf` and `iat` unless configured otherwise. */
+export const DEFAULT_CLOCK_TOLERANCE = 5;
+
 /** The claims that name what can be revoked: a present one must be a valid id (see `isValidId`). */
 export const ID_CLAIMS = ['jti', 'sub', 'sid'] as const;
 

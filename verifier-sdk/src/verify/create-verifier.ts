@@ -19,7 +19,7 @@ import type { RedisClient } from '../sync/redis-connection.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
-import { createClaimsValidator, hasExpired, type ClaimsValidator, type VerifiedClaims } from './claims.js';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator, hasExpired, type ClaimsValidator, type VerifiedClaims } from './claims.js';
 import { isCompactJws } from './compact-jws.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
 import { TokenCache } from './token-cache.js';
@@ -146,12 +146,12 @@ export interface Verifier {
 }
 
 const DEFAULTS = {
-  clockTolerance: 5,
+  clockTolerance: DEFAULT_CLOCK_TOLERANCE,
   maxStaleness: 30,
   pollInterval: 1,
   commandTimeout: 2,
   maxTokenLength: 8192,
-  requiredClaims: ['exp', 'jti'],
+  requiredClaims: DEFAULT_REQUIRED_CLAIMS,
   heartbeatInterval: 2,
   tokenCacheEntries: 10_000,
   tokenCacheBytes: 16 * 1024 * 1024,
