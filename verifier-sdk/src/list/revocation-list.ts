@@ -4,12 +4,18 @@ import { randomSeed } from './digest.js';
 import { DigestTable, NEVER } from './digest-table.js';
 import { ExpiryQueue } from './expiry-queue.js';
 
-/** The claims a revocation check looks at. Anything else in a payload is ignored. */
+/**
+ * The claims a revocation check looks at: the ids and `iat` against the
+ * list; `isRevoked` also judges `exp` and `nbf` when present. Anything else
+ * in a payload is ignored.
+ */
 export interface RevocationClaims {
   readonly jti?: unknown;
   readonly sub?: unknown;
   readonly sid?: unknown;
   readonly iat?: unknown;
+  readonly exp?: unknown;
+  readonly nbf?: unknown;
 }
 
 /** `'ok'` or which revocation matched. */

@@ -22,7 +22,7 @@ export interface VerifiedClaims {
 export interface ClaimsRules {
   /** Skew allowed on `exp`, `nbf` and `iat`; a finite number >= 0. */
   readonly clockTolerance: number;
-  /** Claims that must be present (as own properties, whatever their value). */
+  /** Claims that must be present: own properties whose value is not `undefined` (JSON has no `undefined`). */
   readonly requiredClaims: readonly string[];
   /** Accepted `iss` values; when given, `iss` is required and must be one of them. */
   readonly issuer?: string | readonly string[] | undefined;
@@ -114,7 +114,8 @@ export function createClaimsValidator(rules: ClaimsRules): ClaimsValidator {
     const claims = payload as Record<string, unknown>;
     try {
       for (const name of present) {
-        if (!Object.hasOwn(claims, name)) throw tokenInvalid(`token is invalid: missing required "${name}" claim`);
+        // jose asks for an own property; a hand-made object's `undefined` counts as missing too.
+        if (!Object.hasOwn(claims, name) || claims[name] === undefined) throw tokenInvalid(`token is invalid: missing required "${name}" claim`);
       }
       if (issuers !== undefined && !issuers.includes(claims.iss as string)) throw tokenInvalid('token is invalid: unexpected "iss" claim value');
       if (audiences !== undefined && !audienceMatches(claims.aud)) throw tokenInvalid('token is invalid: unexpected "aud" claim value');
