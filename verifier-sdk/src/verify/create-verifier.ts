@@ -393,16 +393,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return entry.claims;
   }
 
-  async function verifyToken(token: string): Promise<VerifiedClaims> {
-    const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
-    if (cacheable) {
-      const now = clock();
-      const hit = cached(token, now);
-      if (hit !== undefined) {
-        check(hit, now);
-        return hit;
-      }
-    }
+  /** Signature, claims and list, for a token the cache cannot answer. */
+  async function verifyInFull(token: string, cacheable: boolean): Promise<VerifiedClaims> {
     const version = keyVersion(resolvedKey);
     let claims: VerifiedClaims;
     let verifiedAt: number;
@@ -436,8 +428,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
     },
     async verify(token) {
       // The one boundary: whatever goes wrong below reaches the caller as a RevocastError.
+      // A cache hit is answered inside it without awaiting anything.
       try {
-        return await verifyToken(token);
+        const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
+        if (cacheable) {
+          const now = clock();
+          const hit = cached(token, now);
+          if (hit !== undefined) {
+            check(hit, now);
+            return hit;
+          }
+        }
+        return await verifyInFull(token, cacheable);
       } catch (err) {
         if (err instanceof RevocastError) throw err;
         metrics.rejected('invalid');
