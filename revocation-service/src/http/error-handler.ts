@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { InvalidCursorError, StoreUnavailableError } from '../store/revocation-store.js';
+import { InvalidCursorError, InvalidIdError, StoreUnavailableError } from '../store/revocation-store.js';
 import { HttpProblem, sendProblem, validationProblem } from './problem.js';
 
 /** body-parser reports its failures with a `type`; map them to problems. */
@@ -33,6 +33,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let problem: HttpProblem;
     if (err instanceof HttpProblem) problem = err;
     else if (err instanceof InvalidCursorError) problem = validationProblem([{ field: 'cursor', message: err.message }]);
+    else if (err instanceof InvalidIdError) problem = validationProblem([{ field: err.field, message: err.problem }]);
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
     else if (err instanceof StoreUnavailableError) {
