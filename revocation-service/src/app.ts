@@ -6,6 +6,7 @@ import { adminConsole } from './console/console-routes.js';
 import { readFleetStatus } from './fleet/fleet-status.js';
 import type { VerifierFleet } from './fleet/verifier-fleet.js';
 import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
+import { jsonBody } from './http/body-parsers.js';
 import { errorHandler } from './http/error-handler.js';
 import { HttpProblem } from './http/problem.js';
 import { RateLimiter, type RateLimit } from './http/rate-limiter.js';
@@ -83,12 +84,12 @@ export function createApp(deps: AppDeps): Express {
   // Before the general mount: a batch needs its own, larger body limit.
   app.use(
     '/v1/revocations/batch',
-    express.json({ limit: deps.batchBodyLimit ?? '10mb', strict: true, type: 'application/json' }),
+    jsonBody(deps.batchBodyLimit ?? '10mb'),
     revocationBatchRoutes({ actions, clock, onReject }),
   );
   app.use(
     '/v1/revocations',
-    express.json({ limit: deps.bodyLimit ?? '16kb', strict: true, type: 'application/json' }),
+    jsonBody(deps.bodyLimit ?? '16kb'),
     revocationRoutes({ store, actions, clock, onReject }),
   );
   app.use(fleetRoutes({ fleet, metrics, clock, onReject }));

@@ -1,10 +1,11 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isRevocationType } from '@revocast/verifier-sdk/protocol';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { readFleetStatus, type FleetStatus } from '../fleet/fleet-status.js';
 import type { VerifierFleet } from '../fleet/verifier-fleet.js';
 import { checkScope, enforceRateLimit, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import { formBody } from '../http/body-parsers.js';
 import { openEventStream } from '../http/event-stream.js';
 import { HttpProblem } from '../http/problem.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
@@ -83,7 +84,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
   const { store, actions, keyring, limiter, metrics, logger, clock, onReject } = deps;
   const sessions = new ConsoleSessions(clock);
   const router = Router();
-  router.use(securityHeaders, express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+  router.use(securityHeaders, formBody('8kb', 20));
 
   const fleetStatus = async (): Promise<FleetStatus | undefined> => {
     if (deps.fleet === undefined) return undefined;
