@@ -162,7 +162,20 @@ describe.each([
       const problem = (await (await batch(items)).json()) as Problem;
       expect(problem.errors).toHaveLength(101);
       expect(problem.errors[0]).toEqual({ field: 'items.0.exp', message: 'is required' });
-      expect(problem.errors[100]).toEqual({ field: 'items', message: '200 more problems are not listed' });
+      expect(problem.errors[100]).toEqual({ field: '(body)', message: '200 more problems are not listed' });
+    });
+
+    it('caps the problems of a body with many unknown top-level keys', async () => {
+      const body: Record<string, unknown> = { items: [{ type: 'session', sid: 'fine' }] };
+      for (let i = 0; i < 60_000; i++) body[`k${i}`] = 1;
+      const res = await service.admin('/v1/revocations/batch', { body });
+      const text = await res.text();
+      expect(res.status).toBe(400);
+      expect(text.length).toBeLessThan(20_000);
+      const problem = JSON.parse(text) as Problem;
+      expect(problem.errors).toHaveLength(101);
+      expect(problem.errors[0]).toEqual({ field: 'k0', message: 'is not a known field' });
+      expect(problem.errors[100]).toEqual({ field: '(body)', message: '59900 more problems are not listed' });
     });
 
     it('answers 413 for a body over the batch limit and 415 for one that is not JSON', async () => {

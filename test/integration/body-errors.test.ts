@@ -83,7 +83,7 @@ describe('body errors over HTTP, in each endpoint format', () => {
     expect(res.headers.get('content-security-policy')).toContain("default-src 'none'");
   }
 
-  const post = (path: string, body: BodyInit, headers: Record<string, string>) =>
+  const post = (path: string, body: string | Buffer, headers: Record<string, string>) =>
     fetch(service.url + path, { method: 'POST', body, headers: { ...auth, ...headers } });
 
   it('25 form fields to /admin/login are answered 400 on the console page, not 500', async () => {
