@@ -23,6 +23,8 @@ export interface ServiceConfig {
   readonly port: number;
   readonly host: string;
   readonly adminKeys: readonly AdminKey[];
+  /** `REVOCAST_AUTH_FAILURE_LIMIT`: failed admin authentications per client address before 429s (default 10/m); `null` for no limit. */
+  readonly authFailureLimit: RateLimit | null;
   /** Seconds. */
   readonly maxTokenTtl: number;
   /** Seconds. */
@@ -279,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     port: parsePort(env.PORT),
     host: env.HOST ?? '127.0.0.1',
     adminKeys: parseAdminKeys(env.REVOCAST_ADMIN_KEYS, parseRateLimit('REVOCAST_ADMIN_RATE_LIMIT', env.REVOCAST_ADMIN_RATE_LIMIT || 'unlimited')),
+    authFailureLimit: parseRateLimit('REVOCAST_AUTH_FAILURE_LIMIT', env.REVOCAST_AUTH_FAILURE_LIMIT || '10/m') ?? null,
     maxTokenTtl: parseDuration('REVOCAST_MAX_TOKEN_TTL', env.REVOCAST_MAX_TOKEN_TTL ?? '1d'),
     retentionGrace: parseDuration('REVOCAST_RETENTION_GRACE', env.REVOCAST_RETENTION_GRACE ?? '5m'),
     logLevel,

@@ -9,6 +9,7 @@ describe('service configuration', () => {
       port: 8080,
       host: '127.0.0.1',
       adminKeys: [],
+      authFailureLimit: { requests: 10, perMs: 60_000 },
       maxTokenTtl: 86400,
       retentionGrace: 300,
       logLevel: 'info',
