@@ -68,7 +68,7 @@ export class MemoryStore implements RevocationStore {
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
     // All or nothing: every id is checked before anything is written.
-    for (const plan of plans) checkPlanIds(plan);
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     const results: RevokeResult[] = [];
     const changeJsons: string[] = [];
     const first = this.#offset + 1;

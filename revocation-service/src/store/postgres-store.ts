@@ -173,7 +173,7 @@ export class PostgresStore implements RevocationStore {
    * commit), or none does.
    */
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
-    for (const plan of plans) checkPlanIds(plan);
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     // One statement, one round trip: record_change runs once per item in item order, inside one transaction.
     const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const { entry, record, rank } of plans) {

@@ -130,7 +130,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
-    for (const plan of plans) checkPlanIds(plan);
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length), this.#publishCommand];
     for (const plan of plans) args.push(...revokeArgs(plan, context.now), plan.record.sub ?? '');
     const reply = await this.#call(

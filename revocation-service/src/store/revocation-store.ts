@@ -100,10 +100,10 @@ export function checkId(field: string, id: unknown): void {
   if (problem !== undefined) throw new InvalidIdError(field, problem);
 }
 
-/** Checks every id a revocation plan would store: its own id and the `sub` it is listed under. */
-export function checkPlanIds(plan: RevocationPlan): void {
-  checkId(CLAIM_OF_TYPE[plan.entry.type], plan.entry.id);
-  if (plan.record.sub !== undefined) checkId('sub', plan.record.sub);
+/** Checks every id a revocation plan would store: its own id and the `sub` it is listed under. `prefix` names its place in a batch. */
+export function checkPlanIds(plan: RevocationPlan, prefix = ''): void {
+  checkId(prefix + CLAIM_OF_TYPE[plan.entry.type], plan.entry.id);
+  if (plan.record.sub !== undefined) checkId(`${prefix}sub`, plan.record.sub);
 }
 
 /** The backing store could not be reached or did not answer in time. */

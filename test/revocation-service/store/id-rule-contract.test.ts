@@ -145,10 +145,10 @@ describe('every writer refuses an id the rule rejects', () => {
       for (const id of ['😀'.repeat(129), 'a\u0085', 'a\u0001']) {
         const change = JSON.stringify({ op: 'revoke', type: 'token', id, at: 1, pruneAt: 2 });
         const args = [memberOf('token', id), 'token', id, '2', '2', '', '{"type":"token"}', change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, '', 'PUBLISH'];
-        await expect(redis.eval(REVOKE, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID id/);
+        await expect(redis.eval(REVOKE, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID jti$/);
         await expect(
           redis.eval(REINSTATE, keys.length, ...keys, memberOf('token', id), 'token', id, change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH'),
-        ).rejects.toThrow(/REVOCAST_INVALID_ID id/);
+        ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);
       }
       expect(await storeState(redis, keyPrefix)).toEqual(before);
     } finally {
