@@ -108,7 +108,7 @@ describe('no body gets a 5xx, on any route', () => {
           expect(JSON.parse(text)).toMatchObject({ error: expect.any(String), error_description: expect.any(String) });
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 300 },
     );
     expect(service.logs.filter((line) => line.msg === 'unexpected error')).toEqual([]);
     // Both sides of the parsers were reached.
