@@ -125,6 +125,15 @@ describe('body errors over HTTP, in each endpoint format', () => {
     expect(await storeState(redis, keyPrefix)).toEqual(before);
   });
 
+  it('a form whose percent-encoded bytes are not UTF-8 is refused, not read as U+FFFD', async () => {
+    await oauthError(await post('/oauth2/introspect', 'token=a%FFb', { 'content-type': FORM }), 400);
+    await oauthError(await post('/oauth2/revoke', 'token=a%E2%82&x=1', { 'content-type': FORM }), 400);
+    await consolePage(await fetch(`${service.url}/admin/login`, { method: 'POST', body: 'key=%ED%A0%80', headers: { 'content-type': FORM } }), 400);
+    // Well-formed UTF-8, percent-encoded or raw, is read.
+    const euro = await post('/oauth2/introspect', `token=${encodeURIComponent('€😀')}`, { 'content-type': FORM });
+    expect(euro.status).toBe(200);
+  });
+
   it('content encodings: unknown is 415, a body that does not inflate is 400, a good gzip body is read', async () => {
     const json = JSON.stringify({ type: 'token', jti: 'gz', exp: 2e9 });
     await problem(await post('/v1/revocations', json, { 'content-type': 'application/json', 'content-encoding': 'compress' }), 415);

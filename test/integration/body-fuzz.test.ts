@@ -108,10 +108,17 @@ describe('no body gets a 5xx, on any route', () => {
           expect(JSON.parse(text)).toMatchObject({ error: expect.any(String), error_description: expect.any(String) });
         }
       }),
-      { numRuns: 300 },
+      {
+        numRuns: 300,
+        // Always tried, besides the random ones, so both refusals below are seen on every run.
+        examples: [
+          [ROUTES[0], Buffer.alloc(40_000, 0x61), 'application/json', 'none'],
+          [ROUTES[4], Buffer.from('token=x'), 'application/x-www-form-urlencoded; charset=latin1', 'none'],
+        ],
+      },
     );
     expect(service.logs.filter((line) => line.msg === 'unexpected error')).toEqual([]);
-    // Both sides of the parsers were reached.
+    // The size limit and the charset check were reached.
     expect([...seen.keys()].some((key) => key.endsWith(' 415'))).toBe(true);
     expect([...seen.keys()].some((key) => key.endsWith(' 413'))).toBe(true);
   });

@@ -16,6 +16,21 @@ function utf8Only(_req: unknown, _res: unknown, body: Buffer, charset: string | 
 }
 
 /**
+ * A form's fields are percent-encoded, so their bytes are checked once
+ * decoded: `%FF` would become U+FFFD too. Separators are ASCII and never
+ * part of a multi-byte character, so checking the whole decoded body
+ * checks every name and value.
+ */
+function utf8Form(req: unknown, res: unknown, body: Buffer, charset: string | null): void {
+  utf8Only(req, res, body, charset);
+  const decoded = Buffer.from(
+    body.toString('latin1').replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16))),
+    'latin1',
+  );
+  if (!isUtf8(decoded)) throw Object.assign(new Error('form is not valid UTF-8'), { type: INVALID_UTF8 });
+}
+
+/**
  * Wraps a body-parser so that its failures leave as {@link HttpProblem}s,
  * which every route's error handler already knows how to answer in its
  * format. An unexpected parser failure is still answered 400: whatever
@@ -37,5 +52,5 @@ export function jsonBody(limit: string | number): RequestHandler {
 
 /** `application/x-www-form-urlencoded` bodies (UTF-8 only), up to `limit` bytes and `parameterLimit` fields. */
 export function formBody(limit: string | number, parameterLimit: number): RequestHandler {
-  return answered(express.urlencoded({ extended: false, limit, parameterLimit, verify: utf8Only }), 'form');
+  return answered(express.urlencoded({ extended: false, limit, parameterLimit, verify: utf8Form }), 'form');
 }
