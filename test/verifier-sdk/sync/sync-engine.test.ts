@@ -158,8 +158,11 @@ describe('sync engine against a real Redis', () => {
 
     // Once the history no longer holds it (trimmed, or replaced), the verifier follows again.
     await redis.xdel(redisKeys(keyPrefix).log, poison.streamId);
-    await sync.checkNow();
-    expect(sync.state).toBe('ready');
+    // checkNow does nothing while a poll is running: ask until one ran.
+    await waitFor(async () => {
+      await sync.checkNow();
+      return sync.state === 'ready';
+    }, 15_000, 20);
     expect(sync.list.check({ jti: 'after-poison' })).toBe('jti');
   });
 
