@@ -6,6 +6,7 @@ import { MemoryStore, RedisStore } from '@revocast/revocation-service';
 import { planRevocation, type RevocationInput } from '../../../revocation-service/src/model/revocation.js';
 import { LUA_VALID_ID } from '../../../revocation-service/src/store/lua-id-rule.js';
 import { REINSTATE, REVOKE } from '../../../revocation-service/src/store/lua-scripts.js';
+import { APPLY } from '../../../revocation-service/src/store/projection-scripts.js';
 import { tables } from '../../../revocation-service/src/store/postgres/migrations.js';
 import { validIdFunction } from '../../../revocation-service/src/store/postgres/sql-id-rule.js';
 import { InvalidIdError, type RevocationStore } from '../../../revocation-service/src/store/revocation-store.js';
@@ -148,6 +149,10 @@ describe('every writer refuses an id the rule rejects', () => {
         await expect(redis.eval(REVOKE, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID jti$/);
         await expect(
           redis.eval(REINSTATE, keys.length, ...keys, memberOf('token', id), 'token', id, change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH'),
+        ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);
+        // The projection of the PostgreSQL record refuses it too, before reading anything.
+        await expect(
+          redis.eval(APPLY, 4, k.meta, k.entries, k.cutoffs, k.log, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH', '1', memberOf('token', id), '2', '', change),
         ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);
       }
       expect(await storeState(redis, keyPrefix)).toEqual(before);
