@@ -18,7 +18,9 @@ export function validIdFunction(t: Tables): string {
   return `CREATE OR REPLACE FUNCTION ${t.schema}.valid_id(p text) RETURNS boolean
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $fn$
       SELECT p IS NOT NULL AND p <> ''
-        AND char_length(p) + char_length(regexp_replace(p, '[^\\U00010000-\\U0010FFFF]', '', 'g')) <= ${MAX_ID_LENGTH}
+        -- UTF-16 code units never outnumber UTF-8 bytes: short ids skip the count of astral characters.
+        AND (octet_length(p) <= ${MAX_ID_LENGTH}
+          OR char_length(p) + char_length(regexp_replace(p, '[^\\U00010000-\\U0010FFFF]', '', 'g')) <= ${MAX_ID_LENGTH})
         AND p !~ '[\\u0001-\\u001f\\u007f-\\u009f]'
     $fn$;`;
 }
