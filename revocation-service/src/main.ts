@@ -66,6 +66,7 @@ const app = createApp({
   maxTokenTtl: config.maxTokenTtl,
   registry,
   ...(tokenInspector === undefined ? {} : { tokenInspector }),
+  authFailureLimit: config.authFailureLimit,
   ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
 });
 const stopPruner = startPruner(store, logger);

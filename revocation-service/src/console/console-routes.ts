@@ -1,10 +1,12 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isRevocationType } from '@revocast/verifier-sdk/protocol';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { readFleetStatus, type FleetStatus } from '../fleet/fleet-status.js';
 import type { VerifierFleet } from '../fleet/verifier-fleet.js';
-import { checkScope, enforceRateLimit, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import { checkScope, enforceRateLimit, refuseAuthentication, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import type { AuthThrottle } from '../http/auth-throttle.js';
+import { formBody } from '../http/body-parsers.js';
 import { openEventStream } from '../http/event-stream.js';
 import { HttpProblem } from '../http/problem.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
@@ -23,6 +25,8 @@ export interface ConsoleDeps {
   readonly fleet: VerifierFleet | undefined;
   readonly keyring: Keyring;
   readonly limiter: RateLimiter;
+  /** Failed sign-ins count against the client address, as wrong API keys do. */
+  readonly throttle: AuthThrottle;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly clock: () => number;
@@ -83,7 +87,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
   const { store, actions, keyring, limiter, metrics, logger, clock, onReject } = deps;
   const sessions = new ConsoleSessions(clock);
   const router = Router();
-  router.use(securityHeaders, express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+  router.use(securityHeaders, formBody('8kb', 20));
 
   const fleetStatus = async (): Promise<FleetStatus | undefined> => {
     if (deps.fleet === undefined) return undefined;
@@ -119,7 +123,12 @@ export function adminConsole(deps: ConsoleDeps): Router {
     }
     const identity = keyring.identify(field(req, 'key') ?? '');
     if (identity === undefined) {
-      onReject('unauthenticated');
+      // Throws the 429 page once this address has failed too often.
+      try {
+        refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
+      } catch (err) {
+        if (!(err instanceof HttpProblem) || err.status !== 401) throw err;
+      }
       const csrf = newToken();
       setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
       res.status(401).type('html').send(loginPage(csrf, 'That admin key is not valid.'));
