@@ -49,7 +49,8 @@ export const CONSOLE_JS = `
     if (cls) td.className = cls;
     row.appendChild(td);
   }
-  var source = new EventSource('/admin/events');
+  // Relative to the page, so the console works under any path prefix.
+  var source = new EventSource(table.getAttribute('data-events'));
   source.addEventListener('fleet', function (event) {
     var status = JSON.parse(event.data);
     head.textContent = 'head offset ' + status.head.offset + ' \\u00b7 ' + status.verifiers.length + ' live verifier' + (status.verifiers.length === 1 ? '' : 's') + ' \\u00b7 updated ' + new Date().toLocaleTimeString();
