@@ -52,8 +52,8 @@ function revocationRows(session: ConsoleSession, records: readonly RevocationRec
   if (records.length === 0) return html`<tr><td colspan="6" class="muted">no live revocations</td></tr>`;
   return html`${records.map(
     (r) => html`<tr>
-<td>${r.type}</td><td>${idOf(r)}</td><td>${r.reason ?? '-'}</td><td>${r.revokedBy}</td><td>${new Date(r.pruneAt).toISOString()}</td>
-<td>${
+<td data-label="Type">${r.type}</td><td data-label="Id">${idOf(r)}</td><td data-label="Reason">${r.reason ?? '-'}</td><td data-label="By">${r.revokedBy}</td><td data-label="Expires">${new Date(r.pruneAt).toISOString()}</td>
+<td data-label="">${
       can(session, 'reinstate')
         ? html`<form method="post" action="${links.to('reinstate')}"><input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="type" value="${r.type}"><input type="hidden" name="id" value="${r.id}"><input type="hidden" name="sub" value="${sub}"><button class="quiet" type="submit">Reinstate</button></form>`
         : ''
@@ -102,8 +102,8 @@ export function consolePage(view: ConsoleView): string {
       ? ''
       : html`<section aria-label="Subject">
 <h2>Revocations of ${sub}</h2>
-<table id="revocations"><thead><tr><th>Type</th><th>Id</th><th>Reason</th><th>By</th><th>Expires</th><th></th></tr></thead>
-<tbody>${revocationRows(session, records, sub, links)}</tbody></table>
+<div class="scroll" role="region" aria-label="Revocations of ${sub}" tabindex="0"><table id="revocations" class="cards"><thead><tr><th>Type</th><th>Id</th><th>Reason</th><th>By</th><th>Expires</th><th><span class="visually-hidden">Action</span></th></tr></thead>
+<tbody>${revocationRows(session, records, sub, links)}</tbody></table></div>
 <p class="muted">Revoked sessions of ${sub}: ${sessions.length === 0 ? 'none' : sessions.map((r) => r.id).join(', ')}</p>
 ${revokeForms}
 </section>`;
@@ -122,11 +122,11 @@ ${view.searchError === undefined ? '' : html`<span class="lagging">${view.search
 ${subjectSection}
 <section aria-label="Verifiers">
 <h2>Live propagation</h2>
-<p id="head" class="muted">head offset ${fleet?.head.offset ?? '-'} · ${fleet?.verifiers.length ?? 0} live verifiers</p>
-<table id="verifiers" data-events="${links.to('events')}"><thead><tr><th>Verifier</th><th>Host</th><th>SDK</th><th>State</th><th>Offset</th><th>Lag</th><th>Lag (s)</th><th>Last sync</th></tr></thead>
-<tbody>${verifierRows(fleet)}</tbody></table>
-<h2>Changes as they happen</h2>
-<ul id="changes"></ul>
+<p id="head" class="muted" aria-live="polite" aria-atomic="true">head offset ${fleet?.head.offset ?? '-'} · ${fleet?.verifiers.length ?? 0} live verifiers</p>
+<div class="scroll" role="region" aria-label="Live verifiers" tabindex="0"><table id="verifiers" data-events="${links.to('events')}"><thead><tr><th>Verifier</th><th>Host</th><th>SDK</th><th>State</th><th>Offset</th><th>Lag</th><th>Lag (s)</th><th>Last sync</th></tr></thead>
+<tbody>${verifierRows(fleet)}</tbody></table></div>
+<h2 id="changes-title">Changes as they happen</h2>
+<ul id="changes" role="log" aria-live="polite" aria-labelledby="changes-title"></ul>
 </section>
 </main>`,
     header,
