@@ -81,7 +81,7 @@ beforeAll(async () => {
       dir: join(staging, dir),
     });
   }
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
   if (staging !== undefined) rmSync(staging, { recursive: true, force: true });
@@ -188,7 +188,7 @@ export { createVerifier };
 `;
     writeFileSync(join(consumer, 'consumer.ts'), consumerTs);
     writeFileSync(join(consumer, 'consumer.cts'), consumerTs);
-  }, 150_000);
+  }, 300_000);
 
   const expected = { createVerifier: 'function', requireAuth: 'function', meta: '{p}:meta', createApp: 'function', MemoryStore: 'function' };
 
@@ -215,7 +215,7 @@ export { createVerifier };
     const result = await outputOf(node([tsc, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', ...args], consumer));
     expect(result.output).toBe('');
     expect(result.ok).toBe(true);
-  }, 60_000);
+  }, 120_000);
 
   it.each(PACKAGES)('passes attw (are the types wrong) for %s', async (dir) => {
     // ESM-only packages: Node.js 20.19+ and TypeScript's nodenext load them from
