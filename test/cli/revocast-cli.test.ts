@@ -222,6 +222,8 @@ describe('the revocast CLI against a real service', () => {
       // Made while tail cannot reach the service: only a replay can show them.
       for (const sid of ['cli-resume-1', 'cli-resume-2']) await service.admin('/v1/revocations', { body: { type: 'session', sid, sub: 'cli-resume' } });
       await waitFor(() => /reconnecting and resuming after [0-9a-f]+:\d+:\d+-\d+/.test(stderr), 10_000, 20);
+      // At least one reconnect meets the proxy's 502, as during a real restart.
+      await waitFor(() => proxy.refused >= 1, 10_000, 20);
       proxy.resume();
       await waitFor(() => lines('cli-resume-2').length > 0, 20_000, 20);
       expect(lines('cli-resume-1')).toHaveLength(1);

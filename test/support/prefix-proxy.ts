@@ -5,8 +5,10 @@ import type { Socket } from 'node:net';
 export interface PrefixProxy {
   /** The proxy's origin; the service answers under `${url}${prefix}/`. */
   readonly url: string;
-  /** Drops every open connection and refuses new ones, like a service restart seen through the proxy. */
+  /** Drops every open connection and answers 502 until {@link resume}, like a service restart seen through the proxy. */
   cut(): void;
+  /** Requests answered 502 while cut. */
+  readonly refused: number;
   /** Serves again after {@link cut}. */
   resume(): void;
   close(): Promise<void>;
@@ -22,9 +24,12 @@ export async function startPrefixProxy(target: string, prefix: string): Promise<
   const upstream = new URL(target);
   const sockets = new Set<Socket>();
   let down = false;
+  let refused = 0;
   const server: Server = createServer((req, res) => {
     if (down) {
-      req.socket.destroy();
+      // What nginx answers while the service behind it is down.
+      refused += 1;
+      res.writeHead(502, { 'content-type': 'text/plain', connection: 'close' }).end('bad gateway');
       return;
     }
     const url = req.url ?? '/';
@@ -54,6 +59,9 @@ export async function startPrefixProxy(target: string, prefix: string): Promise<
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get refused() {
+      return refused;
+    },
     cut() {
       down = true;
       for (const socket of sockets) socket.destroy();

@@ -89,7 +89,9 @@ export class AdminClient {
     const res = await this.#fetch(path, { method: 'GET', headers, stream: true });
     if (!res.ok || res.body === null) {
       const problem = (await res.json().catch(() => undefined)) as { detail?: string } | undefined;
-      throw new CliError(problem?.detail ?? `HTTP ${res.status}`, exitCodeOf(res.status), problem);
+      // A proxy answers 502 or 504 while the service behind it restarts: as retryable as 503.
+      const exitCode = res.status === 502 || res.status === 504 ? EXIT.unavailable : exitCodeOf(res.status);
+      throw new CliError(problem?.detail ?? `HTTP ${res.status}`, exitCode, problem);
     }
     const decoder = new TextDecoder();
     let buffer = '';
