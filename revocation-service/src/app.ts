@@ -48,6 +48,11 @@ export interface AppDeps {
   readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
+  /**
+   * Abort it when the process shuts down: open change streams (the API's and
+   * the console's) end at once instead of holding the shutdown open.
+   */
+  readonly closing?: AbortSignal;
 }
 
 /**
@@ -88,7 +93,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
-  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, metrics, logger, clock, onReject }));
+  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, metrics, logger, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   const auth = adminAuth(keyring, limiter, throttle, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);
@@ -103,7 +108,7 @@ export function createApp(deps: AppDeps): Express {
     jsonBody(deps.bodyLimit ?? '16kb'),
     revocationRoutes({ store, actions, clock, onReject }),
   );
-  app.use(fleetRoutes({ fleet, metrics, clock, onReject }));
+  app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   app.use((req) => {
     throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });

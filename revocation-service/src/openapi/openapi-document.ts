@@ -153,9 +153,20 @@ export const openApiDocument = {
       get: {
         tags: ['fleet'],
         summary: 'Every change as it is published, as Server-Sent Events (scope: read)',
-        description: 'Each event is `event: change`, `id: <epoch>:<offset>`, `data: <Change JSON>`; a comment line every 15 s keeps proxies from closing it.',
+        description:
+          'Each event is `event: change`, `id: <epoch>:<offset>:<streamId>`, `data: <Change JSON>`; a comment line every 15 s keeps proxies from closing it. With `Last-Event-ID`, every change the stream still holds after that id comes first, in order and once. The stream ends when the service shuts down; reconnect and resume.',
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The id of the last change event received: replay what came after it.',
+            schema: { type: 'string', pattern: '^[0-9a-f]{16,64}:\\d{1,16}:\\d{1,20}-\\d{1,20}$' },
+          },
+        ],
         responses: {
           '200': { description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-schema': ref('Change') } } },
+          '400': problem('Last-Event-ID is not an id this stream sent (ERR_VALIDATION).'),
           '501': problem('No view of the verifiers (ERR_NOT_CONFIGURED).'),
           ...ADMIN_ERRORS,
         },
