@@ -12,6 +12,8 @@ export default defineConfig({
       { find: /^@revocast\/revocation-service$/, replacement: source('./revocation-service/src/index.ts') },
     ],
   },
+  // NestJS's decorators are the legacy (experimentalDecorators) kind: only its sample and test use them.
+  oxc: { decorator: { legacy: true } },
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
