@@ -52,16 +52,21 @@ export function createAuthenticator(verifier: Verifier, options: AuthOptions = {
   if (typeof credentialsRequired !== 'boolean') throw invalidOptions('credentialsRequired: expected true or false');
   const challenge = bearerChallenge(options.realm);
 
-  return async function authenticate(headers) {
+  const missing = () => toAuthError(new RevocastError('ERR_TOKEN_MISSING', 401, 'no bearer token in the request'), challenge);
+  const refuse = (err: unknown): never => {
+    throw toAuthError(err, challenge);
+  };
+
+  // Not an async function: the verifier's promise is returned as it is, without another await per request.
+  return function authenticate(headers) {
     const token = extractToken(headers, cookie);
-    if (token === undefined) {
-      if (!credentialsRequired) return undefined;
-      throw toAuthError(new RevocastError('ERR_TOKEN_MISSING', 401, 'no bearer token in the request'), challenge);
-    }
+    if (token === undefined) return credentialsRequired ? Promise.reject(missing()) : Promise.resolve(undefined);
+    let verified: Promise<VerifiedClaims>;
     try {
-      return await verifier.verify(token);
+      verified = verifier.verify(token);
     } catch (err) {
-      throw toAuthError(err, challenge);
+      return Promise.reject(toAuthError(err, challenge));
     }
+    return verified.then(undefined, refuse);
   };
 }
