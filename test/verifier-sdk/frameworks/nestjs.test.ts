@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import type { Server } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +25,31 @@ integrationSuite('NestJS guard', {
   refusal: (body) => {
     const { error, message, reason, statusCode } = body as Record<string, unknown>;
     expect(typeof statusCode).toBe('number');
+    return { code: error, message, ...(reason === undefined ? {} : { reason }) };
+  },
+  carriesReason: true,
+});
+
+/** The same sample module on Nest's Fastify platform, called through Fastify's inject(). */
+async function startNestOnFastify(verifier: Verifier): Promise<StartedApp> {
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+  useRevocast(app, verifier);
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return {
+    request: async (url, headers) => {
+      const res = await app.inject({ url, headers });
+      return { status: res.statusCode, headers: res.headers as Record<string, string | undefined>, body: res.body.length === 0 ? '' : res.json() };
+    },
+    close: () => app.close(),
+  };
+}
+
+integrationSuite('NestJS guard on the Fastify platform', {
+  start: startNestOnFastify,
+  refusal: (body) => {
+    const { error, message, reason } = body as Record<string, unknown>;
     return { code: error, message, ...(reason === undefined ? {} : { reason }) };
   },
   carriesReason: true,
