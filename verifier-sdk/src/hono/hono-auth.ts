@@ -18,11 +18,12 @@ export interface HonoAuthEnv<Auth = VerifiedClaims> {
  * here: 401 or 503, always with the RFC 6750 `WWW-Authenticate` challenge,
  * and a JSON body `{ error, message }` (plus `reason` for a revoked token).
  *
- * Runtime: Node.js (20.19 or later), Bun or Deno with Node compatibility.
- * The verifier keeps its revocation list current over a Redis connection
- * (TCP, through ioredis) and checks signatures with `node:crypto`, so edge
- * runtimes without TCP sockets or Node's crypto (Cloudflare Workers, Vercel
- * Edge) cannot run it.
+ * Runtime: Node.js 20.19 or later. The verifier keeps its revocation list
+ * current over a long-lived TCP connection to Redis (ioredis, on `node:net`
+ * and `node:tls`) and uses Node's built-ins (`node:os`, Node's crypto for
+ * signatures), so edge runtimes without TCP sockets or those built-ins
+ * (Cloudflare Workers, Vercel Edge) cannot run it; serve Hono with
+ * `@hono/node-server`.
  *
  * @example
  * ```ts
