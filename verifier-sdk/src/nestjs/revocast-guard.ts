@@ -26,6 +26,15 @@ interface PlatformResponse {
  * error's status otherwise. Its body is `{ statusCode, error, message }`
  * with the stable code in `error` (plus `reason` for a revoked token); the
  * `RevocastError` is its `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   request.auth = await verifier.verify(token);
+ * } catch (err) {
+ *   throw toHttpException(toAuthError(err, bearerChallenge('api')));
+ * }
+ * ```
  */
 export function toHttpException(error: RevocastError): HttpException {
   const body = { statusCode: error.status, ...authErrorBody(error) };
