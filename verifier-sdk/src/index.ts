@@ -20,8 +20,12 @@ export {
   type ClaimsValidator,
 } from './verify/claims.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm, type VerificationKey } from './verify/key-material.js';
-export { requireAuth, type AuthError, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
+export { requireAuth, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
 export { authErrorHandler } from './express/error-handler.js';
+export { bearerToken, cookieValue, extractToken, type TokenHeaders } from './http/extract-token.js';
+export { bearerChallenge, type BearerChallenge } from './http/bearer-challenge.js';
+export { authErrorBody, toAuthError, type AuthError, type AuthErrorBody } from './http/auth-error.js';
+export { createAuthenticator, type AuthOptions, type Authenticator } from './http/create-authenticator.js';
 export { expressJwtIsRevoked } from './adapters/express-jwt.js';
 export { fastifyJwtTrusted, type FastifyJwtTrustedOptions } from './adapters/fastify-jwt.js';
 export { RevocastError, TokenRevokedError, type ErrorCode, type RevocationReason } from './errors.js';
