@@ -29,8 +29,8 @@ describe('express-jwt with expressJwtIsRevoked', () => {
     app.get('/', expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }), (_req, res) => {
       res.json({ ok: true });
     });
-    app.use((err: { status?: number; code?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(err.status ?? 500).json({ code: err.code });
+    app.use((err: { status?: number; code?: string; reason?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(err.status ?? 500).json({ code: err.code, reason: err.reason });
     });
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
@@ -44,10 +44,10 @@ describe('express-jwt with expressJwtIsRevoked', () => {
     expect(res.status).toBe(200);
   });
 
-  it('rejects a revoked token with 401 revoked_token', async () => {
+  it('rejects a revoked token with 401 ERR_TOKEN_REVOKED and says which revocation matched', async () => {
     const res = await fetch(url, { headers: { authorization: `Bearer ${await signToken({ jti: 'revoked-jti' })}` } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ code: 'revoked_token' });
+    expect(await res.json()).toEqual({ code: 'ERR_TOKEN_REVOKED', reason: 'jti' });
   });
 });
 
@@ -159,7 +159,7 @@ describe('the adapters judge claims by the same rules as verify()', () => {
     expect(verifier.isRevoked({ sid: ['a'] })).toBe(true);
     // The string form is refused as revoked, for the same reason as ever.
     expect(await answers(await signToken({ sub: '42', iat: now() - 10 }))).toEqual([
-      { status: 401, code: 'revoked_token' },
+      { status: 401, code: 'ERR_TOKEN_REVOKED' },
       { status: 401, code: 'ERR_TOKEN_REVOKED' },
     ]);
   });

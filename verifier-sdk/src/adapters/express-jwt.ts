@@ -1,4 +1,3 @@
-import { TokenRevokedError } from '../errors.js';
 import type { Verifier } from '../verify/create-verifier.js';
 
 /**
@@ -7,12 +6,17 @@ import type { Verifier } from '../verify/create-verifier.js';
  * `verifier.verify` (required claims, `exp`/`nbf`/`iat` with the verifier's
  * `clockTolerance`, `iss`/`aud`, ids) and the revocation list.
  *
- * - Revoked: resolves `true`, which express-jwt answers as 401 `revoked_token`.
+ * - Revoked: rejects with a `TokenRevokedError` (`ERR_TOKEN_REVOKED`,
+ *   status 401, `reason` saying which revocation matched: `jti`,
+ *   `subject` or `session`). Resolving `true` would only give express-jwt's
+ *   generic `revoked_token`, which says nothing of why.
  * - Claims that break a rule: rejects with a `RevocastError`
  *   (`ERR_TOKEN_INVALID` or `ERR_TOKEN_EXPIRED`, status 401).
  * - List stale (and the verifier fails closed): rejects with `ERR_LIST_STALE`, status 503.
  *
- * express-jwt passes a rejection to `next(err)` untouched, `code` and `status` included.
+ * express-jwt passes a rejection to `next(err)` untouched, `code`, `status`
+ * and `reason` included, so `authErrorHandler` answers it as it answers
+ * `requireAuth`'s refusals.
  *
  * @example
  * ```ts
@@ -23,12 +27,7 @@ export function expressJwtIsRevoked(
   verifier: Verifier,
 ): (req: unknown, token: { payload: unknown } | undefined) => Promise<boolean> {
   return async (_req, token) => {
-    try {
-      verifier.verifyClaims(token?.payload);
-      return false;
-    } catch (err) {
-      if (err instanceof TokenRevokedError) return true;
-      throw err;
-    }
+    verifier.verifyClaims(token?.payload);
+    return false;
   };
 }
