@@ -166,6 +166,8 @@ export interface Setup {
   readonly algorithms: readonly JwsAlgorithm[];
   readonly ours: (token: string) => Promise<VerifiedJws> | VerifiedJws;
   readonly jose: (token: string) => ReturnType<typeof jwtVerify>;
+  /** What jose is given: the same material, or the same key set. */
+  readonly joseKey: Parameters<typeof jwtVerify>[1];
 }
 
 /** Every form of every key in the pool, each with the allow-list it can be bound to. */
@@ -206,6 +208,7 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
           algorithms,
           ours,
           jose: (token) => jwtVerify(token, set as JWTVerifyGetKey, { ...joseOptions, algorithms: [...algorithms] }),
+          joseKey: set as JWTVerifyGetKey,
         });
         return;
       }
@@ -217,6 +220,7 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
       algorithms,
       ours: verify,
       jose: (token) => jwtVerify(token, joseKey, { ...joseOptions, algorithms: [...algorithms] }),
+      joseKey,
     });
   };
   for (const key of pool.keys) {
@@ -236,6 +240,13 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
 // Tokens
 
 const b64 = (value: string | Uint8Array) => Buffer.from(value).toString('base64url');
+
+/** JSON text of a claims set, with infinite numbers written as 1e400 (which JSON.parse reads back as Infinity). */
+function claimsJson(claims: Record<string, unknown>): string {
+  return JSON.stringify(claims, (_key, value: unknown) => (value === Infinity ? '\u0000inf' : value === -Infinity ? '\u0000-inf' : value))
+    .replaceAll('"\\u0000inf"', '1e400')
+    .replaceAll('"\\u0000-inf"', '-1e400');
+}
 
 const ALL_ALGS = Object.keys(JWS_ALGORITHMS) as JwsAlgorithm[];
 
@@ -512,7 +523,7 @@ export function buildToken(c: Case, setups: readonly Setup[], pool: KeyPool): st
   let payloadSegment: string;
   switch (c.payload.kind) {
     case 'claims':
-      payloadSegment = b64(JSON.stringify(c.payload.claims));
+      payloadSegment = b64(claimsJson(c.payload.claims));
       break;
     case 'json':
       payloadSegment = b64(JSON.stringify(c.payload.value) ?? '');
@@ -521,7 +532,7 @@ export function buildToken(c: Case, setups: readonly Setup[], pool: KeyPool): st
       payloadSegment = b64(c.payload.bytes);
       break;
     case 'bom':
-      payloadSegment = b64(`\ufeff${JSON.stringify(c.payload.claims)}`);
+      payloadSegment = b64(`\ufeff${claimsJson(c.payload.claims)}`);
       break;
     case 'empty':
       payloadSegment = '';
