@@ -26,7 +26,7 @@ export { waitForVerifiers, type Propagation, type WaitOptions } from './fleet/wa
 export type { FleetStatus, VerifierView } from './fleet/fleet-status.js';
 export type { ProblemCode } from './http/problem.js';
 export type { RevocationInput, RevocationRecord } from './model/revocation.js';
-export { createTokenInspector, type TokenInspector, type Inspection } from './oauth/token-inspector.js';
+export { createTokenInspector, type TokenInspector, type Inspection, type InspectionUse } from './oauth/token-inspector.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';

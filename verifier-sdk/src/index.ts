@@ -12,11 +12,18 @@ export {
   type VerifierStatus,
   type VerifiedClaims,
 } from './verify/create-verifier.js';
+export {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_REQUIRED_CLAIMS,
+  createClaimsValidator,
+  type ClaimsRules,
+  type ClaimsValidator,
+} from './verify/claims.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm, type VerificationKey } from './verify/key-material.js';
 export { requireAuth, type AuthError, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { expressJwtIsRevoked } from './adapters/express-jwt.js';
-export { fastifyJwtTrusted } from './adapters/fastify-jwt.js';
+export { fastifyJwtTrusted, type FastifyJwtTrustedOptions } from './adapters/fastify-jwt.js';
 export { RevocastError, TokenRevokedError, type ErrorCode, type RevocationReason } from './errors.js';
 export type { RevocationClaims } from './list/revocation-list.js';
 export type { SyncState } from './sync/sync-engine.js';

@@ -1,8 +1,17 @@
-import { createRemoteJWKSet, errors, importJWK, importSPKI, jwtVerify, type JWK, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, RevocastError, createClaimsValidator, type VerifiedClaims } from '@revocast/verifier-sdk';
+import { createRemoteJWKSet, errors, importJWK, importSPKI, jwtVerify, type JWK, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
 import { ConfigError, type TokenKeyConfig } from '../config.js';
 
-/** The claims of a token whose signature and claims checked out. */
-export type InspectedClaims = JWTPayload & { readonly sid?: unknown };
+/** The claims of a token whose signature and claims checked out, by the verifiers' claim rules. */
+export type InspectedClaims = VerifiedClaims;
+
+/**
+ * What the token is inspected for. `introspect` applies every rule a
+ * verifier with default options applies, required claims included, so a
+ * token is active here exactly when verifiers accept it. `revoke` does not
+ * require claims: a token without a `jti` may still name a session to revoke.
+ */
+export type InspectionUse = 'introspect' | 'revoke';
 
 export type Inspection =
   | { readonly ok: true; readonly claims: InspectedClaims }
@@ -12,7 +21,7 @@ export type Inspection =
 export interface TokenInspector {
   /** Resolves once the key material is imported; rejects with a {@link ConfigError} when it cannot be. */
   ready(): Promise<void>;
-  inspect(token: string): Promise<Inspection>;
+  inspect(token: string, use?: InspectionUse): Promise<Inspection>;
 }
 
 /** The JSON Web Key Set could not be fetched: no answer about the token can be given. */
@@ -23,8 +32,6 @@ export class KeysUnavailableError extends Error {
   }
 }
 
-/** The verifiers' default skew allowance: a token they still accept is still active here. */
-const CLOCK_TOLERANCE_S = 5;
 const MAX_TOKEN_LENGTH = 8192;
 
 async function importKey(config: TokenKeyConfig): Promise<JWTVerifyGetKey | Uint8Array> {
@@ -53,31 +60,33 @@ async function importKey(config: TokenKeyConfig): Promise<JWTVerifyGetKey | Uint
 }
 
 /**
- * Checks signature, algorithm, issuer, audience and expiry exactly as a
- * verifier configured with the same keys would. Keys are never taken from
- * the token itself.
+ * Checks signature and algorithm with jose, then the claims with the SDK's
+ * claims validator, with the verifiers' default tolerance and required
+ * claims: exactly as a verifier configured with the same keys would. Keys
+ * are never taken from the token itself.
  */
 export function createTokenInspector(config: TokenKeyConfig, clock: () => number = Date.now, customClock = false): TokenInspector {
   const keyPromise = importKey(config);
   keyPromise.catch(() => {});
-  const options: JWTVerifyOptions = {
-    algorithms: [...config.algorithms],
-    clockTolerance: CLOCK_TOLERANCE_S,
-    ...(config.issuer === undefined ? {} : { issuer: [...config.issuer] }),
-    ...(config.audience === undefined ? {} : { audience: [...config.audience] }),
+  const options: JWTVerifyOptions = { algorithms: [...config.algorithms], clockTolerance: DEFAULT_CLOCK_TOLERANCE };
+  const rules = { clockTolerance: DEFAULT_CLOCK_TOLERANCE, issuer: config.issuer, audience: config.audience, clock };
+  const validators = {
+    introspect: createClaimsValidator({ ...rules, requiredClaims: DEFAULT_REQUIRED_CLAIMS }),
+    revoke: createClaimsValidator({ ...rules, requiredClaims: [] }),
   };
   return {
     ready: async () => {
       await keyPromise;
     },
-    async inspect(token) {
+    async inspect(token, use = 'introspect') {
       if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
       const key = await keyPromise;
       const verifyOptions = customClock ? { ...options, currentDate: new Date(clock()) } : options;
       try {
         const { payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions);
-        return { ok: true, claims: payload };
+        return { ok: true, claims: validators[use](payload) };
       } catch (err) {
+        if (err instanceof RevocastError) return { ok: false, reason: err.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid' };
         if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
         if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) throw new KeysUnavailableError({ cause: err });
         if (err instanceof errors.JOSEError || err instanceof TypeError) return { ok: false, reason: 'invalid' };

@@ -1,10 +1,11 @@
+import { coveredByCutoff } from '@revocast/verifier-sdk/protocol';
 import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
 import type { IntrospectionReason, ServiceMetrics } from '../metrics/service-metrics.js';
 import type { RevocationInput } from '../model/revocation.js';
-import { KeysUnavailableError, type InspectedClaims, type TokenInspector } from '../oauth/token-inspector.js';
+import { KeysUnavailableError, type InspectedClaims, type InspectionUse, type TokenInspector } from '../oauth/token-inspector.js';
 import type { RevocationStore } from '../store/revocation-store.js';
 import { parseChangeQuery } from '../validation/list-query.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
@@ -63,9 +64,9 @@ function requireInspector(inspector: TokenInspector | undefined): TokenInspector
   return inspector;
 }
 
-async function inspect(inspector: TokenInspector, token: string) {
+async function inspect(inspector: TokenInspector, token: string, use: InspectionUse) {
   try {
-    return await inspector.inspect(token);
+    return await inspector.inspect(token, use);
   } catch (err) {
     if (err instanceof KeysUnavailableError) {
       throw new HttpProblem(503, 'ERR_KEYS_UNAVAILABLE', err.message, { headers: { 'Retry-After': '5' }, cause: err });
@@ -95,12 +96,11 @@ function revocationsOf(claims: InspectedClaims, now: number): RevocationInput[] 
   });
 }
 
-/** Same rule as the verifiers' list: a cutoff covers tokens issued at or before it, and tokens without iat. */
-function coveredByCutoff(iat: unknown, cutoffMs: number): boolean {
-  return typeof iat !== 'number' || Math.round(iat * 1000) <= cutoffMs;
-}
-
-/** Which live revocation covers these claims, read from the store itself. */
+/**
+ * Which live revocation covers these claims, read from the store itself.
+ * The claims passed the SDK's claims validator: ids are valid strings, `iat`
+ * a finite number not in the future; the cutoff rule is the verifiers' own.
+ */
 async function revokedBy(store: RevocationStore, claims: InspectedClaims, now: number): Promise<IntrospectionReason> {
   const jti = text(claims.jti);
   const sid = text(claims.sid);
@@ -135,7 +135,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): Router {
     const query = parseChangeQuery(req.query);
     if (!query.ok) throw new OAuthError(400, 'invalid_request', query.errors.map((e) => `${e.field}: ${e.message}`).join('; '));
     checkCanWait(actions, query.value);
-    const inspection = await inspect(requireInspector(deps.inspector), token);
+    const inspection = await inspect(requireInspector(deps.inspector), token, 'revoke');
     res.setHeader('Cache-Control', 'no-store');
     // RFC 7009 §2.2: an invalid (or already expired) token is answered with 200 too; nothing is revoked.
     if (!inspection.ok) {
@@ -154,7 +154,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): Router {
 
   router.post('/introspect', requireScope('read', onReject), async (req: Request, res: Response) => {
     const token = tokenParameter(req);
-    const inspection = await inspect(requireInspector(deps.inspector), token);
+    const inspection = await inspect(requireInspector(deps.inspector), token, 'introspect');
     res.setHeader('Cache-Control', 'no-store');
     const reason: IntrospectionReason = inspection.ok ? await revokedBy(store, inspection.claims, clock()) : inspection.reason;
     metrics.introspections.inc({ result: reason === 'none' ? 'active' : 'inactive', reason });

@@ -105,7 +105,7 @@ describe('verified-token cache', () => {
 describe('token cache bounds', () => {
   it('keeps at most maxEntries tokens, dropping the oldest first', () => {
     const cache = new TokenCache<string>(3, 1_000_000);
-    for (const token of ['t1', 't2', 't3', 't4', 't5']) cache.set(token, `claims of ${token}`, 100);
+    for (const token of ['t1', 't2', 't3', 't4', 't5']) cache.set(token, `claims of ${token}`, 100, 0);
     expect(cache.size).toBe(3);
     expect(cache.get('t1')).toBeUndefined();
     expect(cache.get('t2')).toBeUndefined();
@@ -117,19 +117,19 @@ describe('token cache bounds', () => {
     const cost = tokenCost(token(0));
     const cache = new TokenCache<number>(1000, cost * 10 + cost / 2);
     for (let i = 0; i < 100; i++) {
-      cache.set(token(i), i, 100);
+      cache.set(token(i), i, 100, 0);
       expect(cache.bytes).toBeLessThanOrEqual(cost * 10 + cost / 2);
     }
     expect(cache.size).toBe(10);
-    cache.set('y'.repeat(100_000), -1, 100);
+    cache.set('y'.repeat(100_000), -1, 100, 0);
     expect(cache.get('y'.repeat(100_000))).toBeUndefined();
     expect(cache.size).toBe(10);
   });
 
   it('accounts for a token set twice only once', () => {
     const cache = new TokenCache<number>(10, 1_000_000);
-    cache.set('same', 1, 100);
-    cache.set('same', 2, 100);
+    cache.set('same', 1, 100, 0);
+    cache.set('same', 2, 100, 0);
     expect(cache.size).toBe(1);
     expect(cache.bytes).toBe(tokenCost('same'));
     expect(cache.get('same')?.claims).toBe(2);

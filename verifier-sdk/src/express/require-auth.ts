@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { RevocastError } from '../errors.js';
+import { RevocastError, invalidOptions, type ErrorCode } from '../errors.js';
 import type { VerifiedClaims, Verifier } from '../verify/create-verifier.js';
 import { bearerToken, cookieValue } from './extract-token.js';
 
@@ -28,9 +28,19 @@ export type AuthRequest = IncomingMessage & { auth?: VerifiedClaims };
 /** An error on its way to the error handler, carrying its response headers (as http-errors does). */
 export type AuthError = RevocastError & { headers?: Record<string, string> };
 
-function quoted(value: string): string {
-  return `"${value.replace(/["\\]/g, '')}"`;
-}
+/** Printable ASCII without `"` and `\\`: safe inside a quoted header parameter. */
+const QUOTABLE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * The `error_description` of each refusal: fixed text only. An error's
+ * message may quote the token (jose names a `crit` header as written), and
+ * attacker text in a header either breaks it or makes `setHeader` throw.
+ */
+const DESCRIPTIONS: Partial<Record<ErrorCode, string>> = {
+  ERR_TOKEN_EXPIRED: 'the token has expired',
+  ERR_TOKEN_REVOKED: 'the token has been revoked',
+};
+const INVALID_DESCRIPTION = 'the token is invalid';
 
 /**
  * Express middleware: verifies the bearer token (or the named cookie) and
@@ -50,7 +60,11 @@ export function requireAuth(
   options: RequireAuthOptions = {},
 ): (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void {
   const { cookie, credentialsRequired = true } = options;
-  const realm = `Bearer realm=${quoted(options.realm ?? 'api')}`;
+  const realmName = options.realm ?? 'api';
+  if (typeof realmName !== 'string' || !QUOTABLE.test(realmName)) {
+    throw invalidOptions('realm: use printable ASCII without quotes or backslashes');
+  }
+  const realm = `Bearer realm="${realmName}"`;
 
   function fail(next: (err?: unknown) => void, error: AuthError): void {
     if (error.status === 401) {
@@ -58,7 +72,7 @@ export function requireAuth(
         'WWW-Authenticate':
           error.code === 'ERR_TOKEN_MISSING'
             ? realm
-            : `${realm}, error="invalid_token", error_description=${quoted(error.message)}`,
+            : `${realm}, error="invalid_token", error_description="${DESCRIPTIONS[error.code] ?? INVALID_DESCRIPTION}"`,
       };
     } else if (error.status === 503) {
       error.headers = { 'Retry-After': '1' };

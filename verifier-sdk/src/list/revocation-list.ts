@@ -1,15 +1,21 @@
 import type { RevocationReason } from '../errors.js';
-import { MAX_ID_LENGTH, type Change, type Entry, type RevocationType } from '../protocol/index.js';
+import { MAX_ID_LENGTH, coveredByCutoff, type Change, type Entry, type RevocationType } from '../protocol/index.js';
 import { randomSeed } from './digest.js';
 import { DigestTable, NEVER } from './digest-table.js';
 import { ExpiryQueue } from './expiry-queue.js';
 
-/** The claims a revocation check looks at. Anything else in a payload is ignored. */
+/**
+ * The claims a revocation check looks at: the ids and `iat` against the
+ * list; `isRevoked` also judges `exp` and `nbf` when present. Anything else
+ * in a payload is ignored.
+ */
 export interface RevocationClaims {
   readonly jti?: unknown;
   readonly sub?: unknown;
   readonly sid?: unknown;
   readonly iat?: unknown;
+  readonly exp?: unknown;
+  readonly nbf?: unknown;
 }
 
 /** `'ok'` or which revocation matched. */
@@ -71,8 +77,9 @@ export class RevocationList {
 
   /**
    * Checks claims against the list. A subject cutoff matches tokens issued at
-   * or before it, compared in milliseconds; a token without `iat` cannot show
-   * it was issued after the cutoff, so it matches too.
+   * or before it ({@link coveredByCutoff}); a token without a finite `iat`
+   * cannot show it was issued after the cutoff, so it matches too. Claims
+   * that are not ids are not looked up: callers judge them first.
    */
   check(claims: RevocationClaims): CheckResult {
     const { jti, sid, sub } = claims;
@@ -81,10 +88,7 @@ export class RevocationList {
     if (typeof sid === 'string' && sid.length <= MAX_ID_LENGTH && this.#sessions.find(sid) >= 0) return 'session';
     if (typeof sub === 'string' && sub.length <= MAX_ID_LENGTH) {
       const slot = this.#subjects.find(sub);
-      if (slot >= 0) {
-        const iat = claims.iat;
-        if (typeof iat !== 'number' || Math.round(iat * 1000) <= this.#subjects.valueAt(slot)) return 'subject';
-      }
+      if (slot >= 0 && coveredByCutoff(claims.iat, this.#subjects.valueAt(slot))) return 'subject';
     }
     return 'ok';
   }

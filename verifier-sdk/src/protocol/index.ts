@@ -16,6 +16,7 @@ export {
   type RevocationType,
 } from './entry.js';
 export { idProblem, isValidId } from './id.js';
+export { coveredByCutoff } from './cutoff.js';
 export { DEFAULT_KEY_PREFIX, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
 export { changeFromWire, decodeChange, encodeChange, type Change } from './change.js';
 export {

@@ -1,4 +1,4 @@
-import { errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
@@ -19,6 +19,7 @@ import type { RedisClient } from '../sync/redis-connection.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
+import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator, hasExpired, type ClaimsValidator, type VerifiedClaims } from './claims.js';
 import { isCompactJws } from './compact-jws.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
 import { TokenCache } from './token-cache.js';
@@ -93,8 +94,7 @@ export interface VerifierOptions {
   readonly clock?: () => number;
 }
 
-/** The payload of a verified token. */
-export type VerifiedClaims = JWTPayload & { readonly sid?: string };
+export type { VerifiedClaims } from './claims.js';
 
 /** A snapshot of the verifier's sync state. */
 export interface VerifierStatus {
@@ -121,8 +121,23 @@ export interface Verifier {
    */
   verify(token: string): Promise<VerifiedClaims>;
   /**
-   * Checks already-verified claims against the list, synchronously. Throws
-   * `ERR_LIST_STALE` when the list is stale and the verifier fails closed.
+   * Judges claims whose signature was verified elsewhere (by express-jwt,
+   * @fastify/jwt or your own code) exactly as `verify` judges a token's
+   * claims (required claims, `iss`, `aud`, `exp`/`nbf`/`iat` with
+   * `clockTolerance`, finite numbers, ids), then checks the revocation list,
+   * synchronously. Returns the claims, or throws a {@link RevocastError}:
+   * `ERR_TOKEN_INVALID`, `ERR_TOKEN_EXPIRED`, `ERR_TOKEN_REVOKED` or `ERR_LIST_STALE`.
+   */
+  verifyClaims(claims: unknown): VerifiedClaims;
+  /**
+   * Whether claims must be refused by the list, synchronously: `true` when a
+   * revocation matches, and also when a claim present is malformed or out of
+   * time (`jti`/`sub`/`sid` not a valid id; `exp`/`nbf`/`iat` not a finite
+   * number; `exp` passed, `nbf` or `iat` in the future beyond
+   * `clockTolerance`), so a malformed claim never reads as "not revoked".
+   * Unlike {@link Verifier.verifyClaims} it does not require claims to be
+   * present nor check `iss`/`aud`, so `{ sub, iat }` can be asked about.
+   * Throws `ERR_LIST_STALE` when the list is stale and the verifier fails closed.
    */
   isRevoked(claims: RevocationClaims): boolean;
   readonly status: VerifierStatus;
@@ -131,12 +146,12 @@ export interface Verifier {
 }
 
 const DEFAULTS = {
-  clockTolerance: 5,
+  clockTolerance: DEFAULT_CLOCK_TOLERANCE,
   maxStaleness: 30,
   pollInterval: 1,
   commandTimeout: 2,
   maxTokenLength: 8192,
-  requiredClaims: ['exp', 'jti'],
+  requiredClaims: DEFAULT_REQUIRED_CLAIMS,
   heartbeatInterval: 2,
   tokenCacheEntries: 10_000,
   tokenCacheBytes: 16 * 1024 * 1024,
@@ -167,11 +182,17 @@ function createTokenCache(option: false | TokenCacheOptions | undefined): TokenC
   );
 }
 
-/** Claims handed to many callers must not be changed by one of them. */
+/**
+ * Claims handed to many callers must not be changed by one of them. Walked
+ * with an explicit stack: a signed payload may nest thousands of levels deep.
+ */
 function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
+    Object.freeze(next);
+    for (const inner of Object.values(next)) pending.push(inner);
   }
   return value;
 }
@@ -239,14 +260,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
   let resolvedKey: ResolvedKey | undefined;
   void keyPromise.then((key) => (resolvedKey = key), () => {});
 
-  const joseOptions: JWTVerifyOptions = {
-    algorithms: [...algorithms],
-    clockTolerance,
-    requiredClaims: [...(options.requiredClaims ?? DEFAULTS.requiredClaims)],
-  };
-  if (options.issuer !== undefined) joseOptions.issuer = options.issuer as string | string[];
-  if (options.audience !== undefined) joseOptions.audience = options.audience as string | string[];
+  // jose checks the signature (and, unavoidably, exp and nbf the same way as
+  // below); every claim rule is judged by the one claims validator.
+  const joseOptions: JWTVerifyOptions = { algorithms: [...algorithms], clockTolerance };
   const customClock = options.clock !== undefined;
+  const requiredClaims = options.requiredClaims ?? DEFAULTS.requiredClaims;
+  if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
+    throw invalidOptions('requiredClaims: expected an array of claim names');
+  }
+  const validateClaims: ClaimsValidator = createClaimsValidator({
+    clockTolerance,
+    requiredClaims,
+    issuer: options.issuer,
+    audience: options.audience,
+    clock,
+  });
+  // isRevoked judges what is there: it may be asked about `{ sub, iat }` alone.
+  const validatePresentClaims: ClaimsValidator = createClaimsValidator({ clockTolerance, requiredClaims: [], clock });
 
   const source =
     options.source ??
@@ -291,7 +321,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ...(presence === undefined ? {} : { onConfirmed: (position) => presence.onConfirmed(position) }),
   });
 
-  async function verifySignature(token: string): Promise<VerifiedClaims> {
+  /** The payload of a token whose signature checks out; its claims are judged by the caller. */
+  async function verifySignature(token: string): Promise<unknown> {
     if (typeof token !== 'string' || token.length === 0) throw tokenInvalid('token is missing or not a string');
     if (token.length > maxTokenLength) throw tokenInvalid(`token is longer than ${maxTokenLength} characters`);
     if (!isCompactJws(token)) throw tokenInvalid('token is not a JWS in compact serialisation (unpadded base64url segments)');
@@ -299,11 +330,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const verifyOptions = customClock ? { ...joseOptions, currentDate: new Date(clock()) } : joseOptions;
     const { payload } =
       key.kind === 'jwks' ? await jwtVerify(token, key.getKey, verifyOptions) : await jwtVerify(token, key.key, verifyOptions);
-    for (const claim of ['jti', 'sub', 'sid'] as const) {
-      const value = payload[claim];
-      if (value !== undefined && typeof value !== 'string') throw tokenInvalid(`"${claim}" claim must be a string`);
-    }
-    return payload as VerifiedClaims;
+    return payload;
   }
 
   function toError(err: unknown): RevocastError {
@@ -343,8 +370,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
 
   /**
-   * The claims of a token verified before, after checking its `exp` the way
-   * jose does; `undefined` when it has to be verified in full.
+   * The claims of a token verified before, after checking its `exp` by the
+   * claims rule; `undefined` when it has to be verified in full. `nbf` and
+   * `iat` held when it was verified, so they hold now unless the clock went back.
    */
   function cached(token: string, now: number): VerifiedClaims | undefined {
     const cache_ = cache as TokenCache<VerifiedClaims>;
@@ -356,13 +384,38 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (version < 0) return undefined;
     const entry = cache_.get(token);
-    if (entry === undefined) return undefined;
-    if (entry.exp <= Math.floor(now / 1000) - clockTolerance) {
+    if (entry === undefined || now < entry.verifiedAt) return undefined;
+    if (hasExpired(entry.exp, now, clockTolerance)) {
       cache_.delete(token);
       metrics.rejected('expired');
       throw new RevocastError('ERR_TOKEN_EXPIRED', 401, 'token has expired');
     }
     return entry.claims;
+  }
+
+  /** Signature, claims and list, for a token the cache cannot answer. */
+  async function verifyInFull(token: string, cacheable: boolean): Promise<VerifiedClaims> {
+    const version = keyVersion(resolvedKey);
+    let claims: VerifiedClaims;
+    let verifiedAt: number;
+    try {
+      const payload = await verifySignature(token);
+      verifiedAt = clock();
+      claims = validateClaims(payload, verifiedAt);
+    } catch (err) {
+      const error = toError(err);
+      metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
+      throw error;
+    }
+    if (cacheable) {
+      deepFreeze(claims);
+      // Only a verification that began and ended on the same, settled key set may be reused.
+      if (version >= 0 && keyVersion(resolvedKey) === version) {
+        (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt);
+      }
+    }
+    check(claims, verifiedAt);
+    return claims;
   }
 
   engine.start();
@@ -374,37 +427,46 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await engine.ready();
     },
     async verify(token) {
-      const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
-      if (cacheable) {
-        const now = clock();
-        const hit = cached(token, now);
-        if (hit !== undefined) {
-          check(hit, now);
-          return hit;
-        }
-      }
-      const version = keyVersion(resolvedKey);
-      let claims: VerifiedClaims;
+      // The one boundary: whatever goes wrong below reaches the caller as a RevocastError.
+      // A cache hit is answered inside it without awaiting anything.
       try {
-        claims = await verifySignature(token);
-      } catch (err) {
-        const error = toError(err);
-        metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
-        throw error;
-      }
-      if (cacheable) {
-        deepFreeze(claims);
-        // Only a verification that began and ended on the same, settled key set may be reused.
-        if (version >= 0 && keyVersion(resolvedKey) === version) {
-          (cache as TokenCache<VerifiedClaims>).set(token, claims, typeof claims.exp === 'number' ? claims.exp : Number.POSITIVE_INFINITY);
+        const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
+        if (cacheable) {
+          const now = clock();
+          const hit = cached(token, now);
+          if (hit !== undefined) {
+            check(hit, now);
+            return hit;
+          }
         }
+        return await verifyInFull(token, cacheable);
+      } catch (err) {
+        if (err instanceof RevocastError) throw err;
+        metrics.rejected('invalid');
+        throw tokenInvalid('token is invalid', err);
       }
-      check(claims);
-      return claims;
+    },
+    verifyClaims(claims) {
+      let valid: VerifiedClaims;
+      try {
+        valid = validateClaims(claims);
+      } catch (err) {
+        metrics.rejected((err as RevocastError).code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
+        throw err;
+      }
+      check(valid);
+      return valid;
     },
     isRevoked(claims) {
+      let valid: VerifiedClaims;
       try {
-        check(claims);
+        valid = validatePresentClaims(claims);
+      } catch {
+        metrics.rejected('invalid');
+        return true;
+      }
+      try {
+        check(valid);
         return false;
       } catch (err) {
         if (err instanceof TokenRevokedError) return true;

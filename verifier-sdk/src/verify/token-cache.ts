@@ -3,6 +3,12 @@ export interface CachedToken<Claims> {
   readonly claims: Claims;
   /** The `exp` claim in seconds, or `Infinity` for a token without one. */
   readonly exp: number;
+  /**
+   * Epoch milliseconds at which the claims were judged valid. Their `nbf`
+   * and `iat` held then, so they hold at any later time: only a clock that
+   * went back needs them judged again.
+   */
+  readonly verifiedAt: number;
   /** Approximate bytes this entry holds. */
   readonly cost: number;
 }
@@ -50,7 +56,7 @@ export class TokenCache<Claims> {
   }
 
   /** Keeps `claims` for `token`, evicting the oldest entries to stay within both bounds. */
-  set(token: string, claims: Claims, exp: number): void {
+  set(token: string, claims: Claims, exp: number, verifiedAt: number): void {
     const cost = tokenCost(token);
     if (cost > this.#maxBytes) return;
     this.delete(token);
@@ -59,7 +65,7 @@ export class TokenCache<Claims> {
       if (oldest.done === true) break;
       this.delete(oldest.value);
     }
-    this.#entries.set(token, { claims, exp, cost });
+    this.#entries.set(token, { claims, exp, verifiedAt, cost });
     this.#bytes += cost;
   }
 
