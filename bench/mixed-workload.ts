@@ -96,7 +96,7 @@ function hitRate(requests: readonly Request[], bounds: Required<TokenCacheOption
   for (const { token, at } of requests) {
     const entry = cache.get(token);
     const hit = entry !== undefined && entry.exp > Math.floor(at / 1000) - 5;
-    if (!hit) cache.set(token, null, JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number);
+    if (!hit) cache.set(token, null, JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number, at);
     if (at >= warmUntil) {
       counted++;
       if (hit) hits++;

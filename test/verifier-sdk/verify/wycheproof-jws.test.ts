@@ -1,6 +1,6 @@
-import { errors as joseErrors } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevocastError, type Verifier } from '@revocast/verifier-sdk';
+import { JwsError } from '../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { memoryStore, testVerifier } from '../../support/fixtures.js';
 import { IDENTICAL_TO_VALID, STRICTER_THAN_WYCHEPROOF, algorithmsFor, file, type Group, type Vector, type Verdict } from '../../support/wycheproof-jws.js';
 
@@ -11,12 +11,13 @@ import { IDENTICAL_TO_VALID, STRICTER_THAN_WYCHEPROOF, algorithmsFor, file, type
  * as the allow-list.
  *
  * None of the payloads is a JWT ("foo", "Test", bytes), so `verify` refuses
- * every vector in the end. What matters is where: jose checks the structure,
- * the algorithm, the key and the signature before it parses the claims, and
- * reports a claims set that is not a JSON object as `JWTInvalid`. A rejection
- * whose cause is that error means the signature was accepted; any other
- * rejection happened in the signature layer. Every invalid vector must be
- * rejected there (or the key refused when the verifier is built); every
+ * every vector in the end. What matters is where: the JWS core checks the
+ * structure, the algorithm, the key and the signature before it parses the
+ * claims, and reports a claims set that is not a JSON object as `not-a-jwt`
+ * (jose's `JWTInvalid`). A rejection for that reason means the signature was
+ * accepted; any other rejection happened in the signature layer. Every
+ * invalid vector must be rejected there (or the key refused when the
+ * verifier is built); every
  * valid vector must get past it, apart from the few listed (with the
  * reason) in test/support/wycheproof-jws.ts.
  */
@@ -36,7 +37,7 @@ async function verdictOf(verifier: Verifier, keyRefused: boolean, jws: string): 
     return 'key refused';
   }
   expect(error.code).toBe('ERR_TOKEN_INVALID');
-  return error.cause instanceof joseErrors.JWTInvalid ? 'signature verified' : 'rejected by signature layer';
+  return error instanceof JwsError && error.reason === 'not-a-jwt' ? 'signature verified' : 'rejected by signature layer';
 }
 
 describe('Wycheproof JSON Web Signature vectors', () => {
