@@ -1,15 +1,19 @@
 import { parseArgs } from 'node:util';
 import { runDifferential } from '../support/jws-differential.js';
+import { runJwtDifferential } from '../support/jwt-differential.js';
 
 /**
- * `npm run differential [-- --runs 100000 --seed 42]`: the long run of the
- * differential property of the JWS core against jose (test/support/jws-differential.ts).
+ * `npm run differential [-- --runs 100000 --seed 42] [--jwt]`: the long run
+ * of the differential property of the JWS core against jose
+ * (test/support/jws-differential.ts), or with `--jwt` of the whole token
+ * check, core then claims validator (test/support/jwt-differential.ts).
  * Prints the tally; exits non-zero with the counterexample on the first disagreement.
  */
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '100000' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
+    jwt: { type: 'boolean', default: false },
   },
 });
 const numRuns = Number(values.runs);
@@ -19,9 +23,11 @@ if (!Number.isSafeInteger(numRuns) || numRuns < 1 || !Number.isSafeInteger(seed)
   process.exit(2);
 }
 const started = performance.now();
-console.log(`differential: ${numRuns} cases, seed ${seed}`);
+const property = values.jwt ? 'core + claims validator vs jose.jwtVerify' : 'JWS core vs jose.jwtVerify';
+console.log(`differential (${property}): ${numRuns} cases, seed ${seed}`);
 try {
-  const tally = await runDifferential({ numRuns, seed, log: (line) => console.log(line) });
+  const run = values.jwt ? runJwtDifferential : runDifferential;
+  const tally = await run({ numRuns, seed, log: (line) => console.log(line) });
   console.log(
     [
       `differential: ${tally.cases} cases in ${((performance.now() - started) / 1000).toFixed(0)} s, seed ${seed}: no disagreement`,
