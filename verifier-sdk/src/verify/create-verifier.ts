@@ -200,7 +200,8 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Creates a verifier: JWT verification (node:crypto, synchronous, with jose
- * for key sets) plus a local revocation list that Redis keeps current by push. Options are checked here, once.
+ * for key sets) plus a local revocation list that Redis keeps current by
+ * push. Options are checked here, once.
  *
  * @example
  * ```ts
