@@ -2,7 +2,9 @@
 # One image for the revocation service (the default command) and the example
 # web app (command: node examples/web-app/dist/main.js). See docs/container.md.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# A maintained Node.js LTS line, pinned to one release so a rebuild gets the same runtime;
+# bump it deliberately (the packages themselves still support Node.js 20.19 and later).
+ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
 # 1. Build: every dependency, then TypeScript to dist/.
 FROM ${NODE_IMAGE} AS build

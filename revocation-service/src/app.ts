@@ -6,6 +6,8 @@ import { adminConsole } from './console/console-routes.js';
 import { readFleetStatus } from './fleet/fleet-status.js';
 import type { VerifierFleet } from './fleet/verifier-fleet.js';
 import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
+import { AuthThrottle, DEFAULT_AUTH_FAILURE_LIMIT } from './http/auth-throttle.js';
+import { jsonBody } from './http/body-parsers.js';
 import { errorHandler } from './http/error-handler.js';
 import { HttpProblem } from './http/problem.js';
 import { RateLimiter, type RateLimit } from './http/rate-limiter.js';
@@ -36,10 +38,21 @@ export interface AppDeps {
   readonly bodyLimit?: string | number;
   /** Largest accepted body of `POST /v1/revocations/batch` (up to 10,000 items). Default `"10mb"`. */
   readonly batchBodyLimit?: string | number;
+  /**
+   * Failed admin authentications (wrong API keys, wrong console sign-ins)
+   * allowed per client address before further failures are answered 429.
+   * Default 10 a minute; `null` for no limit. Valid keys always pass.
+   */
+  readonly authFailureLimit?: RateLimit | null;
   /** Express `trust proxy`: set it behind a TLS-terminating proxy so console cookies are marked Secure. */
   readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
+  /**
+   * Abort it when the process shuts down: open change streams (the API's and
+   * the console's) end at once instead of holding the shutdown open.
+   */
+  readonly closing?: AbortSignal;
 }
 
 /**
@@ -67,6 +80,10 @@ export function createApp(deps: AppDeps): Express {
     new Map(deps.adminKeys.flatMap((key): Array<[string, RateLimit]> => (key.rateLimit === undefined ? [] : [[key.name, key.rateLimit]]))),
     clock,
   );
+  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT), clock, (client) =>
+    // The address only: never the key that was tried.
+    logger.warn({ client }, 'admin authentication keeps failing from this address; its further failures are answered 429'),
+  );
   const actions = createRevocationActions({ store, logger, metrics, maxTokenTtlMs: deps.maxTokenTtl * 1000, clock, ...(fleet === undefined ? {} : { fleet }) });
   const app = express();
   app.disable('x-powered-by');
@@ -76,22 +93,22 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
-  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, metrics, logger, clock, onReject }));
-  const auth = adminAuth(keyring, limiter, onReject);
+  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, metrics, logger, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
+  const auth = adminAuth(keyring, limiter, throttle, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);
   // Before the general mount: a batch needs its own, larger body limit.
   app.use(
     '/v1/revocations/batch',
-    express.json({ limit: deps.batchBodyLimit ?? '10mb', strict: true, type: 'application/json' }),
+    jsonBody(deps.batchBodyLimit ?? '10mb'),
     revocationBatchRoutes({ actions, clock, onReject }),
   );
   app.use(
     '/v1/revocations',
-    express.json({ limit: deps.bodyLimit ?? '16kb', strict: true, type: 'application/json' }),
+    jsonBody(deps.bodyLimit ?? '16kb'),
     revocationRoutes({ store, actions, clock, onReject }),
   );
-  app.use(fleetRoutes({ fleet, metrics, clock, onReject }));
+  app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   app.use((req) => {
     throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });

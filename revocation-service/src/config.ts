@@ -1,6 +1,7 @@
 import { SUPPORTED_ALGORITHMS } from '@revocast/verifier-sdk';
 import { DEFAULT_KEY_PREFIX, RedisUrlError, keyPrefixProblem, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
 import { SCOPES, type AdminKey, type RateLimit, type Scope } from './http/admin-auth.js';
+import { MAKE_A_KEY, MIN_KEY_BITS, estimateKeyBits } from './http/key-strength.js';
 
 /**
  * How the service verifies the JWTs handed to `/oauth2/revoke` and
@@ -22,6 +23,8 @@ export interface ServiceConfig {
   readonly port: number;
   readonly host: string;
   readonly adminKeys: readonly AdminKey[];
+  /** `REVOCAST_AUTH_FAILURE_LIMIT`: failed admin authentications per client address before 429s (default 10/m); `null` for no limit. */
+  readonly authFailureLimit: RateLimit | null;
   /** Seconds. */
   readonly maxTokenTtl: number;
   /** Seconds. */
@@ -99,7 +102,14 @@ function checkedKey(where: string, name: string, secret: string, scopes: Scope[]
     throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} has an invalid name (letters, digits, "_", "." and "-", up to 64)`);
   }
   if (secret.length < MIN_SECRET_LENGTH || /\s/.test(secret)) {
-    throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) needs a secret of at least ${MIN_SECRET_LENGTH} characters without spaces`);
+    throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) needs a secret of at least ${MIN_SECRET_LENGTH} characters without spaces; ${MAKE_A_KEY}`);
+  }
+  const bits = estimateKeyBits(secret);
+  if (bits < MIN_KEY_BITS) {
+    throw new ConfigError(
+      'REVOCAST_ADMIN_KEYS',
+      `${where} (${name}) has a guessable secret (about ${Math.floor(bits)} bits estimated, ${MIN_KEY_BITS} needed: repeats and runs such as "aaaa" or "1234" count for nothing); ${MAKE_A_KEY}`,
+    );
   }
   if (keys.some((key) => key.name === name)) throw new ConfigError('REVOCAST_ADMIN_KEYS', `names key ${name} twice`);
   if (keys.some((key) => key.secret === secret)) throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) reuses the secret of another key`);
@@ -271,6 +281,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     port: parsePort(env.PORT),
     host: env.HOST ?? '127.0.0.1',
     adminKeys: parseAdminKeys(env.REVOCAST_ADMIN_KEYS, parseRateLimit('REVOCAST_ADMIN_RATE_LIMIT', env.REVOCAST_ADMIN_RATE_LIMIT || 'unlimited')),
+    authFailureLimit: parseRateLimit('REVOCAST_AUTH_FAILURE_LIMIT', env.REVOCAST_AUTH_FAILURE_LIMIT || '10/m') ?? null,
     maxTokenTtl: parseDuration('REVOCAST_MAX_TOKEN_TTL', env.REVOCAST_MAX_TOKEN_TTL ?? '1d'),
     retentionGrace: parseDuration('REVOCAST_RETENTION_GRACE', env.REVOCAST_RETENTION_GRACE ?? '5m'),
     logLevel,

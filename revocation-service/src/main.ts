@@ -58,14 +58,17 @@ const store: RevocationStore =
 // The durable record must be migrated before the first request; Redis may still be coming up.
 if (config.database !== undefined) await store.ready();
 const fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
+const closing = new AbortController();
 const app = createApp({
   store,
+  closing: closing.signal,
   fleet,
   adminKeys: config.adminKeys,
   logger,
   maxTokenTtl: config.maxTokenTtl,
   registry,
   ...(tokenInspector === undefined ? {} : { tokenInspector }),
+  authFailureLimit: config.authFailureLimit,
   ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
 });
 const stopPruner = startPruner(store, logger);
@@ -93,6 +96,8 @@ function shutdown(signal: string): void {
   stopping = true;
   logger.info({ signal }, 'shutting down: no new requests, finishing the ones in flight');
   stopPruner();
+  // Change streams never finish by themselves: end them now, clients resume elsewhere with Last-Event-ID.
+  closing.abort();
   const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   force.unref();
   server.close(() => {

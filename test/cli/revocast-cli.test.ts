@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { encodeReport, redisKeys } from '@revocast/verifier-sdk/protocol';
 import { ADMIN_SECRET, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import { startPrefixProxy } from '../support/prefix-proxy.js';
 
 /** The file the package's `bin` is built from. */
 const BIN = 'revocation-service/src/cli/revocast.ts';
@@ -167,4 +168,75 @@ describe('the revocast CLI against a real service', () => {
     }
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it('prints its version with --version', async () => {
+    const pkg = JSON.parse(readFileSync('revocation-service/package.json', 'utf8')) as { version: string };
+    const run = await revocast(['--version']);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(pkg.version);
+  });
+
+  it('keeps nextCursor in --json list, so a script can page on its own', async () => {
+    for (const jti of ['cli-page-1', 'cli-page-2']) expect((await revocast(['revoke', 'token', jti, '--exp', '+1h', '--sub', 'cli-pager'], env)).code).toBe(0);
+    const first = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1'], env)).stdout) as { items: Array<{ jti: string }>; nextCursor: string | null };
+    expect(first.items).toHaveLength(1);
+    expect(typeof first.nextCursor).toBe('string');
+    const all = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1', '--all'], env)).stdout) as { items: unknown[]; nextCursor: string | null };
+    expect(all.items).toHaveLength(2);
+    expect(all.nextCursor).toBeNull();
+  });
+
+  it.each(['/revocast', '/revocast/'])('keeps the path of REVOCAST_URL: works behind a proxy at %s', async (path) => {
+    const proxy = await startPrefixProxy(service.url, '/revocast');
+    try {
+      const through = { ...env, REVOCAST_URL: `${proxy.url}${path}` };
+      const revoked = await revocast(['revoke', 'subject', 'cli-proxied'], through);
+      expect(revoked.stderr).toBe('');
+      expect(revoked.code).toBe(0);
+      const shown = await revocast(['show', 'subject', 'cli-proxied'], through);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/^type:\s+subject\n/);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('tail reconnects when the stream drops and resumes after its last event with Last-Event-ID', async () => {
+    const proxy = await startPrefixProxy(service.url, '/revocast');
+    const child = spawn(process.execPath, [...NODE_ARGS, 'tail'], { env: { ...process.env, ...env, REVOCAST_URL: `${proxy.url}/revocast/` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const lines = (id: string) => stdout.split('\n').filter((line) => line.includes(` ${id} `) || line.endsWith(` ${id}`));
+    try {
+      // Changes keep coming until tail shows one: then its stream is certainly open.
+      let probe = 0;
+      await waitFor(async () => {
+        probe += 1;
+        await service.admin('/v1/revocations', { body: { type: 'session', sid: `cli-resume-0-${probe}`, sub: 'cli-resume' } });
+        return stdout.includes('cli-resume-0-');
+      }, 15_000, 200);
+      proxy.cut();
+      // Made while tail cannot reach the service: only a replay can show them.
+      for (const sid of ['cli-resume-1', 'cli-resume-2']) await service.admin('/v1/revocations', { body: { type: 'session', sid, sub: 'cli-resume' } });
+      await waitFor(() => /reconnecting and resuming after [0-9a-f]+:\d+:\d+-\d+/.test(stderr), 10_000, 20);
+      // At least one reconnect meets the proxy's 502, as during a real restart.
+      await waitFor(() => proxy.refused >= 1, 10_000, 20);
+      proxy.resume();
+      await waitFor(() => lines('cli-resume-2').length > 0, 20_000, 20);
+      expect(lines('cli-resume-1')).toHaveLength(1);
+      expect(lines('cli-resume-2')).toHaveLength(1);
+      expect(stdout.indexOf('cli-resume-1')).toBeLessThan(stdout.indexOf('cli-resume-2'));
+      // And it keeps following live changes on the new connection.
+      await service.admin('/v1/revocations', { body: { type: 'session', sid: 'cli-resume-3', sub: 'cli-resume' } });
+      await waitFor(() => lines('cli-resume-3').length > 0, 10_000, 20);
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGINT');
+      await proxy.close();
+    }
+    expect(await exited).toBe(0);
+  }, 60_000);
 });

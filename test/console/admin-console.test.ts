@@ -5,6 +5,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
+import { axeViolations, horizontalOverflow } from '../support/browser.js';
 import { ADMIN_SECRET, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -106,6 +107,37 @@ describe('the admin console in headless Chromium', () => {
     await page.goto('about:blank');
     expect(distinctColours(await page.screenshot())).toBeLessThanOrEqual(2);
     await page.goto(`${service.url}/admin?sub=alice`);
+  }, 30_000);
+
+  it('has no serious or critical accessibility findings (axe-core), and announces the live panels', async () => {
+    for (const path of ['/admin/login', '/admin?sub=alice']) {
+      await page.goto(`${service.url}${path}`);
+      expect(await axeViolations(page, 'serious'), path).toEqual([]);
+    }
+    expect(await page.getAttribute('#changes', 'aria-live')).toBe('polite');
+    expect(await page.getAttribute('#head', 'aria-live')).toBe('polite');
+    expect(await page.locator('th').evaluateAll((cells) => cells.filter((cell) => (cell.textContent ?? '').trim() === '').length)).toBe(0);
+  }, 30_000);
+
+  it.each([360, 390])('fits a %i px wide phone without horizontal scrolling', async (width) => {
+    await page.setViewportSize({ width, height: 800 });
+    try {
+      for (const path of ['/admin/login', '/admin?sub=alice']) {
+        await page.goto(`${service.url}${path}`);
+        expect(await horizontalOverflow(page), `${path} at ${width} px`).toBeLessThanOrEqual(0);
+      }
+      // Every form control is on screen, Reinstate included; only the live verifier table scrolls within its panel.
+      const outside = await page.locator('input:not([type=hidden]), button').evaluateAll((elements) =>
+        elements.filter((element) => element.getBoundingClientRect().right > (element.ownerDocument.defaultView?.innerWidth ?? 0) + 0.5).length,
+      );
+      expect(await page.locator('#revocations button', { hasText: 'Reinstate' }).count()).toBeGreaterThan(0);
+      expect(outside).toBe(0);
+      if (width === 390 && process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT !== undefined) {
+        writeFileSync(process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT, await page.screenshot({ fullPage: true }));
+      }
+    } finally {
+      await page.setViewportSize({ width: 1200, height: 900 });
+    }
   }, 30_000);
 
   it('reinstates from the table', async () => {

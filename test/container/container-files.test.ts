@@ -77,10 +77,16 @@ describe('the Dockerfile', () => {
     expect(readFileSync('.dockerignore', 'utf8')).toMatch(/node_modules/);
   });
 
-  it('uses a Node.js image the packages support', () => {
-    const image = /ARG NODE_IMAGE=node:(\d+)/.exec(readFileSync('Dockerfile', 'utf8'))?.[1];
+  it('uses a Node.js image the packages support, on a maintained LTS line pinned to one release', () => {
+    const tag = /ARG NODE_IMAGE=node:(\S+)/.exec(readFileSync('Dockerfile', 'utf8'))?.[1] ?? '';
+    const version = /^(\d+)\.(\d+)\.(\d+)(?:-|$)/.exec(tag);
+    expect(version, `node:${tag} names one release (major.minor.patch)`).not.toBeNull();
+    const major = Number(version?.[1]);
     const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node;
-    expect(Number(image)).toBeGreaterThanOrEqual(Number(/>=(\d+)/.exec(engines)?.[1]));
+    expect(major).toBeGreaterThanOrEqual(Number(/>=(\d+)/.exec(engines)?.[1]));
+    // Node.js 20 reached its end of life in April 2026; LTS lines are the even majors.
+    expect(major).toBeGreaterThanOrEqual(22);
+    expect(major % 2, 'an LTS (even) major').toBe(0);
   });
 });
 
@@ -114,6 +120,16 @@ describe('compose.yaml', () => {
     expect(new URL((env.DATABASE_URL as string).replace(/\$\{[^}]+\}/g, 'x')).hostname).toBe('postgres');
     expect(service.ports?.[0]).toBe(`127.0.0.1:${env.PORT}:${env.PORT}`);
     expect(env.REVOCAST_ADMIN_KEYS).toMatch(/^\$\{REVOCAST_ADMIN_KEYS:\?/);
+  });
+
+  it('pins every image it pulls to a release tag, never a floating one', () => {
+    const pulled = Object.entries(services).filter(([, service]) => service.build === undefined && service.image !== services['revocation-service']?.image);
+    expect(pulled.map(([name]) => name).sort()).toEqual(['postgres', 'redis']);
+    for (const [name, service] of pulled) {
+      const tag = /:([^:@]+)$/.exec(service.image ?? '')?.[1] ?? '';
+      // `7-alpine` or `latest` move under you; `7.4.6-alpine` does not.
+      expect(tag, `${name}: ${service.image}`).toMatch(/^\d+\.\d+(?:\.\d+)?(?:-[a-z0-9.]+)?$/);
+    }
   });
 
   it('runs the example app from the same image, on an entry point that exists', () => {

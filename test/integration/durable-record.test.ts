@@ -90,13 +90,13 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     const stores = [0, 1, 2].map(() => postgresStore({ redisUrl: redisServer.url, keyPrefix }));
     open.push(...stores);
     await Promise.all(stores.map((store) => store.ready()));
-    const migrations = await sql<{ version: number }>(`SELECT version FROM "${keyPrefix}".schema_migrations`);
-    expect(migrations).toEqual([{ version: 1 }]);
+    const migrations = await sql<{ version: number }>(`SELECT version FROM "${keyPrefix}".schema_migrations ORDER BY version`);
+    expect(migrations).toEqual([{ version: 1 }, { version: 2 }]);
     // And once more on a restart: nothing to do.
     const again = postgresStore({ redisUrl: redisServer.url, keyPrefix });
     open.push(again);
     await again.ready();
-    expect(await sql(`SELECT version FROM "${keyPrefix}".schema_migrations`)).toEqual([{ version: 1 }]);
+    expect(await sql(`SELECT version FROM "${keyPrefix}".schema_migrations ORDER BY version`)).toEqual([{ version: 1 }, { version: 2 }]);
   });
 
   it('gives changes from several replicas one gapless order, and each verifier applies them once', async () => {

@@ -9,6 +9,7 @@ describe('service configuration', () => {
       port: 8080,
       host: '127.0.0.1',
       adminKeys: [],
+      authFailureLimit: { requests: 10, perMs: 60_000 },
       maxTokenTtl: 86400,
       retentionGrace: 300,
       logLevel: 'info',
@@ -21,7 +22,7 @@ describe('service configuration', () => {
       REDIS_URL: 'rediss://cache:6380/2',
       PORT: '9000',
       HOST: '0.0.0.0',
-      REVOCAST_ADMIN_KEYS: 'ops:0123456789abcdef, ci:fedcba9876543210xyz',
+      REVOCAST_ADMIN_KEYS: 'ops:Vt3qL9xR2mWp8ZkN4bHs7YcJ, ci:Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kxxyz',
       REVOCAST_MAX_TOKEN_TTL: '15m',
       REVOCAST_RETENTION_GRACE: '60',
       LOG_LEVEL: 'debug',
@@ -29,8 +30,8 @@ describe('service configuration', () => {
     });
     expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', maxTokenTtl: 900, retentionGrace: 60, keyPrefix: 'acme', logLevel: 'debug' });
     expect(config.adminKeys).toEqual([
-      { name: 'ops', secret: '0123456789abcdef' },
-      { name: 'ci', secret: 'fedcba9876543210xyz' },
+      { name: 'ops', secret: 'Vt3qL9xR2mWp8ZkN4bHs7YcJ' },
+      { name: 'ci', secret: 'Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kxxyz' },
     ]);
   });
 
@@ -41,8 +42,8 @@ describe('service configuration', () => {
     ['PORT', { PORT: '70000' }],
     ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'no-colon' }],
     ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'ops:short' }],
-    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'ops:0123456789abcdef,ops:0123456789abcdefg' }],
-    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'bad name:0123456789abcdef' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'ops:Vt3qL9xR2mWp8ZkN4bHs7YcJ,ops:Vt3qL9xR2mWp8ZkN4bHs7YcJg' }],
+    ['REVOCAST_ADMIN_KEYS', { REVOCAST_ADMIN_KEYS: 'bad name:Vt3qL9xR2mWp8ZkN4bHs7YcJ' }],
     ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '1 week' }],
     ['REVOCAST_MAX_TOKEN_TTL', { REVOCAST_MAX_TOKEN_TTL: '0' }],
     ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],

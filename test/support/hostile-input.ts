@@ -74,3 +74,44 @@ export const hostileString: fc.Arbitrary<string> = fc.oneof(
 export function hasLoneSurrogate(value: string): boolean {
   return /[\ud800-\udfff]/u.test(value);
 }
+
+/** `unit` repeated until the string is exactly `length` UTF-16 code units (padded with "a" when `unit` does not divide it). */
+function ofLength(unit: string, length: number): string {
+  const body = unit.repeat(Math.floor(length / unit.length));
+  return body + 'a'.repeat(length - body.length);
+}
+
+/** Ids at and around the length limit, counted in UTF-16 code units, in each kind of character. */
+export function boundaryIds(max: number): string[] {
+  const out: string[] = [];
+  for (const unit of ['a', '😀', 'é', 'e\u0301', '\u{10ffff}', '中'])
+    for (const length of [max - 1, max, max + 1]) out.push(ofLength(unit, length));
+  out.push('😀'.repeat(129), '😀'.repeat(128), 'a'.repeat(255) + '😀', 'a'.repeat(254) + '😀');
+  return out;
+}
+
+/**
+ * Candidate ids, valid or not: astral characters, combining marks, control
+ * characters, lone surrogates, long strings, lengths at the limit (given in
+ * UTF-16 code units) and mixes of these.
+ */
+export function idCandidate(max: number): fc.Arbitrary<string> {
+  const piece = fc.oneof(
+    fc.constantFrom('a', 'Z', '9', '-', '😀', '\u{1f3f3}\u{fe0f}\u200d\u{1f308}', 'e\u0301', '\u0301', '中', 'ß', '\u{10ffff}', '\ufffd'),
+    fc.constantFrom('\u0000', '\u0001', '\u001f', '\u007f', '\u0080', '\u0085', '\u009f', '\n', '\t'),
+    fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'),
+    fc.string({ unit: 'grapheme', maxLength: 4 }),
+    fc.string({ unit: 'binary', maxLength: 4 }),
+  );
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.array(piece, { minLength: 1, maxLength: 12 }).map((parts) => parts.join('')) },
+    { weight: 2, arbitrary: fc.constantFrom(...boundaryIds(max)) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(fc.constantFrom('a', '😀', 'é', 'e\u0301'), fc.integer({ min: max - 3, max: max + 3 }), fc.array(piece, { maxLength: 2 }))
+        .map(([unit, length, extra]) => ofLength(unit, length - extra.join('').length) + extra.join('')),
+    },
+    { weight: 1, arbitrary: fc.constantFrom(...INJECTIONS) },
+  );
+}

@@ -82,7 +82,7 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
     source = { source: memoryFleet.feed() };
     logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
   }
-  const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(18).toString('base64url') };
+  const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(32).toString('base64url') };
   const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
   const app = createApp({ store, fleet, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
   const stopPruner = startPruner(store, logger);

@@ -12,6 +12,23 @@ export class CliError extends Error {
   }
 }
 
+/**
+ * `path` (`/v1/…`, with its query) under the service URL, keeping the URL's
+ * own path: behind a proxy that mounts the service at `/revocast/`, the API
+ * is at `/revocast/v1/…` (`new URL('/v1/…', url)` would drop the prefix).
+ */
+export function serviceUrl(base: string, path: string): URL {
+  const url = new URL(base);
+  return new URL(`${url.pathname.replace(/\/+$/, '')}${path}`, url.origin);
+}
+
+/** One Server-Sent Event; `id` is the last id the stream set, if any. */
+export interface StreamEvent {
+  readonly event: string;
+  readonly data: string;
+  readonly id?: string;
+}
+
 export interface AdminClientOptions {
   readonly url: string;
   readonly key: string;
@@ -30,7 +47,7 @@ export class AdminClient {
   async #fetch(path: string, init: RequestInit & { stream?: boolean }): Promise<Response> {
     const { url, key, timeoutMs } = this.#options;
     try {
-      return await fetch(new URL(path, url), {
+      return await fetch(serviceUrl(url, path), {
         ...init,
         headers: { authorization: `Bearer ${key}`, ...(init.headers as Record<string, string> | undefined) },
         ...(init.stream === true ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
@@ -61,17 +78,34 @@ export class AdminClient {
     return parsed as T;
   }
 
-  /** Opens a Server-Sent Events stream and yields each event until it ends. */
-  async *events(path: string): AsyncGenerator<{ event: string; data: string }> {
-    const res = await this.#fetch(path, { method: 'GET', headers: { accept: 'text/event-stream' }, stream: true });
+  /**
+   * Opens a Server-Sent Events stream and yields each event until it ends.
+   * `lastEventId` asks the service to replay what came after it. A
+   * connection that breaks mid-stream ends the stream like a close does.
+   */
+  async *events(path: string, lastEventId?: string): AsyncGenerator<StreamEvent> {
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+    const res = await this.#fetch(path, { method: 'GET', headers, stream: true });
     if (!res.ok || res.body === null) {
       const problem = (await res.json().catch(() => undefined)) as { detail?: string } | undefined;
-      throw new CliError(problem?.detail ?? `HTTP ${res.status}`, exitCodeOf(res.status), problem);
+      // A proxy answers 502 or 504 while the service behind it restarts: as retryable as 503.
+      const exitCode = res.status === 502 || res.status === 504 ? EXIT.unavailable : exitCodeOf(res.status);
+      throw new CliError(problem?.detail ?? `HTTP ${res.status}`, exitCode, problem);
     }
     const decoder = new TextDecoder();
     let buffer = '';
-    for await (const chunk of res.body) {
-      buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let id = lastEventId;
+    const chunks = res.body[Symbol.asyncIterator]();
+    for (;;) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = (await chunks.next()) as IteratorResult<Uint8Array>;
+      } catch {
+        return; // the connection broke: the caller decides whether to reconnect
+      }
+      if (next.done === true) return;
+      buffer += decoder.decode(next.value, { stream: true });
       for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
@@ -80,8 +114,9 @@ export class AdminClient {
         for (const line of block.split('\n')) {
           if (line.startsWith('event: ')) event = line.slice(7);
           else if (line.startsWith('data: ')) data.push(line.slice(6));
+          else if (line.startsWith('id: ')) id = line.slice(4);
         }
-        if (data.length > 0) yield { event, data: data.join('\n') };
+        if (data.length > 0) yield { event, data: data.join('\n'), ...(id === undefined ? {} : { id }) };
       }
     }
   }

@@ -1,6 +1,8 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { AdminClient, CliError } from './admin-client.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { SERVICE_VERSION } from '../version.js';
 import { changeLine, idOf, revocationDetails, revocationTable, verifierTable } from './format.js';
 
 /** Where the CLI reads and writes; the real process by default, buffers in tests. */
@@ -17,6 +19,9 @@ interface GlobalOptions {
 }
 
 const TYPES = ['token', 'subject', 'session'];
+/** `tail` retries a lost stream after 250 ms, doubling up to 5 s between tries. */
+const RECONNECT_MIN_MS = 250;
+const RECONNECT_MAX_MS = 5000;
 const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Epoch seconds from `1767225600`, an ISO 8601 date, or `+15m` / `+2h` / `+7d` from now. */
@@ -50,6 +55,7 @@ export function createProgram(io: CliIo): { run(argv: readonly string[]): Promis
   let exitCode: ExitCode = EXIT.ok;
   const program = new Command('revocast')
     .description('Revoke JWTs, inspect revocations and watch them reach every verifier.')
+    .version(SERVICE_VERSION, '-V, --version', 'print the version')
     .addOption(new Option('--url <url>', 'revocation service URL').env('REVOCAST_URL').default(DEFAULT_URL))
     .option('--json', 'print the API answers as JSON (tail: one JSON object per line)')
     .option('--timeout <seconds>', 'give up on a request after this many seconds', '10')
@@ -139,6 +145,7 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
       const api = client();
       const items: Array<Record<string, unknown>> = [];
       let cursor: string | null = null;
+      let nextCursor: string | null = null;
       do {
         const query = new URLSearchParams({ limit: options.limit });
         if (options.type !== undefined) query.set('type', options.type);
@@ -146,9 +153,11 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
         if (cursor !== null) query.set('cursor', cursor);
         const page = await api.request<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>('GET', `/v1/revocations?${query}`);
         items.push(...page.items);
+        nextCursor = page.nextCursor;
         cursor = options.all === true ? page.nextCursor : null;
       } while (cursor !== null);
-      print({ items }, () => revocationTable(items));
+      // --json keeps the cursor, so a script can fetch the next page itself.
+      print({ items, nextCursor }, () => revocationTable(items) + (nextCursor === null ? '' : `\n(more on the next page: add --all)`));
     });
 
   program
@@ -184,13 +193,27 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
 
   program
     .command('tail')
-    .description('print every change as it is published, until interrupted')
+    .description('print every change as it is published, until interrupted; reconnects and resumes where it stopped')
     .action(async () => {
-      for await (const { event, data } of client().events('/v1/changes/stream')) {
-        if (event !== 'change') continue;
-        io.out(`${json() ? data : changeLine(JSON.parse(data) as Record<string, unknown>)}\n`);
+      const api = client();
+      let lastEventId: string | undefined;
+      let attempt = 0;
+      for (;;) {
+        try {
+          for await (const { event, data, id } of api.events('/v1/changes/stream', lastEventId)) {
+            attempt = 0;
+            if (id !== undefined) lastEventId = id;
+            if (event !== 'change') continue;
+            io.out(`${json() ? data : changeLine(JSON.parse(data) as Record<string, unknown>)}\n`);
+          }
+        } catch (err) {
+          // A refused key or a missing scope will not fix itself; an unreachable or restarting service may.
+          if (!(err instanceof CliError) || err.exitCode !== EXIT.unavailable) throw err;
+        }
+        if (attempt === 0) io.err(`revocast: the change stream closed; reconnecting${lastEventId === undefined ? '' : ` and resuming after ${lastEventId}`}\n`);
+        await delay(Math.min(RECONNECT_MIN_MS * 2 ** attempt, RECONNECT_MAX_MS));
+        attempt += 1;
       }
-      throw new CliError('the change stream closed', EXIT.unavailable);
     });
 
   return {

@@ -1,10 +1,12 @@
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { Logger } from 'pino';
 import { isRevocationType } from '@revocast/verifier-sdk/protocol';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { readFleetStatus, type FleetStatus } from '../fleet/fleet-status.js';
 import type { VerifierFleet } from '../fleet/verifier-fleet.js';
-import { checkScope, enforceRateLimit, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import { checkScope, enforceRateLimit, refuseAuthentication, type Keyring, type RejectionReason } from '../http/admin-auth.js';
+import type { AuthThrottle } from '../http/auth-throttle.js';
+import { formBody } from '../http/body-parsers.js';
 import { openEventStream } from '../http/event-stream.js';
 import { HttpProblem } from '../http/problem.js';
 import type { RateLimiter } from '../http/rate-limiter.js';
@@ -15,6 +17,7 @@ import { parseRevocationInput } from '../validation/revocation-input.js';
 import { changeToApi } from '../routes/fleet.js';
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from './assets.js';
 import { ConsoleSessions, SESSION_TTL_MS, newToken, sameToken, type ConsoleSession } from './console-sessions.js';
+import { consoleLinks } from './console-links.js';
 import { consolePage, errorPage, loginPage } from './pages.js';
 
 export interface ConsoleDeps {
@@ -23,10 +26,14 @@ export interface ConsoleDeps {
   readonly fleet: VerifierFleet | undefined;
   readonly keyring: Keyring;
   readonly limiter: RateLimiter;
+  /** Failed sign-ins count against the client address, as wrong API keys do. */
+  readonly throttle: AuthThrottle;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly clock: () => number;
   readonly onReject: (reason: RejectionReason) => void;
+  /** Aborted when the process shuts down: the live view's stream ends at once. */
+  readonly closing?: AbortSignal;
 }
 
 const SESSION_COOKIE = 'revocast_console';
@@ -58,9 +65,16 @@ function cookies(req: Request): Record<string, string> {
   return out;
 }
 
-/** HttpOnly, SameSite=Strict, scoped to /admin, Secure whenever the request came over TLS. */
+/**
+ * HttpOnly, SameSite=Strict, Secure whenever the request came over TLS. No
+ * Path attribute: cookies are only set by pages one level under the console
+ * (`…/admin/login`, `…/admin/logout`), so the browser scopes them to the
+ * console's public path (`/admin`, or `/revocast/admin` behind a proxy)
+ * without the service having to know it. `maxAgeMs` 0 deletes the cookie.
+ */
 function setCookie(req: Request, res: Response, name: string, value: string, maxAgeMs: number): void {
-  res.cookie(name, value, { httpOnly: true, sameSite: 'strict', secure: req.secure, path: '/admin', maxAge: maxAgeMs });
+  const expires = maxAgeMs === 0 ? 'Thu, 01 Jan 1970 00:00:00 GMT' : new Date(Date.now() + maxAgeMs).toUTCString();
+  res.append('Set-Cookie', `${name}=${value}; Max-Age=${Math.floor(maxAgeMs / 1000)}; Expires=${expires}; HttpOnly; SameSite=Strict${req.secure ? '; Secure' : ''}`);
 }
 
 /** A form field given exactly once, as text. */
@@ -69,8 +83,10 @@ function field(req: Request, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function back(sub: string | undefined): string {
-  return sub === undefined || sub === '' ? '/admin' : `/admin?sub=${encodeURIComponent(sub)}`;
+/** The start page, on the subject the form was about. */
+function back(req: Request, sub: string | undefined): string {
+  const { home } = consoleLinks(req);
+  return sub === undefined || sub === '' ? home : `${home}?sub=${encodeURIComponent(sub)}`;
 }
 
 /**
@@ -83,7 +99,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
   const { store, actions, keyring, limiter, metrics, logger, clock, onReject } = deps;
   const sessions = new ConsoleSessions(clock);
   const router = Router();
-  router.use(securityHeaders, express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 20 }));
+  router.use(securityHeaders, formBody('8kb', 20));
 
   const fleetStatus = async (): Promise<FleetStatus | undefined> => {
     if (deps.fleet === undefined) return undefined;
@@ -108,7 +124,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
   router.get('/login', (req, res) => {
     const csrf = newToken();
     setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
-    res.type('html').send(loginPage(csrf));
+    res.type('html').send(loginPage(consoleLinks(req), csrf));
   });
 
   router.post('/login', (req, res) => {
@@ -119,25 +135,30 @@ export function adminConsole(deps: ConsoleDeps): Router {
     }
     const identity = keyring.identify(field(req, 'key') ?? '');
     if (identity === undefined) {
-      onReject('unauthenticated');
+      // Throws the 429 page once this address has failed too often.
+      try {
+        refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
+      } catch (err) {
+        if (!(err instanceof HttpProblem) || err.status !== 401) throw err;
+      }
       const csrf = newToken();
       setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
-      res.status(401).type('html').send(loginPage(csrf, 'That admin key is not valid.'));
+      res.status(401).type('html').send(loginPage(consoleLinks(req), csrf, 'That admin key is not valid.'));
       return;
     }
     enforceRateLimit(limiter, identity.name, onReject);
     const session = sessions.create(identity.name, identity.scopes);
-    res.clearCookie(LOGIN_COOKIE, { path: '/admin' });
+    setCookie(req, res, LOGIN_COOKIE, '', 0);
     setCookie(req, res, SESSION_COOKIE, session.id, SESSION_TTL_MS);
     logger.info({ audit: { action: 'console-sign-in', actor: identity.name } }, 'console sign-in');
-    res.redirect(303, '/admin');
+    res.redirect(303, consoleLinks(req).home);
   });
 
   /** The signed-in session, or a redirect to the sign-in page. */
   const signedIn: RequestHandler = (req, res, next) => {
     const session = sessions.get(cookies(req)[SESSION_COOKIE]);
     if (session === undefined) {
-      if (req.method === 'GET' && req.path !== '/events') res.redirect(303, '/admin/login');
+      if (req.method === 'GET' && req.path !== '/events') res.redirect(303, consoleLinks(req).to('login'));
       else throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'sign in to the console first');
       return;
     }
@@ -169,6 +190,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
         sub,
         records,
         fleet: await fleetStatus(),
+        links: consoleLinks(req),
         ...(parsed?.success === false ? { searchError: `subject ${parsed.error.issues[0]?.message ?? 'is invalid'}` } : {}),
       }),
     );
@@ -187,7 +209,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const parsed = parseRevocationInput({ ...body, ...(reason === undefined || reason === '' ? {} : { reason }) }, clock());
     if (!parsed.ok) {
       session.flash = { kind: 'error', text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` };
-      res.redirect(303, back(sub));
+      res.redirect(303, back(req, sub));
       return;
     }
     const outcome = await actions.revoke(parsed.value, session.actor, actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
@@ -197,7 +219,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
       kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
       text: outcome.propagation === undefined ? done : `${done} — ${outcome.propagation.message}`,
     };
-    res.redirect(303, back(sub));
+    res.redirect(303, back(req, sub));
   });
 
   router.post('/reinstate', signedIn, csrfChecked, async (req, res) => {
@@ -215,20 +237,20 @@ export function adminConsole(deps: ConsoleDeps): Router {
             kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
             text: `Reinstated ${type} ${id.data}${outcome.propagation === undefined ? '' : ` — ${outcome.propagation.message}`}`,
           };
-    res.redirect(303, back(sub));
+    res.redirect(303, back(req, sub));
   });
 
   router.post('/logout', signedIn, csrfChecked, (req, res) => {
     sessions.delete((res.locals.session as ConsoleSession).id);
-    res.clearCookie(SESSION_COOKIE, { path: '/admin' });
-    res.redirect(303, '/admin/login');
+    setCookie(req, res, SESSION_COOKIE, '', 0);
+    res.redirect(303, consoleLinks(req).to('login'));
   });
 
   /** The live view: the verifier table every second and every change as it is published. */
   router.get('/events', signedIn, async (req, res) => {
     const session = res.locals.session as ConsoleSession;
     checkScope({ name: session.actor, scopes: session.scopes }, 'read', onReject);
-    const stream = openEventStream(req, res, metrics);
+    const stream = openEventStream(req, res, metrics, deps.closing);
     let running = false;
     const push = async () => {
       if (running) return;
@@ -246,10 +268,10 @@ export function adminConsole(deps: ConsoleDeps): Router {
     }
   });
 
-  const pageErrors: ErrorRequestHandler = (err: unknown, _req, res, next) => {
+  const pageErrors: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (!(err instanceof HttpProblem) || res.headersSent) return next(err);
     for (const [header, value] of Object.entries(err.headers)) res.setHeader(header, value);
-    res.status(err.status).type('html').send(errorPage(err.status, err.message));
+    res.status(err.status).type('html').send(errorPage(consoleLinks(req), err.status, err.message));
   };
   router.use(pageErrors);
   return router;

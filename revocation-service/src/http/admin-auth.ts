@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import { clientOf, type AuthThrottle } from './auth-throttle.js';
 import { HttpProblem } from './problem.js';
 import type { RateLimit, RateLimiter } from './rate-limiter.js';
 
@@ -27,7 +28,7 @@ export interface AdminIdentity {
 }
 
 /** Why an admin call was refused; the `reason` label of `revocast_admin_rejections_total`. */
-export type RejectionReason = 'unauthenticated' | 'forbidden' | 'rate_limited';
+export type RejectionReason = 'unauthenticated' | 'forbidden' | 'rate_limited' | 'throttled';
 
 export interface Keyring {
   readonly size: number;
@@ -76,12 +77,35 @@ export function enforceRateLimit(limiter: RateLimiter, name: string, onReject: (
 }
 
 /**
+ * Counts a failed authentication from `address` and throws the answer: 401,
+ * or 429 once the address has failed too often (see {@link AuthThrottle}).
+ */
+export function refuseAuthentication(
+  throttle: AuthThrottle,
+  address: string | undefined,
+  onReject: (reason: RejectionReason) => void,
+  problem: HttpProblem,
+): never {
+  const waitMs = throttle.fail(clientOf(address));
+  if (waitMs === 0) {
+    onReject('unauthenticated');
+    throw problem;
+  }
+  onReject('throttled');
+  const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+  throw new HttpProblem(429, 'ERR_RATE_LIMITED', `too many failed authentications from this address; retry in ${seconds} s`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+/**
  * Requires `Authorization: Bearer <secret>` matching one of the keys, within
  * the key's rate limit, and puts the key's name in `res.locals.actor` and its
  * scopes in `res.locals.scopes`. With no keys configured every call is
- * refused.
+ * refused. Wrong keys count against the client address's budget of
+ * failures ({@link AuthThrottle}).
  */
-export function adminAuth(keyring: Keyring, limiter: RateLimiter, onReject: (reason: RejectionReason) => void): RequestHandler {
+export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: AuthThrottle, onReject: (reason: RejectionReason) => void): RequestHandler {
   return (req, res, next) => {
     if (keyring.size === 0) {
       onReject('unauthenticated');
@@ -94,10 +118,10 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, onReject: (rea
       onReject('unauthenticated');
       throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'send an admin key as "Authorization: Bearer <secret>"', { headers: CHALLENGE });
     }
+    // A valid key passes whatever failures came from the same address: only failures are throttled.
     const identity = keyring.identify(match[1] as string);
     if (identity === undefined) {
-      onReject('unauthenticated');
-      throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE });
+      refuseAuthentication(throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
     }
     enforceRateLimit(limiter, identity.name, onReject);
     res.locals.actor = identity.name;

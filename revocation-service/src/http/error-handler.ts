@@ -1,29 +1,8 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { InvalidCursorError, StoreUnavailableError } from '../store/revocation-store.js';
+import { InvalidCursorError, InvalidIdError, StoreUnavailableError } from '../store/revocation-store.js';
+import { bodyProblem } from './body-errors.js';
 import { HttpProblem, sendProblem, validationProblem } from './problem.js';
-
-/** body-parser reports its failures with a `type`; map them to problems. */
-function bodyParserProblem(err: { type?: unknown; limit?: unknown; status?: unknown }): HttpProblem | undefined {
-  switch (err.type) {
-    case 'entity.parse.failed':
-      return validationProblem([{ field: '(body)', message: 'is not valid JSON' }]);
-    case 'entity.too.large':
-      return new HttpProblem(413, 'ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${String(err.limit)} bytes`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new HttpProblem(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send the body as UTF-8 application/json');
-    case 'request.aborted':
-    case 'request.size.invalid':
-    case 'stream.encoding.set':
-      return validationProblem([{ field: '(body)', message: 'could not be read' }]);
-    case undefined:
-      // A compressed body that does not inflate: body-parser passes zlib's error on with status 400 and no type.
-      return err.status === 400 ? validationProblem([{ field: '(body)', message: 'could not be decoded as its Content-Encoding says' }]) : undefined;
-    default:
-      return undefined;
-  }
-}
 
 /** Answers every error as problem+json; only unexpected ones are logged as errors. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
@@ -33,6 +12,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     let problem: HttpProblem;
     if (err instanceof HttpProblem) problem = err;
     else if (err instanceof InvalidCursorError) problem = validationProblem([{ field: 'cursor', message: err.message }]);
+    else if (err instanceof InvalidIdError) problem = validationProblem([{ field: err.field, message: err.problem }]);
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
     else if (err instanceof StoreUnavailableError) {
@@ -41,7 +21,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         headers: { 'Retry-After': '1' },
       });
     } else {
-      const fromBody = typeof err === 'object' && err !== null ? bodyParserProblem(err as { type?: unknown }) : undefined;
+      // The body parsers answer through body-errors.ts already; this catches one mounted without the wrapper.
+      const fromBody = bodyProblem(err, 'JSON');
       if (fromBody !== undefined) problem = fromBody;
       else {
         logger.error({ requestId, method: req.method, path: req.path, err }, 'unexpected error');

@@ -10,19 +10,33 @@ export interface EventStream {
   onClose(cleanup: () => void): void;
 }
 
-/** Starts a Server-Sent Events answer: `event: <name>`, `data: <JSON>`, one per change. */
-export function openEventStream(req: Request, res: Response, metrics: ServiceMetrics): EventStream {
+/**
+ * Starts a Server-Sent Events answer: `event: <name>`, `data: <JSON>`, one per
+ * change. When `closing` aborts (the process is shutting down) the stream
+ * ends at once: an open stream never finishes by itself, so waiting for it
+ * would hold the shutdown for its whole grace period. Clients reconnect
+ * (to another replica) and resume with `Last-Event-ID`.
+ */
+export function openEventStream(req: Request, res: Response, metrics: ServiceMetrics, closing?: AbortSignal): EventStream {
   res.status(200);
   res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('X-Accel-Buffering', 'no');
+  // The connection ends with the stream instead of idling in keep-alive, so a closing server lets it go.
+  res.setHeader('Connection', 'close');
   res.flushHeaders();
   res.write(': revocast change stream\n\n');
   metrics.changeStreams.inc();
   const cleanups: Array<() => void> = [];
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
+  const end = () => {
+    if (!res.writableEnded) res.end();
+  };
+  if (closing?.aborted === true) queueMicrotask(end);
+  else closing?.addEventListener('abort', end, { once: true });
   req.on('close', () => {
+    closing?.removeEventListener('abort', end);
     clearInterval(keepalive);
     metrics.changeStreams.dec();
     for (const cleanup of cleanups) cleanup();

@@ -54,10 +54,21 @@ export class HttpProblem extends Error {
   }
 }
 
-/** A 400 naming every bad field: "exp: must be a number of seconds since the epoch". */
+/** Problems listed in one 400 answer; the rest are counted, so a body with 60,000 unknown keys gets a short answer. */
+export const MAX_LISTED_ERRORS = 100;
+
+/**
+ * A 400 naming every bad field: "exp: must be a number of seconds since the
+ * epoch". Past {@link MAX_LISTED_ERRORS} problems, the rest are counted in a
+ * last entry, `(body): N more problems are not listed`.
+ */
 export function validationProblem(errors: readonly FieldError[]): HttpProblem {
-  const detail = errors.map((error) => `${error.field}: ${error.message}`).join('; ');
-  return new HttpProblem(400, 'ERR_VALIDATION', detail, { errors });
+  const listed =
+    errors.length <= MAX_LISTED_ERRORS
+      ? errors
+      : [...errors.slice(0, MAX_LISTED_ERRORS), { field: '(body)', message: `${errors.length - MAX_LISTED_ERRORS} more problems are not listed` }];
+  const detail = listed.map((error) => `${error.field}: ${error.message}`).join('; ');
+  return new HttpProblem(400, 'ERR_VALIDATION', detail, { errors: listed });
 }
 
 export function sendProblem(res: Response, problem: HttpProblem, requestId?: string): void {

@@ -18,7 +18,7 @@ export interface ServiceMetrics {
   readonly changeStreams: Gauge;
 }
 
-const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'rate_limited'];
+const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'rate_limited', 'throttled'];
 const REPORTED_STATES = ['starting', 'ready', 'stale'] as const;
 /** Scrapes within this window share one read of the fleet. */
 const FLEET_CACHE_MS = 1000;
@@ -46,7 +46,7 @@ export function createServiceMetrics(
   if (fleetStatus !== undefined) registerFleetGauges(registers, fleetStatus);
   const adminRejections = new Counter({
     name: 'revocast_admin_rejections_total',
-    help: 'Admin calls refused, by reason: unauthenticated (no or a wrong key), forbidden (missing scope), rate_limited.',
+    help: 'Admin calls refused, by reason: unauthenticated (no or a wrong key), forbidden (missing scope), rate_limited, throttled (a wrong key from an address that failed too often).',
     labelNames: ['reason'] as const,
     registers,
   });

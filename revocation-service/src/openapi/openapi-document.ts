@@ -13,7 +13,7 @@ const seeOther = (description: string) => ({ description, headers: { Location: {
 const ADMIN_ERRORS = {
   '401': problem('No admin key, a wrong one, or none configured (ERR_UNAUTHORIZED).'),
   '403': problem('The key lacks the scope the route needs (ERR_FORBIDDEN).'),
-  '429': problem('The key is over its rate limit (ERR_RATE_LIMITED); see Retry-After.'),
+  '429': problem('The key is over its rate limit, or this address failed authentication too often (ERR_RATE_LIMITED); see Retry-After.'),
   '503': problem('Redis is not reachable (ERR_STORE_UNAVAILABLE); retrying is safe.'),
 };
 
@@ -153,9 +153,20 @@ export const openApiDocument = {
       get: {
         tags: ['fleet'],
         summary: 'Every change as it is published, as Server-Sent Events (scope: read)',
-        description: 'Each event is `event: change`, `id: <epoch>:<offset>`, `data: <Change JSON>`; a comment line every 15 s keeps proxies from closing it.',
+        description:
+          'Each event is `event: change`, `id: <epoch>:<offset>:<streamId>`, `data: <Change JSON>`; a comment line every 15 s keeps proxies from closing it. With `Last-Event-ID`, every change the stream still holds after that id comes first, in order and once. The stream ends when the service shuts down; reconnect and resume.',
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The id of the last change event received: replay what came after it.',
+            schema: { type: 'string', pattern: '^[0-9a-f]{16,64}:\\d{1,16}:\\d{1,20}-\\d{1,20}$' },
+          },
+        ],
         responses: {
           '200': { description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-schema': ref('Change') } } },
+          '400': problem('Last-Event-ID is not an id this stream sent (ERR_VALIDATION).'),
           '501': problem('No view of the verifiers (ERR_NOT_CONFIGURED).'),
           ...ADMIN_ERRORS,
         },
@@ -171,10 +182,12 @@ export const openApiDocument = {
         requestBody: OAUTH_FORM,
         responses: {
           '200': json(ref('OAuthRevokeAnswer'), 'Revoked, or nothing to revoke.'),
-          '400': oauthError('invalid_request, or unsupported_token_type for a token with neither jti nor sid.'),
+          '400': oauthError('invalid_request (a body that cannot be read, or more than 10 fields), or unsupported_token_type for a token with neither jti nor sid.'),
           '401': oauthError('invalid_client: no or a wrong admin key.'),
           '403': oauthError('unauthorized_client: the key lacks the revoke scope.'),
-          '429': problem('The key is over its rate limit.'),
+          '413': oauthError('invalid_request: the body is over 16 kB.'),
+          '415': oauthError('invalid_request: a charset other than UTF-8, or an unknown Content-Encoding.'),
+          '429': problem('The key is over its rate limit, or this address failed authentication too often.'),
           '501': problem('No verification keys are configured (ERR_NOT_CONFIGURED).'),
           '503': problem('The key set or the store is unreachable (ERR_KEYS_UNAVAILABLE, ERR_STORE_UNAVAILABLE).'),
         },
@@ -190,7 +203,9 @@ export const openApiDocument = {
           '400': oauthError('invalid_request.'),
           '401': oauthError('invalid_client.'),
           '403': oauthError('unauthorized_client: the key lacks the read scope.'),
-          '429': problem('The key is over its rate limit.'),
+          '413': oauthError('invalid_request: the body is over 16 kB.'),
+          '415': oauthError('invalid_request: a charset other than UTF-8, or an unknown Content-Encoding.'),
+          '429': problem('The key is over its rate limit, or this address failed authentication too often.'),
           '501': problem('No verification keys are configured (ERR_NOT_CONFIGURED).'),
           '503': problem('The key set or the store is unreachable.'),
         },
@@ -219,7 +234,15 @@ export const openApiDocument = {
         tags: ['console'],
         summary: 'Sign in with an admin key (form: key, _csrf)',
         security: [],
-        responses: { '303': seeOther('Signed in: to /admin, with the session cookie.'), '401': html('A wrong key.'), '403': html('A missing or wrong CSRF token.') },
+        responses: {
+          '303': seeOther('Signed in: to /admin, with the session cookie.'),
+          '400': html('A body that cannot be read, or more than 20 fields.'),
+          '401': html('A wrong key.'),
+          '403': html('A missing or wrong CSRF token.'),
+          '413': html('The body is over 8 kB.'),
+          '415': html('A charset other than UTF-8, or an unknown Content-Encoding.'),
+          '429': html('This address failed to sign in too often; see Retry-After.'),
+        },
       },
     },
     '/admin/logout': { post: { tags: ['console'], summary: 'Sign out (form: _csrf)', security: [{ consoleSession: [] }], responses: { '303': seeOther('To /admin/login.'), '401': html('Not signed in.'), '403': html('A missing or wrong CSRF token.') } } },

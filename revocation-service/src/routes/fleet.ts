@@ -5,6 +5,7 @@ import type { VerifierFleet } from '../fleet/verifier-fleet.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { openEventStream } from '../http/event-stream.js';
 import { HttpProblem } from '../http/problem.js';
+import { changeEventId, isNewerThan, parseChangeEventId, type ChangePosition } from './change-event-id.js';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 
 export interface FleetRoutesDeps {
@@ -12,6 +13,8 @@ export interface FleetRoutesDeps {
   readonly metrics: ServiceMetrics;
   readonly clock: () => number;
   readonly onReject: (reason: RejectionReason) => void;
+  /** Aborted when the process shuts down: open change streams end at once. */
+  readonly closing?: AbortSignal;
 }
 
 /** A published change as the change stream shows it. */
@@ -49,14 +52,41 @@ export function fleetRoutes(deps: FleetRoutesDeps): Router {
 
   router.get('/v1/changes/stream', requireScope('read', onReject), async (req: Request, res: Response) => {
     const fleet = requireFleet(deps.fleet);
-    // Listen before answering, so no change made after the client sees the stream open is missed.
+    const lastEventId = req.get('last-event-id');
+    const resume = lastEventId === undefined || lastEventId === '' ? undefined : parseChangeEventId(lastEventId);
+    if (lastEventId !== undefined && lastEventId !== '' && resume === undefined) {
+      throw new HttpProblem(400, 'ERR_VALIDATION', 'Last-Event-ID: must be the id of an event this stream sent (<epoch>:<offset>:<streamId>)', {
+        errors: [{ field: 'Last-Event-ID', message: 'must be <epoch>:<offset>:<streamId>' }],
+      });
+    }
+    // Listen before replaying or answering, so no change made meanwhile is missed; the replay's copies are skipped.
     const changes: Message[] = [];
     let send: ((message: Message) => void) | undefined;
     const stop = await fleet.onChange((message) => (send === undefined ? changes.push(message) : send(message)));
-    const stream = openEventStream(req, res, metrics);
+    const stream = openEventStream(req, res, metrics, deps.closing);
     stream.onClose(stop);
-    send = (message) => stream.send('change', changeToApi(message), `${message.epoch}:${message.offset}`);
-    for (const message of changes.splice(0)) send(message);
+    let open = true;
+    stream.onClose(() => (open = false));
+    let last: ChangePosition | undefined = resume;
+    const deliver = (message: Message) => {
+      if (!isNewerThan(message, last)) return;
+      last = message;
+      stream.send('change', changeToApi(message), changeEventId(message));
+    };
+    // Resuming: every change the Redis stream still holds after the client's last event, oldest first.
+    if (resume !== undefined) {
+      try {
+        for (let message = await fleet.changeAfter(resume.streamId); open && message !== undefined; message = await fleet.changeAfter(message.streamId)) {
+          deliver(message);
+        }
+      } catch {
+        // Redis failed mid-replay: end the stream; the client reconnects and resumes from its last event.
+        res.end();
+        return;
+      }
+    }
+    send = deliver;
+    for (const message of changes.splice(0)) deliver(message);
   });
 
   return router;

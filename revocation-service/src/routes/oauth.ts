@@ -1,7 +1,8 @@
 import { coveredByCutoff } from '@revocast/verifier-sdk/protocol';
-import express, { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
+import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
+import { formBody } from '../http/body-parsers.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
 import type { IntrospectionReason, ServiceMetrics } from '../metrics/service-metrics.js';
 import type { RevocationInput } from '../model/revocation.js';
@@ -128,7 +129,8 @@ const ACTIVE_FIELDS = ['sub', 'jti', 'sid', 'exp', 'iat', 'nbf', 'iss', 'aud', '
 export function oauthRoutes(deps: OAuthRoutesDeps): Router {
   const { store, actions, metrics, clock, onReject } = deps;
   const router = Router();
-  router.use(deps.auth, express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 10 }));
+  // Body failures arrive here as problems, answered below in RFC 6749 form like every other refusal.
+  router.use(deps.auth, formBody('16kb', 10));
 
   router.post('/revoke', requireScope('revoke', onReject), async (req: Request, res: Response) => {
     const token = tokenParameter(req);

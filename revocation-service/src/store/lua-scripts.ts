@@ -1,8 +1,18 @@
+import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
+
 /**
  * The Lua scripts that change the revocation list in Redis. Each runs
  * atomically, so the entry, the offset, the stream and the publish can never
- * disagree. Every key is passed in KEYS and shares one hash tag.
+ * disagree. Every key is passed in KEYS and shares one hash tag. Every
+ * writer refuses, before writing anything, an id the protocol's id rule
+ * rejects (see lua-id-rule.ts).
  */
+
+/** Answers the script with an error naming the field (a Lua expression), so nothing after it runs. */
+const REFUSE = (field: string) => `return redis.error_reply('${LUA_INVALID_ID} ' .. ${field})`;
+
+/** The request field each type's id arrives in, for the refusal. */
+const CLAIMS = `local claims = { token = 'jti', subject = 'sub', session = 'sid' }`;
 
 /** Sub index members: `<sub>\0<member>`, ordered lexically. */
 const SUB_INDEX_MEMBER = `local function sub_member(sub, member) return sub .. '\\0' .. member end`;
@@ -49,9 +59,13 @@ export const REVOKE = `${SUB_INDEX_MEMBER}
 ${RECORD_SUB}
 ${PUBLISH}
 ${EPOCH}
+${LUA_VALID_ID}
+${CLAIMS}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, kind, id, rank, prune_at, cutoff, record, change, epoch_candidate, min_id, channel, sub, command =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
+if not valid_id(id) then ${REFUSE("(claims[kind] or 'id')")} end
+if sub ~= '' and not valid_id(sub) then ${REFUSE("'sub'")} end
 
 local previous_score = redis.call('ZSCORE', entries, member)
 if previous_score then
@@ -93,8 +107,16 @@ export const BATCH_ITEM_FIELDS = 9;
 export const REVOKE_BATCH = `${SUB_INDEX_MEMBER}
 ${RECORD_SUB}
 ${EPOCH}
+${LUA_VALID_ID}
+${CLAIMS}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local epoch_candidate, min_id, channel, count, command = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+-- All or nothing: every id is checked before anything is written.
+for i = 0, count - 1 do
+  local base = 5 + i * ${BATCH_ITEM_FIELDS}
+  if not valid_id(ARGV[base + 3]) then ${REFUSE("'items.' .. i .. '.' .. (claims[ARGV[base + 2]] or 'id')")} end
+  if ARGV[base + 9] ~= '' and not valid_id(ARGV[base + 9]) then ${REFUSE("'items.' .. i .. '.sub'")} end
+end
 local reply = {''}
 local changes = {}
 local epoch, first_offset, first_id, last_id, ms, seq
@@ -162,9 +184,11 @@ export const REINSTATE = `${SUB_INDEX_MEMBER}
 ${RECORD_SUB}
 ${PUBLISH}
 ${EPOCH}
+${LUA_VALID_ID}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, kind, id, change, epoch_candidate, min_id, channel, command =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]
+if not valid_id(id) then ${REFUSE("'id'")} end
 
 if redis.call('ZREM', entries, member) == 0 then return {0} end
 local previous = redis.call('HGET', details, member)

@@ -12,6 +12,8 @@ import {
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 import {
+  checkId,
+  checkPlanIds,
   decodeCursor,
   encodeCursor,
   newEpoch,
@@ -65,6 +67,8 @@ export class MemoryStore implements RevocationStore {
   }
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
+    // All or nothing: every id is checked before anything is written.
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     const results: RevokeResult[] = [];
     const changeJsons: string[] = [];
     const first = this.#offset + 1;
@@ -96,6 +100,7 @@ export class MemoryStore implements RevocationStore {
   }
 
   async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
+    checkId('id', id);
     const member = memberOf(type, id);
     const record = this.#records.get(member);
     if (record === undefined) return null;

@@ -9,8 +9,12 @@ import { OutboxPublisher } from './outbox-publisher.js';
 import { migrate, tables, type Tables } from './postgres/migrations.js';
 import { Reconciler, type ReconcileReport } from './reconciler.js';
 import { RedisProjection } from './redis-projection.js';
+import { ID_CONSTRAINTS } from './postgres/sql-id-rule.js';
 import {
+  InvalidIdError,
   StoreUnavailableError,
+  checkId,
+  checkPlanIds,
   decodeCursor,
   encodeCursor,
   type ChangeContext,
@@ -155,6 +159,7 @@ export class PostgresStore implements RevocationStore {
   }
 
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
+    checkPlanIds(plan);
     const { entry, record } = plan;
     const change = encodeChange({ op: 'revoke', entry, at: context.now });
     const row = await this.#record(memberOf(entry.type, entry.id), entry.type, entry.id, record.sub ?? null, entry.pruneAt, entry.cutoff ?? null, plan.rank, record, change, context.now);
@@ -168,6 +173,7 @@ export class PostgresStore implements RevocationStore {
    * commit), or none does.
    */
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     // One statement, one round trip: record_change runs once per item in item order, inside one transaction.
     const columns: unknown[][] = [[], [], [], [], [], [], [], [], []];
     for (const { entry, record, rank } of plans) {
@@ -205,6 +211,8 @@ export class PostgresStore implements RevocationStore {
   }
 
   async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
+    // A lone surrogate would reach PostgreSQL as U+FFFD and could name another id.
+    checkId('id', id);
     const change = encodeChange({ op: 'reinstate', type, id, at: context.now });
     const row = await this.#record(memberOf(type, id), type, id, null, null, null, null, null, change, context.now);
     if (row.assigned === null) return null;
@@ -333,6 +341,10 @@ export class PostgresStore implements RevocationStore {
     try {
       return await run();
     } catch (err) {
+      // The record's CHECK on the id rule refused a row: a bad request, not an outage.
+      const { code, constraint } = err as { code?: unknown; constraint?: unknown };
+      if (code === '23514' && constraint === ID_CONSTRAINTS.id) throw new InvalidIdError('id', 'is refused by the record');
+      if (code === '23514' && constraint === ID_CONSTRAINTS.sub) throw new InvalidIdError('sub', 'is refused by the record');
       throw new StoreUnavailableError(`postgres: ${(err as Error).message}`, { cause: err });
     }
   }

@@ -1,3 +1,5 @@
+import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
+
 /**
  * Lua scripts for Redis as a projection of the PostgreSQL record. Offsets
  * come from the record; Redis only checks that each one follows the last,
@@ -15,8 +17,13 @@
  * none. Nothing is written unless the epoch matches.
  */
 export const APPLY = `
+${LUA_VALID_ID}
 local meta, entries, cutoffs, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local epoch, min_id, channel, command = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+-- The record refuses invalid ids already; a projection must not publish one either (members are '<claim>:<id>').
+for i = 5, #ARGV, 5 do
+  if not valid_id(string.sub(ARGV[i + 1], 5)) then return redis.error_reply('${LUA_INVALID_ID} id') end
+end
 local state = redis.call('HMGET', meta, 'epoch', 'offset')
 if not state[1] then return {'empty', '0', '0'} end
 if state[1] ~= epoch then return {'epoch', state[2] or '0', '0'} end

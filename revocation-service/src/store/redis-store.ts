@@ -10,11 +10,15 @@ import {
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
+import { LUA_INVALID_ID } from './lua-id-rule.js';
 import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   InvalidCursorError,
+  InvalidIdError,
   StoreUnavailableError,
+  checkId,
+  checkPlanIds,
   decodeCursor,
   encodeCursor,
   newEpoch,
@@ -101,11 +105,15 @@ export class RedisStore implements RevocationStore {
     try {
       return await run();
     } catch (err) {
-      throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
+      const message = (err as Error).message;
+      // A writer script refused an id: a bad request, not an outage.
+      if (message.startsWith(LUA_INVALID_ID)) throw new InvalidIdError(message.slice(LUA_INVALID_ID.length + 1), 'is refused by the Redis writer');
+      throw new StoreUnavailableError(`redis: ${message}`, { cause: err });
     }
   }
 
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
+    checkPlanIds(plan);
     const reply = await this.#call(
       () =>
         (this.#redis as unknown as Scripts).revocastRevoke(
@@ -122,6 +130,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
+    plans.forEach((plan, i) => checkPlanIds(plan, `items.${i}.`));
     const args: string[] = [newEpoch(), this.#minStreamId(context.now), this.#keys.channel, String(plans.length), this.#publishCommand];
     for (const plan of plans) args.push(...revokeArgs(plan, context.now), plan.record.sub ?? '');
     const reply = await this.#call(
@@ -137,6 +146,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async reinstate(type: RevocationType, id: string, context: ChangeContext): Promise<ReinstateResult | null> {
+    checkId('id', id);
     const change = encodeChange({ op: 'reinstate', type, id, at: context.now });
     const reply = await this.#call(
       () =>

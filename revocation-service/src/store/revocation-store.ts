@@ -1,4 +1,4 @@
-import type { RevocationType } from '@revocast/verifier-sdk/protocol';
+import { CLAIM_OF_TYPE, idProblem, type RevocationType } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 
 export interface RevokeResult {
@@ -74,6 +74,36 @@ export class InvalidCursorError extends Error {
     super('cursor is not one this API returned');
     this.name = 'InvalidCursorError';
   }
+}
+
+/**
+ * A writer refused an id the protocol's id rule rejects. The routes check
+ * ids first, so this only fires when a caller skipped them; the writers
+ * check again because an id stored here reaches every verifier.
+ */
+export class InvalidIdError extends Error {
+  /** The field that carried the id: `jti`, `sub`, `sid` or `id`. */
+  readonly field: string;
+  readonly problem: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field} ${problem}`);
+    this.name = 'InvalidIdError';
+    this.field = field;
+    this.problem = problem;
+  }
+}
+
+/** Throws {@link InvalidIdError} unless `id` passes the protocol's id rule. */
+export function checkId(field: string, id: unknown): void {
+  const problem = idProblem(id);
+  if (problem !== undefined) throw new InvalidIdError(field, problem);
+}
+
+/** Checks every id a revocation plan would store: its own id and the `sub` it is listed under. `prefix` names its place in a batch. */
+export function checkPlanIds(plan: RevocationPlan, prefix = ''): void {
+  checkId(prefix + CLAIM_OF_TYPE[plan.entry.type], plan.entry.id);
+  if (plan.record.sub !== undefined) checkId(`${prefix}sub`, plan.record.sub);
 }
 
 /** The backing store could not be reached or did not answer in time. */

@@ -14,7 +14,7 @@ describe('sync engine against a real Redis', () => {
   let service: ServiceHandle;
   let engine: SyncEngine | undefined;
   let redis: Redis;
-  const events = { reloads: [] as string[], catchUps: 0, invalid: 0 };
+  const events = { reloads: [] as string[], catchUps: 0, invalid: 0, undecodable: 0, errors: [] as string[] };
 
   beforeEach(async () => {
     keyPrefix = uniquePrefix();
@@ -23,6 +23,8 @@ describe('sync engine against a real Redis', () => {
     events.reloads = [];
     events.catchUps = 0;
     events.invalid = 0;
+    events.undecodable = 0;
+    events.errors = [];
   });
   afterEach(async () => {
     await engine?.close();
@@ -43,19 +45,20 @@ describe('sync engine against a real Redis', () => {
     };
   }
 
-  async function startEngine(options: { deaf: boolean; pollIntervalMs: number }): Promise<SyncEngine> {
+  async function startEngine(options: { deaf: boolean; pollIntervalMs: number; maxStalenessMs?: number; source?: SyncSource }): Promise<SyncEngine> {
     engine = new SyncEngine({
-      source: source(options.deaf),
+      source: options.source ?? source(options.deaf),
       clock: Date.now,
       toleranceMs: 5000,
       pollIntervalMs: options.pollIntervalMs,
-      maxStalenessMs: 30_000,
-      logger: quiet,
+      maxStalenessMs: options.maxStalenessMs ?? 30_000,
+      logger: { ...quiet, error: (_fields: object, message: string) => void events.errors.push(message) },
       metrics: {
         ...NO_METRICS,
         reload: (reason) => void events.reloads.push(reason),
         catchUp: () => void events.catchUps++,
         invalidMessage: () => void events.invalid++,
+        undecodableChange: () => void events.undecodable++,
       },
       onStateChange: () => {},
     });
@@ -123,6 +126,67 @@ describe('sync engine against a real Redis', () => {
     await revoke('after-garbage');
     await waitFor(() => sync.list.check({ jti: 'after-garbage' }) === 'jti');
     expect(events.invalid).toBe(1);
+  });
+
+  /** Writes a change no verifier can decode, the way the writers append and publish one. Returns its offset and stream id. */
+  async function appendUndecodable(): Promise<{ offset: number; streamId: string }> {
+    const keys = redisKeys(keyPrefix);
+    const epoch = (await redis.hget(keys.meta, 'epoch')) as string;
+    const offset = await redis.hincrby(keys.meta, 'offset', 1);
+    const change = JSON.stringify({ op: 'revoke', type: 'token', id: '😀'.repeat(129), at: Date.now(), pruneAt: Date.now() + 600_000 });
+    const streamId = (await redis.xadd(keys.log, '*', 'e', epoch, 'o', String(offset), 'c', change)) as string;
+    await redis.hset(keys.meta, 'last_id', streamId);
+    await redis.publish(keys.channel, `${epoch}:${offset}:${streamId}:${change}`);
+    return { offset, streamId };
+  }
+
+  it('stops before a change it cannot decode, counts and logs it once, never reloads over it, and turns stale', async () => {
+    const sync = await startEngine({ deaf: false, pollIntervalMs: 50, maxStalenessMs: 1000 });
+    await revoke('before-poison');
+    await waitFor(() => sync.list.check({ jti: 'before-poison' }) === 'jti');
+    const poison = await appendUndecodable();
+    await revoke('after-poison');
+
+    await waitFor(() => sync.state === 'stale', 15_000, 20);
+    for (let i = 0; i < 5; i++) await sync.checkNow();
+    expect(sync.position.offset, 'it does not advance past the change').toBe(poison.offset - 1);
+    expect(sync.list.check({ jti: 'after-poison' }), 'nor applies what follows it').toBe('ok');
+    expect(sync.list.check({ jti: 'before-poison' })).toBe('jti');
+    expect(events.reloads, 'no reload, let alone one per poll').toEqual(['start']);
+    expect(events.undecodable).toBe(1);
+    expect(events.errors.filter((line) => line.includes('cannot decode'))).toHaveLength(1);
+
+    // Once the history no longer holds it (trimmed, or replaced), the verifier follows again.
+    await redis.xdel(redisKeys(keyPrefix).log, poison.streamId);
+    // checkNow does nothing while a poll is running: ask until one ran.
+    await waitFor(async () => {
+      await sync.checkNow();
+      return sync.state === 'ready';
+    }, 15_000, 20);
+    expect(sync.list.check({ jti: 'after-poison' })).toBe('jti');
+  });
+
+  it('a verifier whose first load meets an undecodable change loads what precedes it, unconfirmed, and does not reload again', async () => {
+    await revoke('first');
+    const keys = redisKeys(keyPrefix);
+    const before = { epoch: (await redis.hget(keys.meta, 'epoch')) as string, offset: 1, streamId: (await redis.hget(keys.meta, 'last_id')) as string };
+    await appendUndecodable();
+    await revoke('later');
+    // A snapshot taken just before the undecodable change: the replay that follows meets it.
+    const real = source(false);
+    const early: SyncSource = { ...real, subscribe: real.subscribe.bind(real), head: () => real.head(), readAfter: (id, n) => real.readAfter(id, n), close: () => real.close(),
+      snapshot: async (onEntries) => {
+        await real.snapshot(() => {});
+        onEntries([{ type: 'token', id: 'first', pruneAt: Date.now() + 600_000 }]);
+        return before;
+      } };
+    const sync = await startEngine({ deaf: false, pollIntervalMs: 50, source: early });
+    for (let i = 0; i < 5; i++) await sync.checkNow();
+    expect(sync.isStale(Date.now()), 'never confirmed: it fails closed').toBe(true);
+    expect(sync.list.check({ jti: 'first' })).toBe('jti');
+    expect(sync.list.check({ jti: 'later' })).toBe('ok');
+    expect(events.reloads).toEqual(['start']);
+    expect(events.undecodable).toBe(1);
   });
 
   it('applies live messages in order without reading the stream', async () => {

@@ -25,6 +25,8 @@ export interface VerifierMetrics {
   reload(reason: ReloadReason): void;
   syncError(): void;
   invalidMessage(): void;
+  /** A change in the history that cannot be decoded; counted once per change, not per attempt. */
+  undecodableChange(): void;
   becameStale(): void;
 }
 
@@ -38,6 +40,7 @@ export const NO_METRICS: VerifierMetrics = {
   reload: noop,
   syncError: noop,
   invalidMessage: noop,
+  undecodableChange: noop,
   becameStale: noop,
 };
 
@@ -127,6 +130,11 @@ export function createVerifierMetrics(registry: Registry, view: MetricsView): Ve
     help: 'Channel messages that could not be decoded.',
     registers,
   });
+  const undecodableChanges = new Counter({
+    name: 'revocast_verifier_undecodable_changes_total',
+    help: 'Changes in the revocation stream that could not be decoded, each counted once; the verifier stops before such a change and turns stale.',
+    registers,
+  });
 
   return {
     accepted: () => accepted.inc(),
@@ -136,6 +144,7 @@ export function createVerifierMetrics(registry: Registry, view: MetricsView): Ve
     reload: (reason) => reloads.inc({ reason }),
     syncError: () => syncErrors.inc(),
     invalidMessage: () => invalidMessages.inc(),
+    undecodableChange: () => undecodableChanges.inc(),
     becameStale: () => staleTransitions.inc(),
   };
 }

@@ -31,7 +31,7 @@ export {
   type Message,
 } from './message.js';
 export { START_POSITION, compareHead, nextStep, parseHead, type Head, type Position, type Standing, type Step } from './sequence.js';
-export type { SyncSource } from './source.js';
+export { UndecodableChangeError, type SyncSource } from './source.js';
 export {
   decodeAck,
   decodeAckRequest,

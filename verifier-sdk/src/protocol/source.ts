@@ -22,10 +22,33 @@ export interface SyncSource {
    * may or may not be in it, so the caller replays the stream from that head.
    */
   snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head>;
-  /** Up to `count` changes after `streamId`, oldest first. */
+  /**
+   * Up to `count` changes after `streamId`, oldest first. Never passes over
+   * an entry it cannot decode: it throws {@link UndecodableChangeError}
+   * carrying the changes before that entry.
+   */
   readAfter(streamId: string, count: number): Promise<readonly Message[]>;
   /** Releases what the source opened itself. */
   close(): Promise<void>;
   /** Where the verifier reports itself and answers acknowledgement requests; without it, it stays invisible to the service. */
   readonly presence?: PresenceChannel;
+}
+
+/**
+ * The history holds a change that cannot be decoded (corrupted, or written
+ * by a broken or newer writer). A verifier must not advance past it: what
+ * it would have revoked is unknown.
+ */
+export class UndecodableChangeError extends Error {
+  /** Stream id of the entry that cannot be decoded. */
+  readonly streamId: string;
+  /** The changes before it in the same read, decoded; they can still be applied. */
+  readonly before: readonly Message[];
+
+  constructor(streamId: string, before: readonly Message[]) {
+    super(`the revocation stream entry ${streamId} cannot be decoded`);
+    this.name = 'UndecodableChangeError';
+    this.streamId = streamId;
+    this.before = before;
+  }
 }

@@ -15,6 +15,7 @@ import {
   type PresenceChannel,
   type RedisKeys,
   type SyncSource,
+  UndecodableChangeError,
 } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import { duplicateRedis, openRedis, type RedisClient } from './redis-connection.js';
@@ -115,6 +116,7 @@ export class RedisSource implements SyncSource {
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
     const head = await this.head();
     const keys = this.#keys;
+    let unreadable = 0;
     let page = this.#command.zscan(keys.entries, '0', 'COUNT', SCAN_COUNT);
     for (;;) {
       const [next, flat] = await page;
@@ -129,7 +131,11 @@ export class RedisSource implements SyncSource {
       for (let i = 0; i + 1 < flat.length; i += 2) {
         const parsed = parseMember(flat[i] as string);
         const pruneAt = Number(flat[i + 1]);
-        if (parsed === undefined || !Number.isFinite(pruneAt)) continue;
+        if (parsed === undefined || !Number.isFinite(pruneAt)) {
+          // No writer stores such a member; say so rather than skip it in silence. The id is not logged.
+          unreadable++;
+          continue;
+        }
         if (parsed.type === 'subject') subjects.push({ id: parsed.id, pruneAt });
         else entries.push({ type: parsed.type, id: parsed.id, pruneAt });
       }
@@ -142,7 +148,9 @@ export class RedisSource implements SyncSource {
         });
       }
       onEntries(entries);
-      if (next === '0') return head;
+      if (next !== '0') continue;
+      if (unreadable > 0) this.#logger.error({ unreadable }, 'the revocation list in Redis holds entries this verifier cannot read; they are not loaded');
+      return head;
     }
   }
 
@@ -151,8 +159,9 @@ export class RedisSource implements SyncSource {
     const messages: Message[] = [];
     for (const [id, fields] of rows) {
       const message = decodeLogEntry(id, fields);
-      if (message === undefined) this.#logger.error({ streamId: id }, 'malformed entry in the revocation stream');
-      else messages.push(message);
+      // Never pass over it: the verifier must not advance past a change it cannot apply.
+      if (message === undefined) throw new UndecodableChangeError(id, messages);
+      messages.push(message);
     }
     return messages;
   }

@@ -3,6 +3,7 @@ import { errorFields, type Logger } from '../internal/logger.js';
 import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
 import {
   START_POSITION,
+  UndecodableChangeError,
   compareHead,
   decodeMessages,
   nextStep,
@@ -32,11 +33,23 @@ export interface SyncEngineOptions {
 /** Thrown inside a catch-up when the stream cannot continue our history. */
 class HistoryBroken extends Error {}
 
+/** Thrown by a replay that reached a change it cannot decode: everything before it is applied, up to `position`. */
+class StoppedBefore extends Error {
+  constructor(
+    readonly position: Position,
+    override readonly cause: UndecodableChangeError,
+  ) {
+    super(cause.message);
+  }
+}
+
 const PAGE = 1000;
 /** Expired keys pruned per slice: well under a millisecond each on an idle core, so the event loop never stalls for long. */
 const PRUNE_SLICE = 2_000;
 /** Messages buffered while a load or catch-up runs; past this the stream is the buffer. */
 const MAX_PENDING = 100_000;
+/** Malformed channel messages are counted each; logged at most this often, so a flood cannot flood the logs. */
+const MALFORMED_LOG_EVERY_MS = 60_000;
 
 /**
  * Keeps a {@link RevocationList} equal to the history in the source, without
@@ -67,6 +80,9 @@ export class SyncEngine {
   #pruneScheduled = false;
   /** Redis was found without the history we follow; logged once per loss. */
   #historyLost = false;
+  /** Stream id of the undecodable change this verifier stopped before; counted and logged once. */
+  #stoppedBefore: string | undefined;
+  #malformedLoggedAt = Number.NEGATIVE_INFINITY;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -161,8 +177,13 @@ export class SyncEngine {
     // One message, or a batch of consecutive ones from the bulk endpoint.
     const messages = decodeMessages(raw);
     if (messages === undefined) {
+      // Not skipped: the stream holds the same change, and the check reads it from there (or stops before it).
       this.#options.metrics.invalidMessage();
-      this.#options.logger.warn({ length: raw.length }, 'ignored a malformed revocation message; checking the stream');
+      const now = this.#options.clock();
+      if (now - this.#malformedLoggedAt >= MALFORMED_LOG_EVERY_MS) {
+        this.#malformedLoggedAt = now;
+        this.#options.logger.error({ length: raw.length }, 'received a revocation message that cannot be decoded; reading the change from the stream instead');
+      }
       void this.#run(() => this.#check());
       return;
     }
@@ -263,6 +284,11 @@ export class SyncEngine {
     try {
       this.#position = await this.#replay(this.#list, this.#position);
     } catch (err) {
+      if (err instanceof StoppedBefore) {
+        this.#position = err.position;
+        this.#onUndecodable(err.cause);
+        return;
+      }
       if (!(err instanceof HistoryBroken)) throw err;
       await this.#reload('history-trimmed');
       return;
@@ -281,6 +307,7 @@ export class SyncEngine {
     const started = clock();
     let list: RevocationList;
     let position: Position;
+    let stopped: UndecodableChangeError | undefined;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
       // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
@@ -297,6 +324,12 @@ export class SyncEngine {
         position = await this.#replay(list, head);
         break;
       } catch (err) {
+        // Keep what could be applied, unconfirmed: reloading again would stop at the same change.
+        if (err instanceof StoppedBefore) {
+          position = err.position;
+          stopped = err.cause;
+          break;
+        }
         if (!(err instanceof HistoryBroken) || attempt >= 3) throw err;
       }
     }
@@ -305,7 +338,8 @@ export class SyncEngine {
     metrics.reload(reason);
     const firstLoad = !this.#loaded;
     this.#loaded = true;
-    this.#confirm();
+    if (stopped === undefined) this.#confirm();
+    else this.#onUndecodable(stopped);
     logger.info(
       { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
       firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
@@ -313,11 +347,22 @@ export class SyncEngine {
     if (firstLoad) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
   }
 
-  /** Applies stream changes after `from` to `list`; returns the new position. */
+  /**
+   * Applies stream changes after `from` to `list`; returns the new position.
+   * Throws {@link StoppedBefore} at a change it cannot decode, having applied those before it.
+   */
   async #replay(list: RevocationList, from: Position): Promise<Position> {
     let position = from;
     for (;;) {
-      const batch = await this.#options.source.readAfter(position.streamId, PAGE);
+      let batch: readonly Message[];
+      let undecodable: UndecodableChangeError | undefined;
+      try {
+        batch = await this.#options.source.readAfter(position.streamId, PAGE);
+      } catch (err) {
+        if (!(err instanceof UndecodableChangeError)) throw err;
+        batch = err.before;
+        undecodable = err;
+      }
       for (const message of batch) {
         const step = nextStep(position, message);
         if (step === 'duplicate') continue;
@@ -325,12 +370,30 @@ export class SyncEngine {
         list.apply(message.change);
         position = message;
       }
+      if (undecodable !== undefined) throw new StoppedBefore(position, undecodable);
       if (batch.length < PAGE) return position;
     }
   }
 
+  /**
+   * The history holds a change this verifier cannot decode. It stays before
+   * it, unconfirmed (stale after maxStaleness, so it fails closed), and
+   * neither reloads nor logs again for the same change: each poll only
+   * retries the read, until the change is trimmed or the history replaced.
+   */
+  #onUndecodable(err: UndecodableChangeError): void {
+    if (this.#stoppedBefore === err.streamId) return;
+    this.#stoppedBefore = err.streamId;
+    this.#options.metrics.undecodableChange();
+    this.#options.logger.error(
+      { streamId: err.streamId, epoch: this.#position.epoch, offset: this.#position.offset },
+      'the revocation stream holds a change this verifier cannot decode; it stops before it and turns stale after maxStaleness until the history is replaced',
+    );
+  }
+
   #confirm(): void {
     this.#historyLost = false;
+    this.#stoppedBefore = undefined;
     this.#lastConfirmedAt = this.#options.clock();
     this.#options.onConfirmed?.(this.#position);
     if (this.#state === 'starting' || this.#state === 'stale') {

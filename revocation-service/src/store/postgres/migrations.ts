@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { ID_CONSTRAINTS, validIdFunction } from './sql-id-rule.js';
 
 /** Qualified table names inside the configured schema. */
 export interface Tables {
@@ -121,6 +122,16 @@ const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 2,
+    name: 'the protocol id rule on stored ids',
+    // NOT VALID: rows written before stay (they are pruned in time); every new or changed row is checked.
+    sql: (t) => `
+      ${validIdFunction(t)}
+      ALTER TABLE ${t.revocations} ADD CONSTRAINT ${ID_CONSTRAINTS.id} CHECK (${t.schema}.valid_id(id)) NOT VALID;
+      ALTER TABLE ${t.revocations} ADD CONSTRAINT ${ID_CONSTRAINTS.sub} CHECK (sub IS NULL OR ${t.schema}.valid_id(sub)) NOT VALID;
+    `,
+  },
 ];
 
 /** The schema version this code expects. */
@@ -153,6 +164,8 @@ export async function migrate(pool: Pool, t: Tables): Promise<number[]> {
       await client.query(`INSERT INTO ${t.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
       applied.push(migration.version);
     }
+    // Generated from MAX_ID_LENGTH: re-created on every start so the copy in SQL follows the constant.
+    await client.query(validIdFunction(t));
     await client.query('COMMIT');
     return applied;
   } catch (err) {
