@@ -12,7 +12,18 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RESULTS_DIR, markdownTable, type Row } from './support/report.js';
 
-const BENCHMARKS = ['check-latency', 'memory', 'repeated-token', 'express-throughput', 'propagation', 'join', 'prune-pause'];
+const BENCHMARKS = [
+  'check-latency',
+  'memory',
+  'repeated-token',
+  'express-throughput',
+  'propagation',
+  'join',
+  'prune-pause',
+  'never-seen-token',
+  'never-seen-express',
+  'mixed-workload',
+];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 function run(name: string): Promise<void> {

@@ -6,6 +6,13 @@ declare module 'autocannon' {
     duration?: number;
     pipelining?: number;
     headers?: Record<string, string>;
+    /** Each request in turn; `setupRequest` may change it before it is sent (a different token per request). */
+    requests?: ReadonlyArray<{ setupRequest?: (request: Request) => Request }>;
+  }
+  interface Request {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
   }
   interface Histogram {
     average: number;

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
@@ -128,6 +128,26 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     expect(await inspector.inspect(hsToken)).toEqual({ ok: false, reason: 'invalid' });
     const privateJwk = await exportJWK(privateKey);
     await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: JSON.stringify(privateJwk) }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY/);
+  });
+
+  it('judges signatures with the SDK\'s core: one PEM key for RS256 and PS256, key rules as in the verifiers', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    const inspector = createTokenInspector({ algorithms: ['RS256', 'PS256'], publicKey: pem });
+    await inspector.ready();
+    for (const alg of ['RS256', 'PS256']) {
+      const token = await new SignJWT({ jti: alg }).setProtectedHeader({ alg }).setExpirationTime('5m').sign(privateKey);
+      expect(await inspector.inspect(token)).toMatchObject({ ok: true, claims: { jti: alg } });
+      expect(await inspector.inspect(`${token.slice(0, -2)}AA`)).toEqual({ ok: false, reason: 'invalid' });
+    }
+    // HS256 keyed with the PEM text: the algorithm is not allowed for this key.
+    const confused = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(pem));
+    expect(await inspector.inspect(confused)).toEqual({ ok: false, reason: 'invalid' });
+    const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: privatePem }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY/);
+    const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
+    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: small }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY.*2048 bits/);
+    await expect(createTokenInspector({ algorithms: ['HS384'], secret: 'x'.repeat(40) }).ready()).rejects.toThrow(/REVOCAST_JWT_SECRET.*at least 48 bytes/);
   });
 
   it('answers 501 when no verification keys are configured', async () => {

@@ -1,6 +1,6 @@
 /**
- * Revocast verifier SDK: verify JWTs with `jose` and reject revoked ones from
- * a local list that Redis keeps current by push.
+ * Revocast verifier SDK: verify JWTs (node:crypto, with jose for key sets)
+ * and reject revoked ones from a local list that Redis keeps current by push.
  *
  * @packageDocumentation
  */
@@ -20,6 +20,7 @@ export {
   type ClaimsValidator,
 } from './verify/claims.js';
 export { SUPPORTED_ALGORITHMS, type Algorithm, type VerificationKey } from './verify/key-material.js';
+export { createSignatureVerifier, type SignatureVerifier, type SignatureVerifierOptions } from './verify/signature-verifier.js';
 export { requireAuth, type AuthRequest, type RequireAuthOptions } from './express/require-auth.js';
 export { authErrorHandler } from './express/error-handler.js';
 export { bearerToken, cookieValue, extractToken, type TokenHeaders } from './http/extract-token.js';

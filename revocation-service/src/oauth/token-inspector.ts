@@ -1,5 +1,15 @@
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, RevocastError, createClaimsValidator, type VerifiedClaims } from '@revocast/verifier-sdk';
-import { createRemoteJWKSet, errors, importJWK, importSPKI, jwtVerify, type JWK, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import { createPublicKey } from 'node:crypto';
+import {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_REQUIRED_CLAIMS,
+  RevocastError,
+  createClaimsValidator,
+  createSignatureVerifier,
+  type SignatureVerifier,
+  type SignatureVerifierOptions,
+  type VerifiedClaims,
+} from '@revocast/verifier-sdk';
+import type { JWK } from 'jose';
 import { ConfigError, type TokenKeyConfig } from '../config.js';
 
 /** The claims of a token whose signature and claims checked out, by the verifiers' claim rules. */
@@ -32,65 +42,70 @@ export class KeysUnavailableError extends Error {
   }
 }
 
-const MAX_TOKEN_LENGTH = 8192;
-
-async function importKey(config: TokenKeyConfig): Promise<JWTVerifyGetKey | Uint8Array> {
-  if (config.secret !== undefined) return new TextEncoder().encode(config.secret);
-  if (config.jwksUri !== undefined) return createRemoteJWKSet(new URL(config.jwksUri));
+/**
+ * The key options of the SDK's signature verifier for the configured key:
+ * the secret as it is, the key set by URL, a public JWK parsed (jose imports
+ * it), a PEM public key (SPKI) as a KeyObject. The SDK then binds the key
+ * to the algorithms, with the verifiers' rules.
+ */
+function keyOptions(config: TokenKeyConfig): Pick<SignatureVerifierOptions, 'key' | 'jwksUri'> {
+  if (config.secret !== undefined) return { key: config.secret };
+  if (config.jwksUri !== undefined) return { jwksUri: config.jwksUri };
   const text = (config.publicKey as string).trim();
-  const byAlg = new Map<string, Awaited<ReturnType<typeof importJWK>>>();
-  for (const alg of config.algorithms) {
-    try {
-      if (text.startsWith('{')) {
-        const jwk = JSON.parse(text) as JWK;
-        if (jwk.d !== undefined || jwk.kty === 'oct') throw new Error('give the public JWK, not a private or symmetric one');
-        byAlg.set(alg, await importJWK(jwk, alg));
-      } else {
-        byAlg.set(alg, await importSPKI(text, alg));
-      }
-    } catch (err) {
-      throw new ConfigError('REVOCAST_JWT_PUBLIC_KEY', `cannot be used for ${alg}: ${(err as Error).message}`);
+  try {
+    if (text.startsWith('{')) {
+      const jwk = JSON.parse(text) as JWK;
+      if (jwk.d !== undefined || jwk.kty === 'oct') throw new Error('give the public JWK, not a private or symmetric one');
+      return { key: jwk };
     }
+    if (!text.startsWith('-----BEGIN PUBLIC KEY-----')) throw new Error('give a public JWK or a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    return { key: createPublicKey(text) };
+  } catch (err) {
+    throw new ConfigError('REVOCAST_JWT_PUBLIC_KEY', `cannot be used: ${(err as Error).message}`);
   }
-  return async (header) => {
-    const key = byAlg.get(header.alg ?? '');
-    if (key === undefined) throw new errors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
-    return key;
-  };
+}
+
+/** The variable that holds the key, for a key the SDK refuses. */
+function keyVariable(config: TokenKeyConfig): string {
+  if (config.secret !== undefined) return 'REVOCAST_JWT_SECRET';
+  return config.jwksUri !== undefined ? 'REVOCAST_JWKS_URI' : 'REVOCAST_JWT_PUBLIC_KEY';
 }
 
 /**
- * Checks signature and algorithm with jose, then the claims with the SDK's
- * claims validator, with the verifiers' default tolerance and required
- * claims: exactly as a verifier configured with the same keys would. Keys
- * are never taken from the token itself.
+ * Checks signature and algorithm with the SDK's signature verifier, then the
+ * claims with the SDK's claims validator, with the verifiers' default
+ * tolerance, required claims and token length: exactly as a verifier
+ * configured with the same keys would. Keys are never taken from the token.
  */
-export function createTokenInspector(config: TokenKeyConfig, clock: () => number = Date.now, customClock = false): TokenInspector {
-  const keyPromise = importKey(config);
-  keyPromise.catch(() => {});
-  const options: JWTVerifyOptions = { algorithms: [...config.algorithms], clockTolerance: DEFAULT_CLOCK_TOLERANCE };
+export function createTokenInspector(config: TokenKeyConfig, clock: () => number = Date.now): TokenInspector {
+  let signatures: SignatureVerifier;
+  let keyProblem: ConfigError | undefined;
+  try {
+    signatures = createSignatureVerifier({ algorithms: config.algorithms, ...keyOptions(config) });
+  } catch (err) {
+    keyProblem = err instanceof ConfigError ? err : new ConfigError(keyVariable(config), `cannot be used: ${(err as Error).message}`);
+    signatures = { ready: () => Promise.reject(keyProblem), verify: () => Promise.reject(keyProblem), keyVersion: () => -1 };
+  }
+  const ready = signatures.ready().catch((err: unknown) => {
+    throw err instanceof ConfigError ? err : new ConfigError(keyVariable(config), `cannot be used: ${(err as Error).message}`);
+  });
+  ready.catch(() => {});
   const rules = { clockTolerance: DEFAULT_CLOCK_TOLERANCE, issuer: config.issuer, audience: config.audience, clock };
   const validators = {
     introspect: createClaimsValidator({ ...rules, requiredClaims: DEFAULT_REQUIRED_CLAIMS }),
     revoke: createClaimsValidator({ ...rules, requiredClaims: [] }),
   };
   return {
-    ready: async () => {
-      await keyPromise;
-    },
+    ready: () => ready,
     async inspect(token, use = 'introspect') {
-      if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { ok: false, reason: 'invalid' };
-      const key = await keyPromise;
-      const verifyOptions = customClock ? { ...options, currentDate: new Date(clock()) } : options;
       try {
-        const { payload } = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions);
-        return { ok: true, claims: validators[use](payload) };
+        return { ok: true, claims: validators[use](await signatures.verify(token)) };
       } catch (err) {
-        if (err instanceof RevocastError) return { ok: false, reason: err.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid' };
-        if (err instanceof errors.JWTExpired) return { ok: false, reason: 'expired' };
-        if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid) throw new KeysUnavailableError({ cause: err });
-        if (err instanceof errors.JOSEError || err instanceof TypeError) return { ok: false, reason: 'invalid' };
-        throw err;
+        if (!(err instanceof RevocastError)) throw err;
+        if (err.code === 'ERR_KEYS_UNAVAILABLE') throw new KeysUnavailableError({ cause: err });
+        // A key that cannot be loaded is a configuration error, never an answer about the token.
+        if (err.code === 'ERR_INVALID_OPTIONS') await ready;
+        return { ok: false, reason: err.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid' };
       }
     },
   };

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { errors as joseErrors, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevocastError, type Verifier } from '@revocast/verifier-sdk';
+import { JwsError } from '../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { memoryStore, testVerifier } from '../../support/fixtures.js';
+import { IDENTICAL_TO_VALID, STRICTER_THAN_WYCHEPROOF, algorithmsFor, file, type Group, type Vector, type Verdict } from '../../support/wycheproof-jws.js';
 
 /**
  * Wycheproof's JSON Web Signature vectors (test/vectors/wycheproof), run
@@ -11,79 +11,16 @@ import { memoryStore, testVerifier } from '../../support/fixtures.js';
  * as the allow-list.
  *
  * None of the payloads is a JWT ("foo", "Test", bytes), so `verify` refuses
- * every vector in the end. What matters is where: jose checks the structure,
- * the algorithm, the key and the signature before it parses the claims, and
- * reports a claims set that is not a JSON object as `JWTInvalid`. A rejection
- * whose cause is that error means the signature was accepted; any other
- * rejection happened in the signature layer. Every invalid vector must be
- * rejected there (or the key refused when the verifier is built); every
- * valid vector must get past it, apart from the few listed below with the
- * reason.
+ * every vector in the end. What matters is where: the JWS core checks the
+ * structure, the algorithm, the key and the signature before it parses the
+ * claims, and reports a claims set that is not a JSON object as `not-a-jwt`
+ * (jose's `JWTInvalid`). A rejection for that reason means the signature was
+ * accepted; any other rejection happened in the signature layer. Every
+ * invalid vector must be rejected there (or the key refused when the
+ * verifier is built); every
+ * valid vector must get past it, apart from the few listed (with the
+ * reason) in test/support/wycheproof-jws.ts.
  */
-
-interface Vector {
-  readonly tcId: number;
-  readonly comment: string;
-  readonly flags: readonly string[];
-  readonly jws: string;
-  readonly result: 'valid' | 'invalid' | 'acceptable';
-}
-
-interface Group {
-  readonly comment: string;
-  readonly public?: JWK;
-  readonly private?: JWK;
-  readonly tests: readonly Vector[];
-}
-
-interface VectorFile {
-  readonly numberOfTests: number;
-  readonly testGroups: readonly Group[];
-}
-
-const file = JSON.parse(
-  readFileSync(new URL('../../vectors/wycheproof/json_web_signature_test.json', import.meta.url), 'utf8'),
-) as VectorFile;
-
-/** Where the verifier stopped a vector. */
-type Verdict =
-  /** `createVerifier` refused the key: no token can pass. */
-  | 'key refused'
-  /** Refused before the claims: structure, algorithm, key or signature. */
-  | 'rejected by signature layer'
-  /** The signature verified; refused only because the payload is not a JWT claims set. */
-  | 'signature verified'
-  | 'accepted';
-
-/**
- * Valid vectors the verifier refuses on purpose, each with the reason. The
- * test fails if one of them starts passing, so the list stays honest.
- */
-const STRICTER_THAN_WYCHEPROOF: Readonly<Record<number, string>> = {
-  346: 'signed with PS384 by a key whose JWK says "alg": "PS256"; the allow-list holds the key\'s algorithm only',
-  350: 'signed with PS384 by a key whose JWK says "alg": "PS256"; the allow-list holds the key\'s algorithm only',
-  347: 'the JWK says "alg": "ES521", which is not a JWS algorithm: the verifier refuses the key',
-  351: 'the JWK says "alg": "ES521", which is not a JWS algorithm: the verifier refuses the key',
-  372: 'a "?" inside the base64url header: the signing input is taken as sent, so the MAC does not match',
-  373: 'a "?" inside the base64url payload: the signing input is taken as sent, so the MAC does not match',
-};
-
-/**
- * Invalid vectors whose text is byte for byte a valid vector of the same
- * group (the padding they are named after is not in the file). No verifier can
- * tell them apart from the valid one; the test checks they really are
- * identical, so a corrected file makes them ordinary invalid vectors again.
- */
-const IDENTICAL_TO_VALID: Readonly<Record<number, number>> = { 367: 357, 370: 357 };
-
-/** The allow-list for a group: the key's algorithm, or the usual one for its type when it names none or an unknown one. */
-function algorithmsFor(key: JWK): string[] {
-  const supported = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
-  if (key.alg !== undefined && supported.includes(key.alg)) return [key.alg];
-  if (key.kty === 'oct') return ['HS256'];
-  if (key.kty === 'EC') return [{ 'P-256': 'ES256', 'P-384': 'ES384', 'P-521': 'ES512' }[key.crv ?? ''] ?? 'ES256'];
-  return ['RS256'];
-}
 
 async function verdictOf(verifier: Verifier, keyRefused: boolean, jws: string): Promise<Verdict> {
   let error: unknown;
@@ -100,7 +37,7 @@ async function verdictOf(verifier: Verifier, keyRefused: boolean, jws: string): 
     return 'key refused';
   }
   expect(error.code).toBe('ERR_TOKEN_INVALID');
-  return error.cause instanceof joseErrors.JWTInvalid ? 'signature verified' : 'rejected by signature layer';
+  return error instanceof JwsError && error.reason === 'not-a-jwt' ? 'signature verified' : 'rejected by signature layer';
 }
 
 describe('Wycheproof JSON Web Signature vectors', () => {

@@ -1,4 +1,3 @@
-import { errors as joseErrors, jwtVerify, type JWTVerifyOptions } from 'jose';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { RevocastError, TokenRevokedError, invalidOptions, listStale, tokenInvalid } from '../errors.js';
@@ -20,15 +19,15 @@ import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
 import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator, hasExpired, type ClaimsValidator, type VerifiedClaims } from './claims.js';
-import { isCompactJws } from './compact-jws.js';
-import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
-import { TokenCache } from './token-cache.js';
+import { checkAlgorithms, type VerificationKey } from './key-material.js';
+import { createSignatureVerifier } from './signature-verifier.js';
+import { DEFAULT_TOKEN_CACHE, TokenCache } from './token-cache.js';
 
 /** Bounds of the verified-token cache; see {@link VerifierOptions.tokenCache}. */
 export interface TokenCacheOptions {
-  /** Most tokens kept. Default 10,000. */
+  /** Most tokens kept. Default 50,000 (see BENCHMARKS.md, mixed workload, for why). */
   readonly maxEntries?: number;
-  /** Most memory kept, in approximate bytes (three per token character plus 128 per entry). Default 16 MiB. */
+  /** Most memory kept, in approximate bytes (three per token character plus 128 per entry). Default 48 MiB. */
   readonly maxBytes?: number;
 }
 
@@ -87,7 +86,9 @@ export interface VerifierOptions {
    * again, and bypassed once the JWKS is due for a refresh, so a retired key
    * stops working as it would without the cache. Claims of a cached token are
    * one frozen object shared by every call. `false` turns the cache off.
-   * Default `{ maxEntries: 10000, maxBytes: 16 MiB }`.
+   * Default `{ maxEntries: 50000, maxBytes: 48 MiB }`: at 100,000 users
+   * with Zipf traffic and tokens re-issued every 15 minutes it answers about
+   * 87% of calls (70% at the former 10,000 entries).
    */
   readonly tokenCache?: false | TokenCacheOptions;
   /** Epoch milliseconds now; for tests. */
@@ -153,8 +154,8 @@ const DEFAULTS = {
   maxTokenLength: 8192,
   requiredClaims: DEFAULT_REQUIRED_CLAIMS,
   heartbeatInterval: 2,
-  tokenCacheEntries: 10_000,
-  tokenCacheBytes: 16 * 1024 * 1024,
+  tokenCacheEntries: DEFAULT_TOKEN_CACHE.maxEntries,
+  tokenCacheBytes: DEFAULT_TOKEN_CACHE.maxBytes,
 } as const;
 
 function seconds(name: string, value: number | undefined, fallback: number, min = 0): number {
@@ -198,18 +199,9 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Which key set a verification used: 0 for a fixed key, the JWKS fetch
- * count for a key set, -1 while that is unknown or due for a refresh.
- */
-function keyVersion(key: ResolvedKey | undefined): number {
-  if (key === undefined) return -1;
-  if (key.kind === 'static') return 0;
-  return key.fresh() ? key.version() : -1;
-}
-
-/**
- * Creates a verifier: JWT verification with `jose` plus a local revocation
- * list that Redis keeps current by push. Options are checked here, once.
+ * Creates a verifier: JWT verification (node:crypto, synchronous, with jose
+ * for key sets) plus a local revocation list that Redis keeps current by
+ * push. Options are checked here, once.
  *
  * @example
  * ```ts
@@ -254,16 +246,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const id = options.id ?? `${host.replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 80)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (!isVerifierId(id)) throw invalidOptions('id: use 1 to 128 letters, digits, "_", ".", ":", "@" or "-"');
 
-  // Imported once; a rejected import is reported by every verify() and by ready().
-  const keyPromise: Promise<ResolvedKey> = resolveKey(options.key, options.jwksUri, algorithms);
-  keyPromise.catch(() => {});
-  let resolvedKey: ResolvedKey | undefined;
-  void keyPromise.then((key) => (resolvedKey = key), () => {});
-
-  // jose checks the signature (and, unavoidably, exp and nbf the same way as
-  // below); every claim rule is judged by the one claims validator.
-  const joseOptions: JWTVerifyOptions = { algorithms: [...algorithms], clockTolerance };
-  const customClock = options.clock !== undefined;
+  // The signature core (key loaded and bound once), then the one claims validator.
+  const signatures = createSignatureVerifier({
+    algorithms,
+    maxTokenLength,
+    ...(options.key === undefined ? {} : { key: options.key }),
+    ...(options.jwksUri === undefined ? {} : { jwksUri: options.jwksUri }),
+  });
   const requiredClaims = options.requiredClaims ?? DEFAULTS.requiredClaims;
   if (!Array.isArray(requiredClaims) || requiredClaims.some((claim) => typeof claim !== 'string')) {
     throw invalidOptions('requiredClaims: expected an array of claim names');
@@ -321,30 +310,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ...(presence === undefined ? {} : { onConfirmed: (position) => presence.onConfirmed(position) }),
   });
 
-  /** The payload of a token whose signature checks out; its claims are judged by the caller. */
-  async function verifySignature(token: string): Promise<unknown> {
-    if (typeof token !== 'string' || token.length === 0) throw tokenInvalid('token is missing or not a string');
-    if (token.length > maxTokenLength) throw tokenInvalid(`token is longer than ${maxTokenLength} characters`);
-    if (!isCompactJws(token)) throw tokenInvalid('token is not a JWS in compact serialisation (unpadded base64url segments)');
-    const key = resolvedKey ?? (await keyPromise);
-    const verifyOptions = customClock ? { ...joseOptions, currentDate: new Date(clock()) } : joseOptions;
-    const { payload } =
-      key.kind === 'jwks' ? await jwtVerify(token, key.getKey, verifyOptions) : await jwtVerify(token, key.key, verifyOptions);
-    return payload;
-  }
-
   function toError(err: unknown): RevocastError {
-    if (err instanceof RevocastError) return err;
-    if (err instanceof joseErrors.JWTExpired) return new RevocastError('ERR_TOKEN_EXPIRED', 401, 'token has expired', { cause: err });
-    if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid) {
-      return new RevocastError('ERR_KEYS_UNAVAILABLE', 503, 'the JSON Web Key Set could not be fetched', { cause: err });
-    }
-    if (err instanceof joseErrors.JOSEError) return tokenInvalid(`token is invalid: ${err.message}`, err);
-    // Outside jose's own errors, a key set that cannot be fetched is the likely cause.
-    if (options.jwksUri !== undefined) {
-      return new RevocastError('ERR_KEYS_UNAVAILABLE', 503, 'the JSON Web Key Set could not be fetched', { cause: err });
-    }
-    return tokenInvalid('token is invalid', err);
+    return err instanceof RevocastError ? err : tokenInvalid('token is invalid', err);
   }
 
   function checkFreshness(now: number): boolean {
@@ -376,7 +343,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
    */
   function cached(token: string, now: number): VerifiedClaims | undefined {
     const cache_ = cache as TokenCache<VerifiedClaims>;
-    const version = keyVersion(resolvedKey);
+    const version = signatures.keyVersion();
     if (version !== cacheVersion) {
       // The key set changed (or is being fetched): nothing verified before may stand.
       cache_.clear();
@@ -395,11 +362,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /** Signature, claims and list, for a token the cache cannot answer. */
   async function verifyInFull(token: string, cacheable: boolean): Promise<VerifiedClaims> {
-    const version = keyVersion(resolvedKey);
+    const version = signatures.keyVersion();
     let claims: VerifiedClaims;
     let verifiedAt: number;
     try {
-      const payload = await verifySignature(token);
+      // Synchronous with a fixed key: no await, so a never-seen token costs what its signature costs.
+      let payload = signatures.verify(token);
+      if (payload instanceof Promise) payload = await payload;
       verifiedAt = clock();
       claims = validateClaims(payload, verifiedAt);
     } catch (err) {
@@ -410,7 +379,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (cacheable) {
       deepFreeze(claims);
       // Only a verification that began and ended on the same, settled key set may be reused.
-      if (version >= 0 && keyVersion(resolvedKey) === version) {
+      if (version >= 0 && signatures.keyVersion() === version) {
         (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt);
       }
     }
@@ -423,7 +392,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     async ready() {
-      await keyPromise;
+      await signatures.ready();
       await engine.ready();
     },
     async verify(token) {
