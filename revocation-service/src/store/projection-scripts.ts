@@ -5,6 +5,12 @@
  * applied once, in order.
  */
 
+/** The history Redis is at, as raw text: every change of any writer moves it. */
+const STAMP = `local function stamp(meta)
+  local state = redis.call('HMGET', meta, 'epoch', 'offset')
+  return (state[1] or '') .. ':' .. (state[2] or '0')
+end`;
+
 /**
  * KEYS: meta, entries, cutoffs, log
  * ARGV: epoch, stream MINID, channel, publish command (PUBLISH or SPUBLISH),
@@ -48,21 +54,29 @@ return {status, string.format('%.0f', current), tostring(applied)}
 /**
  * Puts a re-seeded list in place at once: the staged entries become the
  * list, the stream starts empty, the meta hash names the new epoch at the
- * record's offset, marked durable (offsets never go backwards). Verifiers
- * see the new epoch and reload.
+ * record's offset, marked durable (offsets never go backwards, and writers
+ * that bypass the record refuse from now on). Verifiers see the new epoch
+ * and reload.
  *
  * The staged keys were written by earlier commands; a failover in between
  * can leave this node with part of them. Swapping in a partial list would
  * let verifiers accept what it misses, so the counts must match exactly or
  * nothing changes (returns -1) and the re-seed is tried again.
+ *
+ * What Redis held was adopted into the record first, as of the stamp
+ * (epoch:offset) read then. A change made since (a writer that bypasses the
+ * record moves the offset with every change) would be dropped by the swap,
+ * so the stamp must be unchanged or nothing changes (returns -2).
  * KEYS: meta, entries, cutoffs, log, staged entries, staged cutoffs, details, by-sub
- * ARGV: epoch, offset, entries staged, subject cutoffs staged
+ * ARGV: epoch, offset, entries staged, subject cutoffs staged, stamp read before adopting
  */
 export const SWAP_IN = `
 local meta, entries, cutoffs, log, staged_entries, staged_cutoffs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN', staged_cutoffs) ~= tonumber(ARGV[4]) then
   return -1
 end
+${STAMP}
+if stamp(meta) ~= ARGV[5] then return -2 end
 redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
 if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
 if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
@@ -72,9 +86,10 @@ return redis.call('ZCARD', entries)
 
 /**
  * Everything the reconciliation compares, read at one instant.
- * KEYS: meta, entries, cutoffs. Returns {epoch or false, offset, entries (flat), cutoffs (flat)}.
+ * KEYS: meta, entries, cutoffs. Returns {epoch or false, offset, entries (flat), cutoffs (flat), stamp}.
  */
 export const READ_ALL = `
+${STAMP}
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
-return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3])}
+return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3]), stamp(KEYS[1])}
 `;

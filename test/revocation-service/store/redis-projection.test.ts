@@ -27,7 +27,7 @@ describe('Redis as a projection of the record', () => {
     const keyPrefix = uniquePrefix();
     const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000, commandTimeoutMs: 1000 });
     await projection.ready();
-    await projection.reseed(EPOCH, 10, (async function* () {})());
+    await projection.reseed(EPOCH, 10, (async function* () {})(), (await projection.readAll()).stamp);
     return { projection, keyPrefix };
   }
 
@@ -81,12 +81,32 @@ describe('Redis as a projection of the record', () => {
       const pages = (async function* () {
         yield [['jti:n1', { pruneAt: inAnHour }], ['sub:u1', { pruneAt: inAnHour, cutoff: 1234 }]] as const;
       })();
-      expect(await projection.reseed('0123456789abcdef', 40, pages)).toBe(2);
+      const { stamp } = await projection.readAll();
+      expect(stamp).toBe(`${EPOCH}:11`);
+      expect(await projection.reseed('0123456789abcdef', 40, pages, stamp)).toBe(2);
       const k = redisKeys(keyPrefix);
       expect(await redis.hgetall(k.meta)).toEqual({ epoch: '0123456789abcdef', offset: '40', last_id: '0-0', durable: '1' });
       expect(await redis.zrange(k.entries, 0, -1)).toEqual(['jti:n1', 'sub:u1']);
       expect(await redis.hgetall(k.cutoffs)).toEqual({ u1: '1234' });
       expect(await redis.exists(k.log, `${k.entries}:staged`)).toBe(0);
+    } finally {
+      await projection.close();
+    }
+  });
+
+  it('swaps nothing in when Redis took a change after what it held was read (it would be dropped)', async () => {
+    const { projection, keyPrefix } = await seeded();
+    try {
+      const { stamp } = await projection.readAll();
+      // Another writer's change moves the offset.
+      await projection.apply(EPOCH, [revoke(11, 'late')], Date.now());
+      const pages = (async function* () {
+        yield [['jti:n1', { pruneAt: inAnHour }]] as const;
+      })();
+      await expect(projection.reseed('0123456789abcdef', 40, pages, stamp)).rejects.toThrow(/took a change while it was being re-seeded/);
+      const k = redisKeys(keyPrefix);
+      expect(await redis.hget(k.meta, 'epoch')).toBe(EPOCH);
+      expect(await redis.zscore(k.entries, 'jti:late')).not.toBeNull();
     } finally {
       await projection.close();
     }
