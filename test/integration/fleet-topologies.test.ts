@@ -45,7 +45,7 @@ async function readEvents(res: Response, until: (event: { event: string; data: s
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      const next = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(resolve, deadline - Date.now()))]);
+      const next = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now()))]);
       if (next === undefined || next.done) return false;
       buffered += decoder.decode(next.value, { stream: true });
       let end: number;

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { InvalidCursorError, StoreUnavailableError } from '../store/revocation-store.js';
+import { InvalidCursorError, RecordOwnedError, StoreUnavailableError } from '../store/revocation-store.js';
 import { HttpProblem, sendProblem, validationProblem } from './problem.js';
 
 /** body-parser reports its failures with a `type`; map them to problems. */
@@ -35,7 +35,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (err instanceof InvalidCursorError) problem = validationProblem([{ field: 'cursor', message: err.message }]);
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
-    else if (err instanceof StoreUnavailableError) {
+    else if (err instanceof RecordOwnedError) {
+      logger.error({ requestId, code: err.code }, err.message);
+      problem = new HttpProblem(err.status, err.code, err.message);
+    } else if (err instanceof StoreUnavailableError) {
       logger.warn({ requestId, err: { message: err.message } }, 'revocation store unavailable');
       problem = new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {
         headers: { 'Retry-After': '1' },

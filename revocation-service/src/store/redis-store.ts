@@ -10,10 +10,11 @@ import {
   type RevocationType,
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
-import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
+import { ENSURE_HISTORY, PRUNE, RECORD_OWNED_REPLY, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   InvalidCursorError,
+  RecordOwnedError,
   StoreUnavailableError,
   decodeCursor,
   encodeCursor,
@@ -44,7 +45,11 @@ const MAX_SCAN_CURSOR = 2n ** 64n - 1n;
 
 type ScriptReply = [number, string, string?];
 
-/** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
+/**
+ * The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do
+ * every change. On a Redis that belongs to a PostgreSQL record it refuses
+ * every change with {@link RecordOwnedError} (409), writing nothing.
+ */
 export class RedisStore implements RevocationStore {
   readonly #connection: ServiceRedis;
   readonly #redis: RedisClient;
@@ -101,6 +106,7 @@ export class RedisStore implements RevocationStore {
     try {
       return await run();
     } catch (err) {
+      if ((err as Error).message.startsWith(RECORD_OWNED_REPLY)) throw new RecordOwnedError({ cause: err });
       throw new StoreUnavailableError(`redis: ${(err as Error).message}`, { cause: err });
     }
   }
