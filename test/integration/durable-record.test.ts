@@ -77,7 +77,7 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     const rows = await sql<{ member: string; change_offset: string }>(`SELECT member, change_offset FROM "${keyPrefix}".revocations`);
     expect(rows).toEqual([{ member: 'jti:durable-1', change_offset: '1' }]);
     expect(await sql(`SELECT change_offset FROM "${keyPrefix}".changes`)).toEqual([{ change_offset: '1' }]);
-    await waitFor(() => v.isRevoked({ jti: 'durable-1' }), 2000);
+    await waitFor(() => v.isRevoked({ jti: 'durable-1' }), 15_000);
     expect(await outcome(v, await signToken({ jti: 'durable-1' }))).toBe('ERR_TOKEN_REVOKED');
     // Reads come from the record.
     const shown = (await (await service.admin('/v1/revocations/token/durable-1')).json()) as { reason: string; offset: number };
@@ -211,7 +211,7 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     await waitFor(() => v.status.epoch !== epochBefore, 5000);
     // Counted once the re-seed commits, a moment after verifiers can see the new epoch.
     await waitFor(async () => (await counter(service.registry, 'revocast_redis_reseeds_total{reason="offset-regressed"}')) === 1, 5000, 20);
-    await waitFor(() => v.isRevoked({ jti: 'f3' }), 2000);
+    await waitFor(() => v.isRevoked({ jti: 'f3' }), 15_000);
     expect(await redis.zscore(keys.entries, 'jti:f3')).not.toBeNull();
   });
 

@@ -103,7 +103,7 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
   });
 
   it('answers wait=all from the verifiers\' acknowledgements', async () => {
-    const res = await service.admin('/v1/revocations?wait=all&timeout=20s', { body: { type: 'token', jti: `wait-${name}`, exp: inAnHour() } });
+    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', { body: { type: 'token', jti: `wait-${name}`, exp: inAnHour() } });
     expect(res.status).toBe(201);
     const { propagation, offset } = (await res.json()) as { propagation: Propagation; offset: number };
     // Heartbeats are a minute apart, longer than the timeout: only acknowledgements can have answered.
@@ -117,7 +117,7 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
   it('streams each change as it is made (GET /v1/changes/stream, what the console live view follows)', async () => {
     const res = await fetch(`${service.url}/v1/changes/stream`, { headers: { authorization: `Bearer admin-secret-for-tests-0123456789`, accept: 'text/event-stream' } });
     expect(res.status).toBe(200);
-    const seen = readEvents(res, ({ event, data }) => event === 'change' && data.includes(`live-${name}`), 20_000);
+    const seen = readEvents(res, ({ event, data }) => event === 'change' && data.includes(`live-${name}`), 15_000);
     expect((await service.admin('/v1/revocations', { body: { type: 'session', sid: `live-${name}` } })).status).toBe(201);
     expect(await seen).toBe(true);
   });
