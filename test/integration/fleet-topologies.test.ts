@@ -108,6 +108,7 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
     const { propagation, offset } = (await res.json()) as { propagation: Propagation; offset: number };
     // Heartbeats are a minute apart, longer than the timeout: only acknowledgements can have answered.
     expect(propagation).toMatchObject({ applied: 2, total: 2, complete: true, pending: [] });
+    console.log(`wait=all on ${name}: ${propagation.message}`);
     for (const v of verifiers) {
       expect(v.status.offset).toBeGreaterThanOrEqual(offset);
       expect(v.isRevoked({ jti: `wait-${name}` })).toBe(true);
