@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { FormClient } from '../support/example-app.js';
 import { ADMIN_SECRET, DATABASE_URL, sql, uniquePrefix, waitFor } from '../support/fixtures.js';
 import { freePort, startRedisServer, type RedisHandle } from '../support/redis-server.js';
@@ -188,9 +188,13 @@ describe('the compose topology, without Docker', () => {
     await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   });
 
-  it('keeps an app sign-out revoked through the PostgreSQL service\'s reconciliations', async () => {
+  const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
+  let appEnv: Record<string, string> = {};
+  let service = '';
+
+  beforeAll(async () => {
     redis = await startRedisServer();
-    const [servicePort, appPort] = [await freePort(), await freePort()];
+    const servicePort = await freePort();
     const database = new URL(DATABASE_URL);
     const topology: Topology = {
       variables: {
@@ -201,14 +205,13 @@ describe('the compose topology, without Docker', () => {
       hosts: { redis: `127.0.0.1:${redis.port}`, postgres: database.host, 'revocation-service': `127.0.0.1:${servicePort}` },
     };
     const serviceEnv = composeEnvironment(compose.services['revocation-service'] as { environment?: Record<string, string> }, topology);
-    const appEnv = composeEnvironment(compose.services['web-app'] as { environment?: Record<string, string> }, topology);
+    appEnv = composeEnvironment(compose.services['web-app'] as { environment?: Record<string, string> }, topology);
     // Only what cannot be the same on a shared machine differs: ports, the database's credentials and schema, and a
     // reconciliation every second instead of every minute, so that the test sees several.
     const db = new URL(serviceEnv.DATABASE_URL as string);
     db.username = database.username;
     db.password = database.password;
     db.pathname = database.pathname;
-    const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
     processes.push(
       await startSourceProcess(
         sourceOf('revocation-service/dist/main.js'),
@@ -217,9 +220,13 @@ describe('the compose topology, without Docker', () => {
         30_000,
       ),
     );
+    service = `http://127.0.0.1:${servicePort}`;
+  }, 60_000);
+
+  it('keeps an app sign-out revoked through the PostgreSQL service\'s reconciliations', async () => {
+    const appPort = await freePort();
     processes.push(await startSourceProcess(sourceOf('examples/web-app/dist/main.js'), { ...base, ...appEnv, PORT: String(appPort) }, /Revocast is running/, 30_000));
     const app = `http://127.0.0.1:${appPort}`;
-    const service = `http://127.0.0.1:${servicePort}`;
 
     // Alice signs in; a thief copies her access token.
     const alice = new FormClient(app);
@@ -252,6 +259,29 @@ describe('the compose topology, without Docker', () => {
     // The sign-out is in the record, audited as the app's.
     const { rows } = { rows: await sql<{ record: { revokedBy: string; type: string } }>(`SELECT record FROM "${schema}".revocations`) };
     expect(rows.map((row) => [row.record.type, row.record.revokedBy])).toEqual([['session', 'web-app']]);
+  }, 120_000);
+
+  it('refuses the app in its embedded mode on that Redis: its sign-out fails visibly and says what to do, nothing is wiped', async () => {
+    // The app as the old compose.yaml ran it: REDIS_URL only, its own service inside, writing to Redis itself.
+    const { REVOCAST_SERVICE_URL: _url, REVOCAST_ADMIN_KEY: _key, ...embeddedEnv } = appEnv;
+    const [appPort, innerPort] = [await freePort(), await freePort()];
+    const embedded = await startSourceProcess(
+      sourceOf('examples/web-app/dist/main.js'),
+      { ...base, ...embeddedEnv, PORT: String(appPort), SERVICE_PORT: String(innerPort), REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}` },
+      /Revocast is running/,
+      30_000,
+    );
+    processes.push(embedded);
+    const app = `http://127.0.0.1:${appPort}`;
+    const bob = new FormClient(app);
+    expect((await bob.signIn('bob', 'bob-password', 'laptop')).status).toBe(303);
+    const signOut = await bob.post('/sign-out', {});
+    // A clear refusal, never a 500 and never a silent success that the record would later undo.
+    expect(signOut.status).toBe(503);
+    await waitFor(() => embedded.output().includes('ERR_REDIS_OWNED_BY_RECORD'), 10_000, 20);
+    expect(embedded.output()).toMatch(/point this writer at the revocation service[^"]*DATABASE_URL/);
+    const metrics = await (await fetch(`${service}/metrics`)).text();
+    expect(metrics).not.toMatch(/^revocast_redis_adopted_total [1-9]/m);
   }, 120_000);
 });
 
