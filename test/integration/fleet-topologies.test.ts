@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
-import { startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import { FormClient } from '../support/example-app.js';
+import { ADMIN_SECRET, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 import { startRedisServer } from '../support/redis-server.js';
 import { command, startRedisCluster, startRedisSentinel } from '../support/redis-topologies.js';
 
@@ -116,10 +117,28 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
   });
 
   it('streams each change as it is made (GET /v1/changes/stream, what the console live view follows)', async () => {
-    const res = await fetch(`${service.url}/v1/changes/stream`, { headers: { authorization: `Bearer admin-secret-for-tests-0123456789`, accept: 'text/event-stream' } });
+    const res = await fetch(`${service.url}/v1/changes/stream`, { headers: { authorization: `Bearer ${ADMIN_SECRET}`, accept: 'text/event-stream' } });
     expect(res.status).toBe(200);
     const seen = readEvents(res, ({ event, data }) => event === 'change' && data.includes(`live-${name}`), 15_000);
     expect((await service.admin('/v1/revocations', { body: { type: 'session', sid: `live-${name}` } })).status).toBe(201);
+    expect(await seen).toBe(true);
+  });
+
+  it('feeds the admin console\'s live view: the verifiers every second, and each change', async () => {
+    const admin = new FormClient(`${service.url}/admin`);
+    expect((await admin.post("/login", { key: ADMIN_SECRET })).status).toBe(303);
+    const events = () => admin.request('/events', { headers: { accept: 'text/event-stream' } });
+    const fleet = await events();
+    expect(fleet.status).toBe(200);
+    const listed = await readEvents(
+      fleet,
+      ({ event, data }) => event === 'fleet' && (JSON.parse(data) as { verifiers: Array<{ id: string }> }).verifiers.map((v) => v.id).join() === 'web-1,web-2',
+      15_000,
+    );
+    expect(listed).toBe(true);
+    const changes = await events();
+    const seen = readEvents(changes, ({ event, data }) => event === 'change' && data.includes(`console-${name}`), 15_000);
+    expect((await service.admin('/v1/revocations', { body: { type: 'session', sid: `console-${name}` } })).status).toBe(201);
     expect(await seen).toBe(true);
   });
 
