@@ -260,7 +260,7 @@ export class OutboxPublisher {
             return { epoch, offset, entries: await projection.reseed(epoch, offset, readEntries(snapshot, tables), held.stamp) };
           });
         } catch (err) {
-          // A writer that bypasses the record wrote meanwhile: adopt that too and try again. Redis keeps
+          // A writer that bypasses the record added a revocation meanwhile: adopt that too and try again. Redis keeps
           // everything until a swap succeeds, so giving up (the outbox and reconciliation retry) loses nothing.
           if (!(err instanceof RedisChangedError) || attempt >= MAX_SWAP_ATTEMPTS) throw err;
         }

@@ -5,10 +5,15 @@
  * applied once, in order.
  */
 
-/** The history Redis is at, as raw text: every change of any writer moves it. */
-const STAMP = `local function stamp(meta)
-  local state = redis.call('HMGET', meta, 'epoch', 'offset')
-  return (state[1] or '') .. ':' .. (state[2] or '0')
+/**
+ * What a writer that bypasses the record changes, and the record's own
+ * writes never do: the epoch (it starts one on an empty Redis) and the
+ * number of full records (the Redis-only store keeps one per revocation in
+ * the details hash; the projection keeps none). The record's publishes go on
+ * during a re-seed and must not make it fail, so the offset is not part of it.
+ */
+const STAMP = `local function stamp(meta, details)
+  return (redis.call('HGET', meta, 'epoch') or '') .. ':' .. redis.call('HLEN', details)
 end`;
 
 /**
@@ -63,10 +68,10 @@ return {status, string.format('%.0f', current), tostring(applied)}
  * let verifiers accept what it misses, so the counts must match exactly or
  * nothing changes (returns -1) and the re-seed is tried again.
  *
- * What Redis held was adopted into the record first, as of the stamp
- * (epoch:offset) read then. A change made since (a writer that bypasses the
- * record moves the offset with every change) would be dropped by the swap,
- * so the stamp must be unchanged or nothing changes (returns -2).
+ * What Redis held was adopted into the record first, as of the stamp read
+ * then. A revocation a writer that bypasses the record added since would be
+ * dropped by the swap, so the stamp must be unchanged or nothing changes
+ * (returns -2).
  * KEYS: meta, entries, cutoffs, log, staged entries, staged cutoffs, details, by-sub
  * ARGV: epoch, offset, entries staged, subject cutoffs staged, stamp read before adopting
  */
@@ -76,7 +81,7 @@ if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN'
   return -1
 end
 ${STAMP}
-if stamp(meta) ~= ARGV[5] then return -2 end
+if stamp(meta, KEYS[7]) ~= ARGV[5] then return -2 end
 redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
 if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
 if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
@@ -86,10 +91,10 @@ return redis.call('ZCARD', entries)
 
 /**
  * Everything the reconciliation compares, read at one instant.
- * KEYS: meta, entries, cutoffs. Returns {epoch or false, offset, entries (flat), cutoffs (flat), stamp}.
+ * KEYS: meta, entries, cutoffs, details. Returns {epoch or false, offset, entries (flat), cutoffs (flat), stamp}.
  */
 export const READ_ALL = `
 ${STAMP}
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
-return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3]), stamp(KEYS[1])}
+return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3]), stamp(KEYS[1], KEYS[4])}
 `;

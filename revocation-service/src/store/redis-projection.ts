@@ -41,7 +41,7 @@ export interface ApplyResult {
 /** What Redis holds, read at one instant. */
 export interface ProjectionContents extends ProjectionHead {
   readonly entries: Map<string, ProjectedEntry>;
-  /** The raw epoch and offset then: a re-seed swaps in only if Redis is still there (see SWAP_IN). */
+  /** What writers that bypass the record change (see STAMP): a re-seed swaps in only if it is unchanged. */
   readonly stamp: string;
 }
 
@@ -95,7 +95,7 @@ export class RedisProjection {
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#redis.defineCommand('revocastApply', { numberOfKeys: 4, lua: APPLY });
     this.#redis.defineCommand('revocastSwapIn', { numberOfKeys: 8, lua: SWAP_IN });
-    this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 3, lua: READ_ALL });
+    this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 4, lua: READ_ALL });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
     this.#scripts = this.#redis as unknown as Scripts;
   }
@@ -182,7 +182,7 @@ export class RedisProjection {
   /** Reads the head and every entry at one instant, for reconciliation. */
   async readAll(): Promise<ProjectionContents> {
     const k = this.#keys;
-    const [epoch, offset, scored, cutoffs, stamp] = await this.#scripts.revocastReadAll(k.meta, k.entries, k.cutoffs);
+    const [epoch, offset, scored, cutoffs, stamp] = await this.#scripts.revocastReadAll(k.meta, k.entries, k.cutoffs, k.details);
     const entries = new Map<string, ProjectedEntry>();
     for (let i = 0; i + 1 < scored.length; i += 2) entries.set(scored[i] as string, { pruneAt: Number(scored[i + 1]) });
     for (let i = 0; i + 1 < cutoffs.length; i += 2) {
