@@ -43,6 +43,10 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
         maxRetriesPerRequest: 1,
         connectionName: options.connectionName,
         retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+        // A node that answers READONLY was demoted by a failover while this connection stayed on it: reconnect
+        // (through Sentinel, to the new master) instead of failing every write until something else breaks the
+        // connection. The failed command is not resent: the caller retries (503, or the outbox's next pass).
+        reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
       };
   const client = openRedis(parseRedisTarget(url), connection, options.subscriber === true);
   // Reconnect errors are reported through /readyz, failed requests and the outbox, not as crashes.
