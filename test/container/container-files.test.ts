@@ -278,6 +278,7 @@ describe('the compose topology, without Docker', () => {
     const signOut = await bob.post('/sign-out', {});
     // A clear refusal, never a 500 and never a silent success that the record would later undo.
     expect(signOut.status).toBe(503);
+    expect(await signOut.text()).toContain('refused the change');
     await waitFor(() => embedded.output().includes('ERR_REDIS_OWNED_BY_RECORD'), 10_000, 20);
     expect(embedded.output()).toMatch(/point this writer at the revocation service[^"]*DATABASE_URL/);
     const metrics = await (await fetch(`${service}/metrics`)).text();
