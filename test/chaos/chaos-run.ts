@@ -8,13 +8,14 @@ import { ADMIN_SECRET, DATABASE_URL, SECRET } from '../support/fixtures.js';
 import { freePort } from '../support/redis-server.js';
 import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
 import { Checker, type CheckerFigures } from './checker.js';
+import { faultSchedule } from './fault-schedule.js';
 import { FAULT_KINDS, inject, prepare, type FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
 import { serviceProcess, type ServiceProcess } from './service-process.js';
 import { Workload, type WorkloadCounts } from './workload.js';
 
 export interface ChaosOptions {
-  /** How long faults are injected while the workload runs. */
+  /** How long faults are injected while the workload runs; longer if the first pass over every kind needs it. */
   readonly durationMs: number;
   readonly seed: number;
   /** Revocations per second the workload aims for. */
@@ -145,11 +146,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const faults: FaultRecord[] = [];
     const runUntil = Date.now() + options.durationMs;
-    // Every kind once, in a random order, then at random.
-    const queue: FaultKind[] = random.shuffle(FAULT_KINDS);
+    // Every kind once, in a fixed order, however long that takes; then at random until the time is up.
+    const schedule = faultSchedule<FaultKind>(FAULT_KINDS, random);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    while (Date.now() < runUntil) {
-      const kind = queue.shift() ?? random.pick(FAULT_KINDS);
+    for (let kind = schedule.next(Date.now() < runUntil); kind !== undefined; kind = schedule.next(Date.now() < runUntil)) {
       const context = { redis, services, random, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
       const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;

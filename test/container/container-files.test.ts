@@ -1,8 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { describe, expect, inject, it } from 'vitest';
-import { ADMIN_SECRET, uniquePrefix, waitFor } from '../support/fixtures.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { FormClient } from '../support/example-app.js';
+import { ADMIN_SECRET, DATABASE_URL, sql, uniquePrefix, waitFor } from '../support/fixtures.js';
+import { freePort, startRedisServer, type RedisHandle } from '../support/redis-server.js';
+import { startSourceProcess, type SourceProcess } from '../support/source-process.js';
 
 interface Instruction {
   readonly keyword: string;
@@ -137,9 +140,166 @@ describe('compose.yaml', () => {
     expect(web.image).toBe(services['revocation-service']?.image);
     expect(existsSync(sourceOf(web.command?.[1] as string))).toBe(true);
     expect(web.ports?.[0]).toBe(`127.0.0.1:${web.environment?.PORT}:${web.environment?.PORT}`);
-    expect(web.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${web.environment?.SERVICE_PORT}/healthz`);
+    expect(web.healthcheck?.test.join(' ')).toContain(`127.0.0.1:${web.environment?.PORT}/`);
     for (const volume of ['redis-data', 'postgres-data']) expect(Object.keys(compose.volumes)).toContain(volume);
   });
+
+  it('sends the example app\'s revocations through the service, as a real deployment would, never straight to Redis', () => {
+    const web = (services['web-app'] as Service).environment ?? {};
+    const service = (services['revocation-service'] as Service).environment ?? {};
+    // Client mode: the service's URL by its compose name, and an admin key the service holds.
+    const target = new URL(web.REVOCAST_SERVICE_URL as string);
+    expect(target.hostname).toBe('revocation-service');
+    expect(target.port).toBe(service.PORT);
+    const appKey = /^\$\{(\w+)/.exec(web.REVOCAST_ADMIN_KEY as string)?.[1] as string;
+    expect(service.REVOCAST_ADMIN_KEYS).toContain(`web-app:\${${appKey}`);
+    // No embedded service (which would write to Redis itself, bypassing the record).
+    expect(web.SERVICE_PORT).toBeUndefined();
+    expect(web.DATABASE_URL).toBeUndefined();
+  });
+});
+
+/** Values compose would take from the shell, and where each compose host runs here. */
+interface Topology {
+  readonly variables: Record<string, string>;
+  readonly hosts: Record<string, string>;
+}
+
+/** `${NAME}`, `${NAME:-default}` and `${NAME:?message}` as compose interpolates them; a missing required one fails. */
+function interpolate(value: string, variables: Record<string, string>): string {
+  return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_, name: string, kind: string | undefined, rest: string | undefined) => {
+    const found = variables[name];
+    if (found !== undefined && found !== '') return found;
+    if (kind === '-') return rest ?? '';
+    throw new Error(`compose would refuse to start: ${name} is not set (${rest ?? ''})`);
+  });
+}
+
+/** A compose service's environment for a process on this machine: interpolated, compose hosts pointed at local ones. */
+function composeEnvironment(service: { environment?: Record<string, string> }, topology: Topology): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(service.environment ?? {})) {
+    let value = interpolate(String(raw), topology.variables);
+    for (const [host, local] of Object.entries(topology.hosts)) value = value.replace(new RegExp(`^(\\w+(?:\\+\\w+)?://(?:[^@/]*@)?)${host}:\\d+`), `$1${local}`);
+    env[name] = value;
+  }
+  if (env.HOST === '0.0.0.0') env.HOST = '127.0.0.1';
+  return env;
+}
+
+/**
+ * The processes of compose.yaml, with compose.yaml's environment, on this
+ * machine instead of in containers: a Redis of its own, the test PostgreSQL
+ * (a schema of its own), the service and the example app from source.
+ */
+describe('the compose topology, without Docker', () => {
+  const compose = parse(readFileSync('compose.yaml', 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
+  const schema = uniquePrefix();
+  let redis: RedisHandle | undefined;
+  const processes: SourceProcess[] = [];
+
+  afterAll(async () => {
+    for (const child of processes.reverse()) await child.stop();
+    await redis?.stop();
+    await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+
+  const base = { PATH: process.env.PATH ?? '', NODE_ENV: 'production' };
+  let appEnv: Record<string, string> = {};
+  let service = '';
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    const servicePort = await freePort();
+    const database = new URL(DATABASE_URL);
+    const topology: Topology = {
+      variables: {
+        REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}`,
+        WEB_APP_ADMIN_KEY: 'web-app-key-for-the-compose-test',
+        DEMO_SIGNING_SECRET: 'demo-signing-secret-of-at-least-32-characters',
+      },
+      hosts: { redis: `127.0.0.1:${redis.port}`, postgres: database.host, 'revocation-service': `127.0.0.1:${servicePort}` },
+    };
+    const serviceEnv = composeEnvironment(compose.services['revocation-service'] as { environment?: Record<string, string> }, topology);
+    appEnv = composeEnvironment(compose.services['web-app'] as { environment?: Record<string, string> }, topology);
+    // Only what cannot be the same on a shared machine differs: ports, the database's credentials and schema, and a
+    // reconciliation every second instead of every minute, so that the test sees several.
+    const db = new URL(serviceEnv.DATABASE_URL as string);
+    db.username = database.username;
+    db.password = database.password;
+    db.pathname = database.pathname;
+    processes.push(
+      await startSourceProcess(
+        sourceOf('revocation-service/dist/main.js'),
+        { ...base, ...serviceEnv, PORT: String(servicePort), DATABASE_URL: db.toString(), REVOCAST_DATABASE_SCHEMA: schema, REVOCAST_RECONCILE_INTERVAL: '1s' },
+        /"msg":"listening"|"port":\d+/,
+        30_000,
+      ),
+    );
+    service = `http://127.0.0.1:${servicePort}`;
+  }, 60_000);
+
+  it('keeps an app sign-out revoked through the PostgreSQL service\'s reconciliations', async () => {
+    const appPort = await freePort();
+    processes.push(await startSourceProcess(sourceOf('examples/web-app/dist/main.js'), { ...base, ...appEnv, PORT: String(appPort) }, /Revocast is running/, 30_000));
+    const app = `http://127.0.0.1:${appPort}`;
+
+    // Alice signs in; a thief copies her access token.
+    const alice = new FormClient(app);
+    expect((await alice.signIn('alice', 'alice-password', 'laptop')).status).toBe(303);
+    const stolen = alice.cookies.get('access_token') as string;
+    const hello = async () => (await fetch(`${app}/api/hello`, { headers: { authorization: `Bearer ${stolen}` } })).status;
+    expect(await hello()).toBe(200);
+
+    // She signs out: the app asks the service, which records it in PostgreSQL.
+    expect((await alice.post('/sign-out', {})).status).toBe(303);
+    await waitFor(async () => (await hello()) === 401, 10_000, 20);
+    const reconciliations = async () => {
+      const text = await (await fetch(`${service}/metrics`)).text();
+      return [...text.matchAll(/^revocast_reconcile_runs_total\{result="\w+"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    const before = await reconciliations();
+    // Through at least three reconciliations, the stolen token stays refused, every time it is tried.
+    let accepted = 0;
+    await waitFor(
+      async () => {
+        if ((await hello()) !== 401) accepted++;
+        return (await reconciliations()) >= before + 3;
+      },
+      30_000,
+      50,
+    );
+    expect(accepted).toBe(0);
+    const metrics = await (await fetch(`${service}/metrics`)).text();
+    expect(metrics).not.toMatch(/^revocast_redis_adopted_total [1-9]/m);
+    // The sign-out is in the record, audited as the app's.
+    const { rows } = { rows: await sql<{ record: { revokedBy: string; type: string } }>(`SELECT record FROM "${schema}".revocations`) };
+    expect(rows.map((row) => [row.record.type, row.record.revokedBy])).toEqual([['session', 'web-app']]);
+  }, 120_000);
+
+  it('refuses the app in its embedded mode on that Redis: its sign-out fails visibly and says what to do, nothing is wiped', async () => {
+    // The app as the old compose.yaml ran it: REDIS_URL only, its own service inside, writing to Redis itself.
+    const { REVOCAST_SERVICE_URL: _url, REVOCAST_ADMIN_KEY: _key, ...embeddedEnv } = appEnv;
+    const [appPort, innerPort] = [await freePort(), await freePort()];
+    const embedded = await startSourceProcess(
+      sourceOf('examples/web-app/dist/main.js'),
+      { ...base, ...embeddedEnv, PORT: String(appPort), SERVICE_PORT: String(innerPort), REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}` },
+      /Revocast is running/,
+      30_000,
+    );
+    processes.push(embedded);
+    const app = `http://127.0.0.1:${appPort}`;
+    const bob = new FormClient(app);
+    expect((await bob.signIn('bob', 'bob-password', 'laptop')).status).toBe(303);
+    const signOut = await bob.post('/sign-out', {});
+    // A clear refusal, never a 500 and never a silent success that the record would later undo.
+    expect(signOut.status).toBe(503);
+    expect(await signOut.text()).toContain('refused the change');
+    await waitFor(() => embedded.output().includes('ERR_REDIS_OWNED_BY_RECORD'), 10_000, 20);
+    expect(embedded.output()).toMatch(/point this writer at the revocation service[^"]*DATABASE_URL/);
+    const metrics = await (await fetch(`${service}/metrics`)).text();
+    expect(metrics).not.toMatch(/^revocast_redis_adopted_total [1-9]/m);
+  }, 120_000);
 });
 
 describe('the container entry point', () => {

@@ -77,7 +77,7 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     const rows = await sql<{ member: string; change_offset: string }>(`SELECT member, change_offset FROM "${keyPrefix}".revocations`);
     expect(rows).toEqual([{ member: 'jti:durable-1', change_offset: '1' }]);
     expect(await sql(`SELECT change_offset FROM "${keyPrefix}".changes`)).toEqual([{ change_offset: '1' }]);
-    await waitFor(() => v.isRevoked({ jti: 'durable-1' }), 2000);
+    await waitFor(() => v.isRevoked({ jti: 'durable-1' }), 15_000);
     expect(await outcome(v, await signToken({ jti: 'durable-1' }))).toBe('ERR_TOKEN_REVOKED');
     // Reads come from the record.
     const shown = (await (await service.admin('/v1/revocations/token/durable-1')).json()) as { reason: string; offset: number };
@@ -169,7 +169,7 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     expect(accepted).toBe(0);
     expect(await outcome(v, token)).toBe('ERR_TOKEN_REVOKED');
     expect(await outcome(v, oldSession)).toBe('ERR_TOKEN_REVOKED');
-    expect(await counter(service.registry, 'revocast_redis_reseeds_total{reason="redis-empty"}')).toBe(1);
+    await waitFor(async () => (await counter(service.registry, 'revocast_redis_reseeds_total{reason="redis-empty"}')) === 1, 5000, 20);
     // Redis holds the record again, and a verifier started now loads it.
     const late = await verifier(keyPrefix);
     expect(late.isRevoked({ jti: 'pre-flush' })).toBe(true);
@@ -192,7 +192,7 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     await waitFor(() => v.status.epoch !== epochBefore && v.isRevoked({ jti: 'r4' }), 8000, 20);
     expect(['r1', 'r2', 'r3', 'r4'].every((jti) => v.isRevoked({ jti }))).toBe(true);
     expect(v.status.offset).toBe(4);
-    expect(await counter(service.registry, 'revocast_redis_reseeds_total{reason="redis-empty"}')).toBeGreaterThanOrEqual(1);
+    await waitFor(async () => (await counter(service.registry, 'revocast_redis_reseeds_total{reason="redis-empty"}')) >= 1, 5000, 20);
   });
 
   it('re-seeds under a new epoch when Redis offsets go backwards (a failover that lost writes)', async () => {
@@ -209,8 +209,9 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     await redis.multi().hset(keys.meta, 'offset', '2').zrem(keys.entries, 'jti:f3').exec();
 
     await waitFor(() => v.status.epoch !== epochBefore, 5000);
-    expect(await counter(service.registry, 'revocast_redis_reseeds_total{reason="offset-regressed"}')).toBe(1);
-    await waitFor(() => v.isRevoked({ jti: 'f3' }), 2000);
+    // Counted once the re-seed commits, a moment after verifiers can see the new epoch.
+    await waitFor(async () => (await counter(service.registry, 'revocast_redis_reseeds_total{reason="offset-regressed"}')) === 1, 5000, 20);
+    await waitFor(() => v.isRevoked({ jti: 'f3' }), 15_000);
     expect(await redis.zscore(keys.entries, 'jti:f3')).not.toBeNull();
   });
 
@@ -237,10 +238,11 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     expect(accepted).toBe(0);
     expect(v.status.offset).toBe(3);
     expect(['h1', 'h2', 'h3'].every((jti) => v.isRevoked({ jti }))).toBe(true);
-    expect(await counter(service.registry, 'revocast_redis_reseeds_total{reason="epoch-changed"}')).toBe(1);
+    // Counted once the re-seed commits, a moment after verifiers can see the new epoch.
+    await waitFor(async () => (await counter(service.registry, 'revocast_redis_reseeds_total{reason="epoch-changed"}')) === 1, 5000, 20);
   });
 
-  it('reconciliation finds an entry Redis lost without its offset moving, counts it and repairs it', async () => {
+  it('reconciliation finds entries changed in Redis without its offset moving, counts them and repairs Redis, adopting what only Redis held', async () => {
     const keyPrefix = uniquePrefix();
     const service = await replica(keyPrefix);
     for (const jti of ['c1', 'c2']) await revoke(service, { type: 'token', jti, exp: inAnHour() });
@@ -265,7 +267,10 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     });
     const late = await verifier(keyPrefix);
     expect(late.isRevoked({ jti: 'c1' })).toBe(true);
-    expect(late.isRevoked({ jti: 'never-revoked' })).toBe(false);
+    // What only Redis held is not wiped: nothing but an audited reinstate un-revokes, so the record adopted it.
+    expect(late.isRevoked({ jti: 'never-revoked' })).toBe(true);
+    expect(await service.store.get('token', 'never-revoked')).toMatchObject({ revokedBy: 'unknown (adopted from Redis)' });
+    expect(await counter(service.registry, 'revocast_redis_adopted_total')).toBe(1);
     expect(await service.store.reconcile()).toMatchObject({ result: 'consistent' });
   });
 

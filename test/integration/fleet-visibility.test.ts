@@ -38,7 +38,7 @@ describe('propagation you can see, over Redis', () => {
     service = await startService({ redisUrl, keyPrefix });
     redis = new Redis(redisUrl);
     // Heartbeats far apart: a prompt wait=all can only come from acknowledgements.
-    verifiers = ['web-1', 'web-2'].map((id) => testVerifier({ redis: redisUrl, keyPrefix, id, heartbeatInterval: 10 }));
+    verifiers = ['web-1', 'web-2'].map((id) => testVerifier({ redis: redisUrl, keyPrefix, id, heartbeatInterval: 60 }));
     await Promise.all(verifiers.map((v) => v.ready()));
   });
   afterAll(async () => {
@@ -74,7 +74,7 @@ describe('propagation you can see, over Redis', () => {
   }
 
   it('lists each live verifier with its id, host, SDK version, position and last sync', async () => {
-    await waitFor(async () => (await listing()).verifiers.length === 2, 3000, 20);
+    await waitFor(async () => (await listing()).verifiers.length === 2, 15_000, 20);
     const { verifiers: listed, summary } = await listing();
     expect(listed.map((v) => v.id)).toEqual(['web-1', 'web-2']);
     for (const v of listed) {
@@ -85,19 +85,19 @@ describe('propagation you can see, over Redis', () => {
   });
 
   it('answers wait=all once every live verifier has applied the change, long before a heartbeat', async () => {
-    const res = await service.admin('/v1/revocations?wait=all&timeout=2s', { body: { type: 'subject', sub: 'mallory', reason: 'stolen laptop' } });
+    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', { body: { type: 'subject', sub: 'mallory', reason: 'stolen laptop' } });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { offset: number; propagation: Propagation };
     expect(body.propagation).toMatchObject({ applied: 2, total: 2, complete: true, pending: [] });
     expect(body.propagation.message).toBe(`applied on 2 of 2 verifiers in ${body.propagation.ms} ms`);
     console.log(`wait=all: ${body.propagation.message}`);
-    // Heartbeats are 10 s apart and the timeout is 2 s: only acknowledgements can have answered.
-    expect(body.propagation.ms).toBeLessThan(2000);
+    // Heartbeats are a minute apart, longer than the timeout: only acknowledgements can have answered.
+    expect(body.propagation.ms).toBeLessThan(15_000);
     for (const verifier of verifiers) expect(verifier.status.offset).toBeGreaterThanOrEqual(body.offset);
   });
 
   it('waits for the last offset of a batch', async () => {
-    const res = await service.admin('/v1/revocations/batch?wait=all&timeout=2s', {
+    const res = await service.admin('/v1/revocations/batch?wait=all&timeout=15s', {
       body: { items: [1, 2, 3].map((i) => ({ type: 'token', jti: `batch-wait-${i}`, exp: inAnHour() })) },
     });
     expect(res.status).toBe(201);
@@ -110,7 +110,7 @@ describe('propagation you can see, over Redis', () => {
   });
 
   it('waits for a reinstate too', async () => {
-    const res = await service.admin('/v1/revocations/subject/mallory?wait=all&timeout=1500ms', { method: 'DELETE' });
+    const res = await service.admin('/v1/revocations/subject/mallory?wait=all&timeout=15s', { method: 'DELETE' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { propagation: Propagation }).propagation).toMatchObject({ applied: 2, total: 2, complete: true });
     for (const verifier of verifiers) expect(verifier.isRevoked({ sub: 'mallory', iat: 1 })).toBe(false);
@@ -119,13 +119,14 @@ describe('propagation you can see, over Redis', () => {
   it('answers at the timeout when a live-looking verifier never applies the change, naming it', async () => {
     await ghost('web-ghost', 0, 60_000);
     const started = performance.now();
-    const res = await service.admin('/v1/revocations?wait=all&timeout=300ms', { body: { type: 'token', jti: 'ghost-wait', exp: inAnHour() } });
+    // Long enough for the two live verifiers to acknowledge on a loaded machine; the ghost never does.
+    const res = await service.admin('/v1/revocations?wait=all&timeout=5s', { body: { type: 'token', jti: 'ghost-wait', exp: inAnHour() } });
     const elapsed = performance.now() - started;
     const { propagation } = (await res.json()) as { propagation: Propagation };
     expect(res.status).toBe(201);
     expect(propagation).toMatchObject({ applied: 2, total: 3, complete: false, pending: ['web-ghost'] });
     expect(propagation.message).toMatch(/^applied on 2 of 3 verifiers in \d+ ms \(timed out; not confirmed: web-ghost\)$/);
-    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeGreaterThanOrEqual(4990);
     await redis.del(keys.verifier('web-ghost'));
   });
 
@@ -143,13 +144,13 @@ describe('propagation you can see, over Redis', () => {
   it('drops a verifier that stops reporting once its report expires', async () => {
     await ghost('web-dying', 0, 400);
     expect((await listing()).verifiers.map((v) => v.id)).toContain('web-dying');
-    await waitFor(async () => !(await listing()).verifiers.some((v) => v.id === 'web-dying'), 3000, 50);
+    await waitFor(async () => !(await listing()).verifiers.some((v) => v.id === 'web-dying'), 15_000, 50);
   });
 
   it('drops a verifier at once when it closes', async () => {
-    const extra = testVerifier({ redis: redisUrl, keyPrefix, id: 'web-short-lived', heartbeatInterval: 10 });
+    const extra = testVerifier({ redis: redisUrl, keyPrefix, id: 'web-short-lived', heartbeatInterval: 60 });
     await extra.ready();
-    await waitFor(async () => (await listing()).verifiers.some((v) => v.id === 'web-short-lived'), 3000, 20);
+    await waitFor(async () => (await listing()).verifiers.some((v) => v.id === 'web-short-lived'), 15_000, 20);
     await extra.close();
     expect((await listing()).verifiers.map((v) => v.id)).toEqual(['web-1', 'web-2']);
   });

@@ -47,7 +47,7 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(await res.json()).toMatchObject({ revoked: [{ type: 'token', id: jti, changed: true }] });
-    await waitFor(() => verifier.isRevoked({ jti }), 2000, 2);
+    await waitFor(() => verifier.isRevoked({ jti }), 15_000, 2);
     expect(await outcome(verifier, token)).toBe('ERR_TOKEN_REVOKED');
     const record = (await (await service.admin(`/v1/revocations/token/${jti}`)).json()) as { sub: string; reason: string };
     expect(record).toMatchObject({ sub: 'oscar', reason: 'revoked through the OAuth 2.0 revocation endpoint' });

@@ -2,10 +2,13 @@
 export class RevocationServiceError extends Error {
   readonly code = 'ERR_REVOCATION_SERVICE';
   readonly status = 503;
+  /** The status the service answered with, when it answered (a refusal rather than an outage). */
+  readonly answered: number | undefined;
 
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; answered?: number }) {
     super(message, options);
     this.name = 'RevocationServiceError';
+    this.answered = options?.answered;
   }
 }
 
@@ -59,7 +62,7 @@ export function createRevocationClient(options: RevocationClientOptions): Revoca
     const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.status !== 200 && res.status !== 201) {
       const detail = typeof answer.detail === 'string' ? answer.detail : res.statusText;
-      throw new RevocationServiceError(`revocation service answered ${res.status}: ${detail}`);
+      throw new RevocationServiceError(`revocation service answered ${res.status}: ${detail}`, { answered: res.status });
     }
     return answer;
   }

@@ -50,7 +50,8 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
       res.status(403).send(errorPage('Form refused', `${err.message}. Go back, reload the page and try again.`));
     } else if (err instanceof RevocationServiceError) {
       logger.error({ err: { message: err.message } }, 'revocation service unavailable');
-      res.status(503).send(errorPage('Try again in a moment', 'The revocation service could not be reached, so nothing was changed.'));
+      const why = err.answered === undefined ? 'could not be reached' : 'refused the change (the log says why)';
+      res.status(503).send(errorPage('Try again in a moment', `The revocation service ${why}, so nothing was changed.`));
     } else if (err instanceof RevocastError && err.status === 503) {
       res.status(503).set('Retry-After', '1').send(errorPage('Try again in a moment', 'Sign-ins cannot be checked right now: the revocation list is not current.'));
     } else if (typeof (err as { status?: unknown }).status === 'number' && (err as { status: number }).status < 500) {

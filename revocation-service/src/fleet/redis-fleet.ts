@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '@revocast/verifier-sdk';
 import {
   META,
   decodeAck,
@@ -13,11 +14,12 @@ import {
   type RedisKeys,
   type VerifierReport,
 } from '@revocast/verifier-sdk/protocol';
+import { openServiceRedis } from '../store/redis-connection.js';
 import { StoreUnavailableError } from '../store/revocation-store.js';
 import type { FleetSnapshot, VerifierFleet } from './verifier-fleet.js';
 
 export interface RedisFleetOptions {
-  /** Redis URL (the fleet opens its own connections). */
+  /** Redis URL: standalone, `redis+sentinel://` or `redis+cluster://` (the fleet opens its own connections). */
   readonly redis: string;
   readonly keyPrefix: string;
   /** Default 3000. */
@@ -27,26 +29,25 @@ export interface RedisFleetOptions {
 /**
  * The verifier fleet as seen through Redis: reports are keys with an expiry
  * (indexed in a sorted set), acknowledgements and changes arrive on pub/sub.
- * The subscriber connection opens on first use.
+ * The subscriber connection opens on first use. On a cluster every channel
+ * is sharded (SPUBLISH/SSUBSCRIBE on the shard of the key prefix's hash
+ * tag), as the changes already are and as verifiers acknowledge.
  */
 export class RedisFleet implements VerifierFleet {
   readonly #keys: RedisKeys;
-  readonly #command: Redis;
-  #subscriber: Redis | undefined;
+  readonly #url: string;
+  readonly #command: RedisClient;
+  readonly #sharded: boolean;
+  #subscriber: RedisClient | undefined;
   #subscribed: Promise<void> | undefined;
   readonly #ackListeners = new Set<(ack: Ack) => void>();
   readonly #changeListeners = new Set<(message: Message) => void>();
 
   constructor(options: RedisFleetOptions) {
     this.#keys = redisKeys(options.keyPrefix);
-    this.#command = new Redis(options.redis, {
-      commandTimeout: options.commandTimeoutMs ?? 3000,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectionName: 'revocast-service-fleet',
-      retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-    });
-    this.#command.on('error', () => {});
+    this.#url = options.redis;
+    this.#command = openServiceRedis(options.redis, { commandTimeoutMs: options.commandTimeoutMs ?? 3000, connectionName: 'revocast-service-fleet' });
+    this.#sharded = this.#command instanceof Cluster;
   }
 
   async #call<T>(run: () => Promise<T>): Promise<T> {
@@ -81,7 +82,8 @@ export class RedisFleet implements VerifierFleet {
   }
 
   async requestAck(epoch: string, offset: number): Promise<void> {
-    await this.#call(() => this.#command.publish(this.#keys.ackRequests, encodeAckRequest(epoch, offset)));
+    const request = encodeAckRequest(epoch, offset);
+    await this.#call(() => (this.#sharded ? this.#command.spublish(this.#keys.ackRequests, request) : this.#command.publish(this.#keys.ackRequests, request)));
   }
 
   async onAck(listener: (ack: Ack) => void): Promise<() => void> {
@@ -98,16 +100,10 @@ export class RedisFleet implements VerifierFleet {
 
   #subscribe(): Promise<void> {
     if (this.#subscribed !== undefined) return this.#subscribed;
-    const subscriber = this.#command.duplicate({
-      commandTimeout: undefined,
-      enableOfflineQueue: true,
-      maxRetriesPerRequest: null,
-      connectionName: 'revocast-service-fleet-sub',
-    });
-    subscriber.on('error', () => {});
+    const subscriber = openServiceRedis(this.#url, { commandTimeoutMs: 0, connectionName: 'revocast-service-fleet-sub', subscriber: true });
     this.#subscriber = subscriber;
     const { acks, channel } = this.#keys;
-    subscriber.on('message', (from: string, raw: string) => {
+    subscriber.on(this.#sharded ? 'smessage' : 'message', (from: string, raw: string) => {
       if (from === acks) {
         const ack = decodeAck(raw);
         if (ack !== undefined) for (const listener of this.#ackListeners) listener(ack);
@@ -116,7 +112,7 @@ export class RedisFleet implements VerifierFleet {
         if (message !== undefined) for (const listener of this.#changeListeners) listener(message);
       }
     });
-    this.#subscribed = subscriber.subscribe(acks, channel).then(
+    this.#subscribed = (this.#sharded ? subscriber.ssubscribe(acks, channel) : subscriber.subscribe(acks, channel)).then(
       () => undefined,
       (err: unknown) => {
         this.#subscribed = undefined;

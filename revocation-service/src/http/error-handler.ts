@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { InvalidCursorError, InvalidIdError, StoreUnavailableError } from '../store/revocation-store.js';
+import { InvalidCursorError, InvalidIdError, RecordOwnedError, StoreUnavailableError } from '../store/revocation-store.js';
 import { bodyProblem } from './body-errors.js';
 import { HttpProblem, sendProblem, validationProblem } from './problem.js';
 
@@ -15,7 +15,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     else if (err instanceof InvalidIdError) problem = validationProblem([{ field: err.field, message: err.problem }]);
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
-    else if (err instanceof StoreUnavailableError) {
+    else if (err instanceof RecordOwnedError) {
+      logger.error({ requestId, code: err.code }, err.message);
+      problem = new HttpProblem(err.status, err.code, err.message);
+    } else if (err instanceof StoreUnavailableError) {
       logger.warn({ requestId, err: { message: err.message } }, 'revocation store unavailable');
       problem = new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {
         headers: { 'Retry-After': '1' },

@@ -13,6 +13,7 @@ export type ProblemCode =
   | 'ERR_NOT_CONFIGURED'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
+  | 'ERR_REDIS_OWNED_BY_RECORD'
   | 'ERR_INTERNAL';
 
 const TITLES: Record<ProblemCode, string> = {
@@ -26,6 +27,7 @@ const TITLES: Record<ProblemCode, string> = {
   ERR_NOT_CONFIGURED: 'Not configured',
   ERR_KEYS_UNAVAILABLE: 'Verification keys unavailable',
   ERR_STORE_UNAVAILABLE: 'Revocation store unavailable',
+  ERR_REDIS_OWNED_BY_RECORD: 'Redis belongs to a PostgreSQL record',
   ERR_INTERNAL: 'Internal error',
 };
 

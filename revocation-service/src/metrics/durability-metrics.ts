@@ -22,6 +22,8 @@ export interface DurabilityMetrics {
   reconciled(result: ReconcileResult): void;
   differences(kind: DifferenceKind, count: number): void;
   publishFailed(): void;
+  /** Revocations adopted into the record from Redis, where a writer that bypassed the record made them. */
+  adopted(count: number): void;
   /** Changes committed to the record that Redis does not hold yet. */
   unpublished(count: number): void;
 }
@@ -52,6 +54,11 @@ export function createDurabilityMetrics(registry: Registry): DurabilityMetrics {
     help: 'Outbox passes that could not publish to Redis; each is retried.',
     registers,
   });
+  const adopted = new Counter({
+    name: 'revocast_redis_adopted_total',
+    help: 'Live revocations found in Redis but not in the record, adopted into the record before a re-seed (a writer bypassed the record: alert on any).',
+    registers,
+  });
   const unpublished = new Gauge({
     name: 'revocast_outbox_unpublished',
     help: 'Changes committed to the record that Redis did not hold at the last outbox pass.',
@@ -62,6 +69,7 @@ export function createDurabilityMetrics(registry: Registry): DurabilityMetrics {
     reconciled: (result) => runs.inc({ result }),
     differences: (kind, count) => differences.inc({ kind }, count),
     publishFailed: () => publishFailures.inc(),
+    adopted: (count) => adopted.inc(count),
     unpublished: (count) => unpublished.set(count),
   };
 }

@@ -18,6 +18,11 @@ export interface RevocationRecord {
   readonly pruneAt: number;
   /** Position of the change in the history; set by the store. */
   readonly offset?: number;
+  /**
+   * When the PostgreSQL record adopted this revocation from Redis, where a
+   * writer that bypassed the record had made it (see RELIABILITY.md, mixed writers).
+   */
+  readonly adoptedAt?: number;
 }
 
 /** A validated revocation request. */
@@ -87,5 +92,6 @@ export function toApi(record: RevocationRecord): Record<string, unknown> {
     revokedAt: new Date(record.revokedAt).toISOString(),
     expiresAt: new Date(record.pruneAt).toISOString(),
     ...(record.offset === undefined ? {} : { offset: record.offset }),
+    ...(record.adoptedAt === undefined ? {} : { adoptedAt: new Date(record.adoptedAt).toISOString() }),
   };
 }

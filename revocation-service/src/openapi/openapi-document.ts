@@ -17,6 +17,9 @@ const ADMIN_ERRORS = {
   '503': problem('Redis is not reachable (ERR_STORE_UNAVAILABLE); retrying is safe.'),
 };
 
+/** Write routes of a Redis-only service whose Redis belongs to a PostgreSQL record. */
+const RECORD_OWNED = problem('This Redis belongs to a PostgreSQL record; nothing was written (ERR_REDIS_OWNED_BY_RECORD): send changes to the service that owns the record, or set DATABASE_URL.');
+
 const WAIT_PARAMETERS = [
   { name: 'wait', in: 'query', description: 'Answer once every live verifier has applied the change, or at the timeout.', schema: { const: 'all' } },
   { name: 'timeout', in: 'query', description: 'How long wait=all waits: 500ms, 2s (default), at most 30s; a bare number is seconds.', schema: { type: 'string', pattern: '^\\d{1,6}(ms|s)?$' } },
@@ -57,6 +60,7 @@ const REVOCATION_PROPERTIES = {
   revokedAt: timestamp,
   expiresAt: timestamp,
   offset: { type: 'integer', minimum: 1 },
+  adoptedAt: { ...timestamp, description: 'When the record adopted this revocation from Redis, where a writer that bypassed the record had made it.' },
 };
 
 export const openApiDocument = {
@@ -88,6 +92,7 @@ export const openApiDocument = {
           '400': problem('The body or query is wrong; errors names each field (ERR_VALIDATION).'),
           '413': problem('The body is over the limit (ERR_BODY_TOO_LARGE).'),
           '415': problem('The body is not application/json (ERR_UNSUPPORTED_MEDIA_TYPE).'),
+          '409': RECORD_OWNED,
           '501': problem('wait=all without a view of the verifiers (ERR_NOT_CONFIGURED).'),
           ...ADMIN_ERRORS,
         },
@@ -117,6 +122,7 @@ export const openApiDocument = {
           '400': problem('The body or query is wrong; errors names each field as items.<index>.<field> (ERR_VALIDATION).'),
           '413': problem('The body is over the batch limit (ERR_BODY_TOO_LARGE).'),
           '415': problem('The body is not application/json (ERR_UNSUPPORTED_MEDIA_TYPE).'),
+          '409': RECORD_OWNED,
           '501': problem('wait=all without a view of the verifiers (ERR_NOT_CONFIGURED).'),
           ...ADMIN_ERRORS,
         },
@@ -137,6 +143,7 @@ export const openApiDocument = {
           '200': json(ref('ReinstateAnswer'), 'Removed and published.'),
           '404': problem('There was nothing to reinstate (ERR_NOT_FOUND).'),
           '400': problem('A bad type, id or query.'),
+          '409': RECORD_OWNED,
           '501': problem('wait=all without a view of the verifiers (ERR_NOT_CONFIGURED).'),
           ...ADMIN_ERRORS,
         },
@@ -466,6 +473,7 @@ export const openApiDocument = {
               'ERR_NOT_CONFIGURED',
               'ERR_KEYS_UNAVAILABLE',
               'ERR_STORE_UNAVAILABLE',
+              'ERR_REDIS_OWNED_BY_RECORD',
               'ERR_INTERNAL',
             ],
           },

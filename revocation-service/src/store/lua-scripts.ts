@@ -1,3 +1,4 @@
+import { META } from '@revocast/verifier-sdk/protocol';
 import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
 
 /**
@@ -13,6 +14,18 @@ const REFUSE = (field: string) => `return redis.error_reply('${LUA_INVALID_ID} '
 
 /** The request field each type's id arrives in, for the refusal. */
 const CLAIMS = `local claims = { token = 'jti', subject = 'sub', session = 'sid' }`;
+
+/** The error a Redis-only script answers with on a Redis that belongs to a PostgreSQL record. */
+export const RECORD_OWNED_REPLY = 'REVOCAST_RECORD_OWNED';
+
+/**
+ * Refuses the change, writing nothing, when a PostgreSQL record owns this
+ * Redis (the meta hash carries its mark, see META.durable). Checked inside
+ * each script, so no write slips in between the check and the change.
+ */
+const RECORD_GUARD = `if redis.call('HGET', KEYS[1], '${META.durable}') == '1' then
+  return redis.error_reply('${RECORD_OWNED_REPLY} this Redis belongs to a PostgreSQL record')
+end`;
 
 /** Sub index members: `<sub>\0<member>`, ordered lexically. */
 const SUB_INDEX_MEMBER = `local function sub_member(sub, member) return sub .. '\\0' .. member end`;
@@ -53,7 +66,9 @@ end`;
  *       change JSON, epoch candidate, stream MINID, channel, sub ('' for none),
  *       publish command
  * Returns {1, stored record} when written, {0, existing record} when the same
- * or a wider revocation was already in force.
+ * or a wider revocation was already in force; an error reply starting with
+ * RECORD_OWNED_REPLY, having written nothing, when a PostgreSQL record owns
+ * this Redis (so do REVOKE_BATCH and REINSTATE).
  */
 export const REVOKE = `${SUB_INDEX_MEMBER}
 ${RECORD_SUB}
@@ -61,6 +76,7 @@ ${PUBLISH}
 ${EPOCH}
 ${LUA_VALID_ID}
 ${CLAIMS}
+${RECORD_GUARD}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, kind, id, rank, prune_at, cutoff, record, change, epoch_candidate, min_id, channel, sub, command =
   ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13]
@@ -109,6 +125,7 @@ ${RECORD_SUB}
 ${EPOCH}
 ${LUA_VALID_ID}
 ${CLAIMS}
+${RECORD_GUARD}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local epoch_candidate, min_id, channel, count, command = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
 -- All or nothing: every id is checked before anything is written.
@@ -185,6 +202,7 @@ ${RECORD_SUB}
 ${PUBLISH}
 ${EPOCH}
 ${LUA_VALID_ID}
+${RECORD_GUARD}
 local meta, entries, cutoffs, details, log, bysub = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member, kind, id, change, epoch_candidate, min_id, channel, command =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8]

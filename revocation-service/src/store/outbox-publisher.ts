@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { DurabilityMetrics, ReseedReason } from '../metrics/durability-metrics.js';
+import { adoptFromRedis } from './postgres/adopt-from-redis.js';
 import { adoptRecords } from './postgres/adopt-records.js';
 import type { Tables } from './postgres/migrations.js';
 import { inSnapshot, readChanges, readEntries, readLastOffset, readPublication, type Publication } from './postgres/record-reader.js';
-import type { ProjectionHead, RedisProjection } from './redis-projection.js';
+import { RedisChangedError, type ProjectionHead, type RedisProjection } from './redis-projection.js';
 import { newEpoch } from './revocation-store.js';
 
 export interface OutboxPublisherOptions {
@@ -19,6 +20,8 @@ export interface OutboxPublisherOptions {
 }
 
 const BATCH = 500;
+/** Re-seeds retried at once when Redis took a change between the adoption and the swap. */
+const MAX_SWAP_ATTEMPTS = 5;
 
 /**
  * Why Redis must be re-seeded, or `undefined` when it follows the record.
@@ -214,7 +217,10 @@ export class OutboxPublisher {
 
   /**
    * Replaces Redis with the record under a new epoch, so every verifier
-   * reloads. Under the publication row lock the reason is checked again:
+   * reloads. Live revocations that only Redis holds are adopted into the
+   * record first (see adoptFromRedis), and the swap happens only if Redis
+   * took no change since they were read: a re-seed never un-revokes.
+   * Under the publication row lock the reason is checked again:
    * another replica may have just done it. `force` skips that check
    * (reconciliation found differences, the outbox was trimmed).
    * Returns whether it re-seeded.
@@ -226,22 +232,40 @@ export class OutboxPublisher {
     try {
       await lock.query('BEGIN');
       const publication = await readPublication(lock, tables, true);
-      const head = await projection.head();
-      if (!force && reseedReason(publication, head, await readLastOffset(lock, tables)) === undefined) {
-        await lock.query('COMMIT');
-        return false;
-      }
-      // Verifiers never follow a durable history back to a lower offset, so the new
-      // epoch starts at or above what Redis shows (which is more than the record only
-      // when the record is new to this Redis or was restored from an older backup).
-      // Committed on its own, so the snapshot below sees it.
-      if (head.offset > 0) await pool.query(`UPDATE ${tables.history} SET last_offset = GREATEST(last_offset, $1)`, [head.offset]);
       const started = clock();
-      const epoch = newEpoch();
-      const { offset, entries } = await inSnapshot(pool, async (snapshot) => {
-        const offset = await readLastOffset(snapshot, tables);
-        return { offset, entries: await projection.reseed(epoch, offset, readEntries(snapshot, tables)) };
-      });
+      let swapped: { epoch: string; offset: number; entries: number } | undefined;
+      for (let attempt = 1; swapped === undefined; attempt++) {
+        // Everything Redis holds, not only its head: what the record lacks is adopted before Redis is replaced.
+        const held = await projection.readAll();
+        // Publication, then Redis, then the last offset: the order reseedReason needs.
+        if (attempt === 1 && !force && reseedReason(publication, held, await readLastOffset(lock, tables)) === undefined) {
+          await lock.query('COMMIT');
+          return false;
+        }
+        // Verifiers never follow a durable history back to a lower offset, so the new
+        // epoch starts at or above what Redis shows (which is more than the record only
+        // when the record is new to this Redis or was restored from an older backup).
+        // Committed on its own, so the snapshot below sees it.
+        if (held.offset > 0) await pool.query(`UPDATE ${tables.history} SET last_offset = GREATEST(last_offset, $1)`, [held.offset]);
+        // Nothing but an audited reinstate un-revokes: live revocations only Redis holds join the record first.
+        const adopted = await adoptFromRedis(pool, tables, held.entries, projection, clock(), logger);
+        if (adopted > 0) {
+          metrics.adopted(adopted);
+          logger.warn({ reason, adopted }, 'Redis held revocations the record did not; adopted them into the record before re-seeding');
+        }
+        const epoch = newEpoch();
+        try {
+          swapped = await inSnapshot(pool, async (snapshot) => {
+            const offset = await readLastOffset(snapshot, tables);
+            return { epoch, offset, entries: await projection.reseed(epoch, offset, readEntries(snapshot, tables), held.stamp) };
+          });
+        } catch (err) {
+          // A writer that bypasses the record added a revocation meanwhile: adopt that too and try again. Redis keeps
+          // everything until a swap succeeds, so giving up (the outbox and reconciliation retry) loses nothing.
+          if (!(err instanceof RedisChangedError) || attempt >= MAX_SWAP_ATTEMPTS) throw err;
+        }
+      }
+      const { epoch, offset, entries } = swapped;
       await lock.query(`UPDATE ${tables.publication} SET epoch = $1, published = $2`, [epoch, offset]);
       await lock.query('COMMIT');
       metrics.reseeded(reason);

@@ -8,6 +8,17 @@ import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
  */
 
 /**
+ * What a writer that bypasses the record changes, and the record's own
+ * writes never do: the epoch (it starts one on an empty Redis) and the
+ * number of full records (the Redis-only store keeps one per revocation in
+ * the details hash; the projection keeps none). The record's publishes go on
+ * during a re-seed and must not make it fail, so the offset is not part of it.
+ */
+const STAMP = `local function stamp(meta, details)
+  return (redis.call('HGET', meta, 'epoch') or '') .. ':' .. redis.call('HLEN', details)
+end`;
+
+/**
  * KEYS: meta, entries, cutoffs, log
  * ARGV: epoch, stream MINID, channel, publish command (PUBLISH or SPUBLISH),
  *       then five per change: offset, member, pruneAt ('' to remove), cutoff ('' unless a subject), change JSON
@@ -55,21 +66,29 @@ return {status, string.format('%.0f', current), tostring(applied)}
 /**
  * Puts a re-seeded list in place at once: the staged entries become the
  * list, the stream starts empty, the meta hash names the new epoch at the
- * record's offset, marked durable (offsets never go backwards). Verifiers
- * see the new epoch and reload.
+ * record's offset, marked durable (offsets never go backwards, and writers
+ * that bypass the record refuse from now on). Verifiers see the new epoch
+ * and reload.
  *
  * The staged keys were written by earlier commands; a failover in between
  * can leave this node with part of them. Swapping in a partial list would
  * let verifiers accept what it misses, so the counts must match exactly or
  * nothing changes (returns -1) and the re-seed is tried again.
+ *
+ * What Redis held was adopted into the record first, as of the stamp read
+ * then. A revocation a writer that bypasses the record added since would be
+ * dropped by the swap, so the stamp must be unchanged or nothing changes
+ * (returns -2).
  * KEYS: meta, entries, cutoffs, log, staged entries, staged cutoffs, details, by-sub
- * ARGV: epoch, offset, entries staged, subject cutoffs staged
+ * ARGV: epoch, offset, entries staged, subject cutoffs staged, stamp read before adopting
  */
 export const SWAP_IN = `
 local meta, entries, cutoffs, log, staged_entries, staged_cutoffs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN', staged_cutoffs) ~= tonumber(ARGV[4]) then
   return -1
 end
+${STAMP}
+if stamp(meta, KEYS[7]) ~= ARGV[5] then return -2 end
 redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
 if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
 if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
@@ -79,9 +98,10 @@ return redis.call('ZCARD', entries)
 
 /**
  * Everything the reconciliation compares, read at one instant.
- * KEYS: meta, entries, cutoffs. Returns {epoch or false, offset, entries (flat), cutoffs (flat)}.
+ * KEYS: meta, entries, cutoffs, details. Returns {epoch or false, offset, entries (flat), cutoffs (flat), stamp}.
  */
 export const READ_ALL = `
+${STAMP}
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
-return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3])}
+return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3]), stamp(KEYS[1], KEYS[4])}
 `;

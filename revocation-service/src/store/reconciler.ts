@@ -30,7 +30,9 @@ const SAMPLE = 5;
 /**
  * Compares Redis with the record and re-seeds Redis when they differ. The
  * outbox keeps them equal in normal operation; this catches what it cannot
- * see, such as keys changed or lost without the offset moving.
+ * see, such as keys changed or lost without the offset moving. A live
+ * revocation only Redis holds (`extra`, or wider in Redis) is not wiped: the
+ * re-seed adopts it into the record first (see OutboxPublisher.reseed).
  *
  * Redis is read at one instant (offset O), the record in one snapshot
  * (offset S >= O). The record's changes after O are replayed onto what Redis

@@ -8,27 +8,61 @@ export interface ServiceRedis {
   readonly owned: boolean;
 }
 
+export interface ServiceRedisOptions {
+  readonly commandTimeoutMs: number;
+  /** `CLIENT SETNAME`, so an operator can tell the connections apart. */
+  readonly connectionName: string;
+  /**
+   * A pub/sub connection: it queues its SUBSCRIBE until connected and never
+   * times out while idle; on a cluster it subscribes on the channel's shard
+   * (SSUBSCRIBE), where the service and the verifiers publish.
+   */
+  readonly subscriber?: boolean;
+}
+
+/**
+ * Opens a connection of the service from a Redis URL: standalone,
+ * `redis+sentinel://` or `redis+cluster://`, read by the SDK's
+ * `parseRedisTarget` and opened by its `openRedis`, exactly as verifiers do.
+ * Every connection the service opens comes from here, so a URL that works
+ * for one feature works for all of them.
+ */
+export function openServiceRedis(url: string, options: ServiceRedisOptions): RedisClient {
+  const connection: RedisOptions = options.subscriber
+    ? {
+        commandTimeout: undefined,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        connectionName: options.connectionName,
+        retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+      }
+    : {
+        commandTimeout: options.commandTimeoutMs,
+        // A write that cannot be sent now fails now (503, or a retry from the outbox) instead of landing later.
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectionName: options.connectionName,
+        retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+        // A node that answers READONLY was demoted by a failover while this connection stayed on it: reconnect
+        // (through Sentinel, to the new master) instead of failing every write until something else breaks the
+        // connection. The failed command is not resent: the caller retries (503, or the outbox's next pass).
+        reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
+      };
+  const client = openRedis(parseRedisTarget(url), connection, options.subscriber === true);
+  // Reconnect errors are reported through /readyz, failed requests and the outbox, not as crashes.
+  client.on('error', () => {});
+  return client;
+}
+
 /**
  * Opens the service's connection from a URL (standalone, Sentinel or
  * Cluster), or adopts a client the caller owns.
  */
 export function connectServiceRedis(redis: string | RedisClient, commandTimeoutMs: number): ServiceRedis {
-  const connection = typeof redis === 'string' ? { client: open(redis, commandTimeoutMs), owned: true } : { client: redis, owned: false };
-  // Reconnect errors are reported through /readyz, failed requests and the outbox, not as crashes.
-  connection.client.on('error', () => {});
-  return connection;
-}
-
-function open(url: string, commandTimeoutMs: number): RedisClient {
-  const options: RedisOptions = {
-    commandTimeout: commandTimeoutMs,
-    // A write that cannot be sent now fails now (503, or a retry from the outbox) instead of landing later.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 1,
-    connectionName: 'revocast-service',
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
-  };
-  return openRedis(parseRedisTarget(url), options);
+  if (typeof redis === 'string') return { client: openServiceRedis(redis, { commandTimeoutMs, connectionName: 'revocast-service' }), owned: true };
+  // Errors of a shared client are reported the same way; one more listener keeps them from crashing the host.
+  redis.on('error', () => {});
+  return { client: redis, owned: false };
 }
 
 /** Closes a connection the service opened; leaves a shared one alone. */

@@ -41,6 +41,8 @@ export interface ApplyResult {
 /** What Redis holds, read at one instant. */
 export interface ProjectionContents extends ProjectionHead {
   readonly entries: Map<string, ProjectedEntry>;
+  /** What writers that bypass the record change (see STAMP): a re-seed swaps in only if it is unchanged. */
+  readonly stamp: string;
 }
 
 export interface RedisProjectionOptions {
@@ -51,13 +53,21 @@ export interface RedisProjectionOptions {
   readonly commandTimeoutMs: number;
 }
 
+/** A re-seed found Redis changed since what it held was read (and adopted): nothing was swapped in. */
+export class RedisChangedError extends Error {
+  constructor() {
+    super('Redis took a change while it was being re-seeded (a writer that bypasses the record?); retrying');
+    this.name = 'RedisChangedError';
+  }
+}
+
 const STAGE_BATCH = 1000;
 const PRUNE_BATCH = 1000;
 
 interface Scripts {
   revocastApply(...args: string[]): Promise<[string, string, string]>;
   revocastSwapIn(...args: string[]): Promise<number>;
-  revocastReadAll(...args: string[]): Promise<[string | null, string, string[], string[]]>;
+  revocastReadAll(...args: string[]): Promise<[string | null, string, string[], string[], string]>;
   revocastPrune(...args: string[]): Promise<number>;
 }
 
@@ -85,7 +95,7 @@ export class RedisProjection {
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#redis.defineCommand('revocastApply', { numberOfKeys: 4, lua: APPLY });
     this.#redis.defineCommand('revocastSwapIn', { numberOfKeys: 8, lua: SWAP_IN });
-    this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 3, lua: READ_ALL });
+    this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 4, lua: READ_ALL });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
     this.#scripts = this.#redis as unknown as Scripts;
   }
@@ -124,9 +134,10 @@ export class RedisProjection {
   /**
    * Replaces everything verifiers read with `entries`, under a new epoch at
    * `offset`. The entries are staged beside the live keys first, then swapped
-   * in by one script, so no verifier ever reads a half-written list.
+   * in by one script, so no verifier ever reads a half-written list, and
+   * only while Redis is still at `stamp` (read with what was adopted from it).
    */
-  async reseed(epoch: string, offset: number, entries: AsyncIterable<ReadonlyArray<readonly [string, ProjectedEntry]>>): Promise<number> {
+  async reseed(epoch: string, offset: number, entries: AsyncIterable<ReadonlyArray<readonly [string, ProjectedEntry]>>, stamp: string): Promise<number> {
     const staged = this.#staged;
     await this.#redis.del(staged.entries, staged.cutoffs);
     let stagedEntries = 0;
@@ -161,7 +172,9 @@ export class RedisProjection {
       String(offset),
       String(stagedEntries),
       String(stagedCutoffs),
+      stamp,
     );
+    if (swapped === -2) throw new RedisChangedError();
     if (swapped < 0) throw new Error('the staged re-seed is incomplete on this Redis (it changed during the re-seed); retrying');
     return swapped;
   }
@@ -169,7 +182,7 @@ export class RedisProjection {
   /** Reads the head and every entry at one instant, for reconciliation. */
   async readAll(): Promise<ProjectionContents> {
     const k = this.#keys;
-    const [epoch, offset, scored, cutoffs] = await this.#scripts.revocastReadAll(k.meta, k.entries, k.cutoffs);
+    const [epoch, offset, scored, cutoffs, stamp] = await this.#scripts.revocastReadAll(k.meta, k.entries, k.cutoffs, k.details);
     const entries = new Map<string, ProjectedEntry>();
     for (let i = 0; i + 1 < scored.length; i += 2) entries.set(scored[i] as string, { pruneAt: Number(scored[i + 1]) });
     for (let i = 0; i + 1 < cutoffs.length; i += 2) {
@@ -177,7 +190,13 @@ export class RedisProjection {
       const entry = entries.get(member);
       if (entry !== undefined) entries.set(member, { pruneAt: entry.pruneAt, cutoff: Number(cutoffs[i + 1]) });
     }
-    return { ...toHead(epoch, offset), entries };
+    return { ...toHead(epoch, offset), entries, stamp };
+  }
+
+  /** The records the Redis-only store kept for `members` (its details hash), null where there is none. */
+  async details(members: readonly string[]): Promise<ReadonlyArray<string | null>> {
+    if (members.length === 0) return [];
+    return this.#redis.hmget(this.#keys.details, ...members);
   }
 
   /**

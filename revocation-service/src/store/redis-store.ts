@@ -11,11 +11,12 @@ import {
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 import { LUA_INVALID_ID } from './lua-id-rule.js';
-import { ENSURE_HISTORY, PRUNE, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
+import { ENSURE_HISTORY, PRUNE, RECORD_OWNED_REPLY, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   InvalidCursorError,
   InvalidIdError,
+  RecordOwnedError,
   StoreUnavailableError,
   checkId,
   checkPlanIds,
@@ -48,7 +49,11 @@ const MAX_SCAN_CURSOR = 2n ** 64n - 1n;
 
 type ScriptReply = [number, string, string?];
 
-/** The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do every change. */
+/**
+ * The revocation store on Redis: the Lua scripts in `lua-scripts.ts` do
+ * every change. On a Redis that belongs to a PostgreSQL record it refuses
+ * every change with {@link RecordOwnedError} (409), writing nothing.
+ */
 export class RedisStore implements RevocationStore {
   readonly #connection: ServiceRedis;
   readonly #redis: RedisClient;
@@ -108,6 +113,7 @@ export class RedisStore implements RevocationStore {
       const message = (err as Error).message;
       // A writer script refused an id: a bad request, not an outage.
       if (message.startsWith(LUA_INVALID_ID)) throw new InvalidIdError(message.slice(LUA_INVALID_ID.length + 1), 'is refused by the Redis writer');
+      if (message.startsWith(RECORD_OWNED_REPLY)) throw new RecordOwnedError({ cause: err });
       throw new StoreUnavailableError(`redis: ${message}`, { cause: err });
     }
   }

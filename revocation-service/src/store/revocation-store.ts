@@ -114,6 +114,26 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/**
+ * This Redis is the projection of a PostgreSQL record, and the writer tried
+ * to change it directly (a Redis-only service, or the example app in its
+ * embedded mode). Nothing was written: a change that bypassed the record
+ * would be replaced by the record at the next re-seed.
+ */
+export class RecordOwnedError extends Error {
+  readonly code = 'ERR_REDIS_OWNED_BY_RECORD';
+  readonly status = 409;
+
+  constructor(options?: { cause?: unknown }) {
+    super(
+      'this Redis belongs to a PostgreSQL record and takes changes only through it: point this writer at the revocation service that owns the record ' +
+        '(REVOCAST_SERVICE_URL for the example app), or give it the record too (DATABASE_URL)',
+      options,
+    );
+    this.name = 'RecordOwnedError';
+  }
+}
+
 /** Cursors are opaque to clients: base64url JSON that only the store reads. */
 export function encodeCursor(value: Record<string, string>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -27,7 +27,7 @@ describe('Redis as a projection of the record', () => {
     const keyPrefix = uniquePrefix();
     const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000, commandTimeoutMs: 1000 });
     await projection.ready();
-    await projection.reseed(EPOCH, 10, (async function* () {})());
+    await projection.reseed(EPOCH, 10, (async function* () {})(), (await projection.readAll()).stamp);
     return { projection, keyPrefix };
   }
 
@@ -81,12 +81,41 @@ describe('Redis as a projection of the record', () => {
       const pages = (async function* () {
         yield [['jti:n1', { pruneAt: inAnHour }], ['sub:u1', { pruneAt: inAnHour, cutoff: 1234 }]] as const;
       })();
-      expect(await projection.reseed('0123456789abcdef', 40, pages)).toBe(2);
+      const { stamp } = await projection.readAll();
+      expect(stamp).toBe(`${EPOCH}:0`);
+      expect(await projection.reseed('0123456789abcdef', 40, pages, stamp)).toBe(2);
       const k = redisKeys(keyPrefix);
       expect(await redis.hgetall(k.meta)).toEqual({ epoch: '0123456789abcdef', offset: '40', last_id: '0-0', durable: '1' });
       expect(await redis.zrange(k.entries, 0, -1)).toEqual(['jti:n1', 'sub:u1']);
       expect(await redis.hgetall(k.cutoffs)).toEqual({ u1: '1234' });
       expect(await redis.exists(k.log, `${k.entries}:staged`)).toBe(0);
+    } finally {
+      await projection.close();
+    }
+  });
+
+  it('swaps nothing in when a writer that bypasses the record added a revocation after what Redis held was read', async () => {
+    const { projection, keyPrefix } = await seeded();
+    const k = redisKeys(keyPrefix);
+    try {
+      const { stamp } = await projection.readAll();
+      // The record's own publishes go on during a re-seed: they do not count.
+      await projection.apply(EPOCH, [revoke(11, 'published')], Date.now());
+      // A Redis-only store's revocation: an entry with its full record.
+      await redis.multi().zadd(k.entries, inAnHour, 'jti:late').hset(k.details, 'jti:late', '{"type":"token","id":"late"}').exec();
+      const pages = (async function* () {
+        yield [['jti:n1', { pruneAt: inAnHour }]] as const;
+      })();
+      await expect(projection.reseed('0123456789abcdef', 40, pages, stamp)).rejects.toThrow(/took a change while it was being re-seeded/);
+      expect(await redis.hget(k.meta, 'epoch')).toBe(EPOCH);
+      expect(await redis.zscore(k.entries, 'jti:late')).not.toBeNull();
+
+      // Read again (and adopted, in the service), the swap goes through.
+      const again = (await projection.readAll()).stamp;
+      const retry = (async function* () {
+        yield [['jti:n1', { pruneAt: inAnHour }], ['jti:late', { pruneAt: inAnHour }]] as const;
+      })();
+      expect(await projection.reseed('0123456789abcdef', 40, retry, again)).toBe(2);
     } finally {
       await projection.close();
     }

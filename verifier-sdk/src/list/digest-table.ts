@@ -105,26 +105,29 @@ export class DigestTable {
     return true;
   }
 
-  /** Drops the entries whose digest starts with `key` and whose expiry is below `through`. Returns how many. */
+  /**
+   * Drops one entry whose digest starts with `key` and whose expiry is below
+   * `through`; returns 1, or 0 when there is none. One, not all: every entry
+   * with an expiry was queued under its own key (two ids may share the high
+   * half), so a slice of n queued keys drops at most n entries and the keys
+   * that share a high half each drop their own.
+   */
   pruneKey(key: number, through: number): number {
     const keys = this.#keys;
     const expiry = this.#expiry;
     const capacity = this.#capacity;
     let i = this.#home(key);
     let distance = 0;
-    let dropped = 0;
     for (;;) {
       const hi = keys[2 * i] as number;
-      if (hi === 0 && keys[2 * i + 1] === 0) return dropped;
+      if (hi === 0 && keys[2 * i + 1] === 0) return 0;
       let resident = i - this.#home(hi);
       if (resident < 0) resident += capacity;
-      if (resident < distance) return dropped;
+      if (resident < distance) return 0;
       if (hi === key && (expiry[i] as number) < through) {
-        // The next entry of the run has moved into slot i: look at it again.
         this.#deleteAt(i);
         this.#size--;
-        dropped++;
-        continue;
+        return 1;
       }
       if (++i === capacity) i = 0;
       distance++;

@@ -1,6 +1,6 @@
 /** What the queue hands expired keys to. */
 export interface Prunable {
-  /** Drops the entries under `key` whose expiry is below `through`. */
+  /** Drops one entry under `key` whose expiry is below `through`; returns how many it dropped (0 or 1). */
   pruneKey(key: number, through: number): number;
 }
 

@@ -121,8 +121,10 @@ export class RevocationList {
 
   /**
    * Drops every entry whose `pruneAt` plus tolerance is before `nowMs`, or,
-   * with a `budget`, at most that many queued keys' worth; {@link pruning}
-   * then says whether more is left. Returns how many entries were dropped.
+   * with a `budget`, at most that many entries (each queued key drops at
+   * most one, so the budget is exact even when ids share a queued key);
+   * {@link pruning} then says whether more is left. Never drops an entry
+   * before its time. Returns how many entries were dropped.
    */
   prune(nowMs: number, budget = Number.POSITIVE_INFINITY): number {
     const through = Math.floor(nowMs / BUCKET_MS);

@@ -62,7 +62,12 @@ export const META = {
   epoch: 'epoch',
   offset: 'offset',
   lastId: 'last_id',
-  /** `1` when a durable record (PostgreSQL) owns the history: its offsets never go backwards, across epochs too. */
+  /**
+   * `1` when a durable record (PostgreSQL) owns the history: its offsets
+   * never go backwards, across epochs too. It is also the record mode of
+   * this Redis: writers that bypass the record (the Redis-only store) check
+   * it inside their scripts and refuse to write while it is set.
+   */
   durable: 'durable',
   liveCount: (type: string) => `live:${type}`,
 } as const;

@@ -184,15 +184,19 @@ export class RedisSource implements SyncSource {
     },
     onAckRequest: async (onRequest) => {
       const channel = this.#keys.ackRequests;
-      this.#subscriber.on('message', (from: string, message: string) => {
+      // On a cluster the service asks on sharded pub/sub, like the changes: the same shard, whatever node this verifier reaches.
+      this.#subscriber.on(this.#sharded ? 'smessage' : 'message', (from: string, message: string) => {
         if (from !== channel) return;
         const request = decodeAckRequest(message);
         if (request !== undefined) onRequest(request.epoch, request.offset);
       });
-      await this.#subscriber.subscribe(channel);
+      if (this.#sharded) await this.#subscriber.ssubscribe(channel);
+      else await this.#subscriber.subscribe(channel);
     },
     acknowledge: async (ack) => {
-      await this.#command.publish(this.#keys.acks, encodeAck(ack));
+      const encoded = encodeAck(ack);
+      if (this.#sharded) await this.#command.spublish(this.#keys.acks, encoded);
+      else await this.#command.publish(this.#keys.acks, encoded);
     },
   };
 

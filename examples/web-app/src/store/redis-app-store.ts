@@ -1,9 +1,10 @@
-import { Redis } from 'ioredis';
+import { openRedis, type RedisClient } from '@revocast/verifier-sdk';
+import { parseRedisTarget } from '@revocast/verifier-sdk/protocol';
 import type { AppStore, RefreshClaim, Session } from './app-store.js';
 
 export interface RedisAppStoreOptions {
-  /** Redis URL or an ioredis client (not closed by the store). */
-  readonly redis: string | Redis;
+  /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`, as the verifier reads it) or an ioredis client (not closed by the store). */
+  readonly redis: string | RedisClient;
   /** Prefix of the app's keys, apart from the revocation service's. Default `"revocast-demo"`. */
   readonly keyPrefix?: string;
 }
@@ -60,14 +61,15 @@ function toSession(sid: string, fields: Record<string, string>): Session | null 
  * hash tag, `{prefix}`, so the scripts touch a single slot.
  */
 export class RedisAppStore implements AppStore {
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #owns: boolean;
   readonly #tag: string;
 
   constructor(options: RedisAppStoreOptions) {
     this.#tag = `{${options.keyPrefix ?? 'revocast-demo'}}`;
     if (typeof options.redis === 'string') {
-      this.#redis = new Redis(options.redis, { maxRetriesPerRequest: 1, commandTimeout: 3000, connectionName: 'revocast-example-app' });
+      // The SDK's factory, so the app's own state follows the same URL forms as its verifier and the service.
+      this.#redis = openRedis(parseRedisTarget(options.redis), { maxRetriesPerRequest: 1, commandTimeout: 3000, connectionName: 'revocast-example-app' });
       this.#owns = true;
     } else {
       this.#redis = options.redis;
