@@ -1,11 +1,13 @@
 import { RevocationList } from '../list/revocation-list.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
+import { confirmation } from './confirmation.js';
 import {
   START_POSITION,
   compareHead,
   decodeMessages,
   nextStep,
+  type Head,
   type Message,
   type Position,
   type SyncSource,
@@ -25,8 +27,8 @@ export interface SyncEngineOptions {
   readonly logger: Logger;
   readonly metrics: VerifierMetrics;
   readonly onStateChange: (state: SyncState) => void;
-  /** Called each time the list is confirmed current (after every applied change too). */
-  readonly onConfirmed?: (position: Position) => void;
+  /** Called each time the position advances (a change applied, a catch-up, a reload), current or not. */
+  readonly onAdvanced?: (position: Position) => void;
 }
 
 /** Thrown inside a catch-up when the stream cannot continue our history. */
@@ -48,7 +50,10 @@ const MAX_PENDING = 100_000;
  *   jump, reload everything on a new epoch or a trimmed stream;
  * - liveness: read the head every poll interval, so an idle verifier or a
  *   subscription that silently stopped delivering is noticed;
- * - staleness: the time of the last confirmation that the list was current.
+ * - staleness: the time of the last confirmation that the list was current,
+ *   dated only by a head read that the list has reached (see
+ *   {@link confirmation}); applying a message moves the position, never
+ *   that time.
  *
  * Loads and catch-ups run one at a time; messages arriving meanwhile wait in
  * a buffer. The list is replaced only once a reload has fully succeeded, so
@@ -67,6 +72,10 @@ export class SyncEngine {
   #pruneScheduled = false;
   /** Redis was found without the history we follow; logged once per loss. */
   #historyLost = false;
+  /** A record watermark was seen: from then on a durable head without one confirms nothing. */
+  #watermarkSeen = false;
+  /** Why the last head read confirmed nothing; logged once per cause. */
+  #unconfirmed: string | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -178,9 +187,10 @@ export class SyncEngine {
   #handle(message: Message): void {
     switch (nextStep(this.#position, message)) {
       case 'apply':
+        // Not a confirmation: older messages may still be unread (after a stall), so only a head read dates the list.
         this.#list.apply(message.change);
         this.#position = message;
-        this.#confirm();
+        this.#options.onAdvanced?.(message);
         return;
       case 'duplicate':
         return;
@@ -226,13 +236,17 @@ export class SyncEngine {
   }
 
   async #check(): Promise<void> {
+    // Taken before the read is sent: the head covers at least everything up to this moment.
+    const issuedAt = this.#options.clock();
     const head = await this.#options.source.head();
     switch (compareHead(this.#position, head)) {
       case 'current':
-        this.#confirm();
+        this.#confirmFrom(head, issuedAt);
         return;
       case 'behind':
         await this.#catchUp(head.offset);
+        // A catch-up that had to reload dated the list by its own head read; this one no longer matches.
+        this.#confirmFrom(head, issuedAt);
         return;
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
@@ -273,7 +287,7 @@ export class SyncEngine {
       return;
     }
     this.#options.metrics.catchUp();
-    this.#confirm();
+    this.#options.onAdvanced?.(this.#position);
   }
 
   async #reload(reason: ReloadReason): Promise<void> {
@@ -281,11 +295,15 @@ export class SyncEngine {
     const started = clock();
     let list: RevocationList;
     let position: Position;
+    let head: Head;
+    let issuedAt: number;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
       // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
       list = new RevocationList(toleranceMs, clock());
-      const head = await source.snapshot((entries) => {
+      // The snapshot reads the head first: the reload is dated by when that read was sent.
+      issuedAt = clock();
+      head = await source.snapshot((entries) => {
         for (const entry of entries) list.put(entry);
       });
       // The new history holds less than we have seen: wait for the service to replace it.
@@ -305,7 +323,8 @@ export class SyncEngine {
     metrics.reload(reason);
     const firstLoad = !this.#loaded;
     this.#loaded = true;
-    this.#confirm();
+    this.#options.onAdvanced?.(position);
+    this.#confirmFrom(head, issuedAt);
     logger.info(
       { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
       firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
@@ -329,11 +348,27 @@ export class SyncEngine {
     }
   }
 
-  #confirm(): void {
+  /** Dates the list by a head read issued at `issuedAt`, if that read covers where the list stands. */
+  #confirmFrom(head: Head, issuedAt: number): void {
+    if (head.watermark !== undefined) this.#watermarkSeen = true;
+    const result = confirmation(this.#position, head, issuedAt, this.#watermarkSeen);
+    if ('unconfirmed' in result) {
+      if (result.unconfirmed !== 'behind-head' && this.#unconfirmed !== result.unconfirmed) {
+        this.#options.logger.warn(
+          { reason: result.unconfirmed, offset: this.#position.offset, recordOffset: head.watermark?.offset },
+          result.unconfirmed === 'behind-record'
+            ? 'the record holds changes Redis has not received (Redis may be refusing writes); the list is not confirmed current'
+            : 'Redis carries no record watermark any more; the list is not confirmed current until the service writes one',
+        );
+      }
+      this.#unconfirmed = result.unconfirmed;
+      return;
+    }
+    this.#unconfirmed = undefined;
     this.#historyLost = false;
-    this.#lastConfirmedAt = this.#options.clock();
-    this.#options.onConfirmed?.(this.#position);
-    if (this.#state === 'starting' || this.#state === 'stale') {
+    // Never backwards: an older read answered late says less than one already counted.
+    if (result.at > this.#lastConfirmedAt) this.#lastConfirmedAt = result.at;
+    if ((this.#state === 'starting' || this.#state === 'stale') && !this.isStale(this.#options.clock())) {
       if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');
       this.#setState('ready');
     }
