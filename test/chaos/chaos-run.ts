@@ -10,6 +10,7 @@ import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-t
 import { Checker, type CheckerFigures } from './checker.js';
 import { FAULT_KINDS, inject, prepare, type FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
+import { RemoteVerifier } from './remote-verifier.js';
 import { serviceProcess, type ServiceProcess } from './service-process.js';
 import { Workload, type WorkloadCounts } from './workload.js';
 
@@ -22,6 +23,7 @@ export interface ChaosOptions {
   /** The verifiers' maxStaleness: a revoked token accepted later than this after its acknowledgement is a late accept. */
   readonly budgetMs: number;
   readonly replicas: number;
+  /** Verifiers in the harness process; one more runs in its own process (its event loop is a fault target). */
   readonly verifiers: number;
   /** Progress lines. */
   readonly log: (line: string) => void;
@@ -63,7 +65,7 @@ const RECOVERY_TIMEOUT_MS = 60_000;
 /**
  * Runs the chaos experiment: PostgreSQL as the record, Redis as a master, a
  * replica and three Sentinels (append-only files on), service replicas as
- * processes, verifiers in this process. A workload revokes continuously
+ * processes, verifiers in this process and one in its own. A workload revokes continuously
  * while faults are injected one after another at random; a checker asks
  * every verifier about every acknowledged revocation throughout.
  */
@@ -89,6 +91,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let redis: RedisSentinelHandle | undefined;
   const services: ServiceProcess[] = [];
   const verifiers: Verifier[] = [];
+  const remote = new RemoteVerifier();
   try {
     log(`seed ${options.seed}, run ${runId}, logs in ${logDir}`);
     redis = await startRedisSentinel({ persist: true, downAfterMs: 1000 });
@@ -122,10 +125,20 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
     }
     await Promise.all(verifiers.map((v) => v.ready()));
-    log(`${services.length} service replicas and ${verifiers.length} verifiers ready after ${since()} ms`);
+    await remote.start({ REDIS_URL: redis.url, KEY_PREFIX: schema, BUDGET_MS: String(options.budgetMs), POLL_INTERVAL: '0.25', COMMAND_TIMEOUT: '0.5' });
+    log(`${services.length} service replicas and ${verifiers.length} + 1 verifiers ready after ${since()} ms`);
 
-    const workload = new Workload({ services, random, rate: options.rate, workers: 4, runId, clock: Date.now });
-    const checker = new Checker(verifiers, workload, options.budgetMs, Date.now);
+    const workload = new Workload({
+      services,
+      random,
+      rate: options.rate,
+      workers: 4,
+      runId,
+      clock: Date.now,
+      onAcknowledged: (r) => remote.track(r.id, r.claims, r.ackAt as number),
+      onReinstating: (r) => remote.untrack(r.id),
+    });
+    const checker = new Checker(verifiers, workload, options.budgetMs, Date.now, [remote]);
     workload.start();
     checker.start(250, 25);
 
@@ -133,10 +146,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const healedAt = Date.now();
       const target = await lastOffset();
       for (;;) {
-        const ready = verifiers.every((v) => {
-          const status = v.status;
-          return status.state === 'ready' && !status.stale && status.offset >= target;
-        });
+        const remoteStatus = remote.status;
+        const ready =
+          verifiers.every((v) => {
+            const status = v.status;
+            return status.state === 'ready' && !status.stale && status.offset >= target;
+          }) &&
+          remoteStatus !== undefined &&
+          remoteStatus.state === 'ready' &&
+          !remoteStatus.stale &&
+          remoteStatus.offset >= target;
         if (ready) return Date.now() - healedAt;
         if (Date.now() - healedAt > RECOVERY_TIMEOUT_MS) return undefined;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -145,12 +164,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const faults: FaultRecord[] = [];
     const runUntil = Date.now() + options.durationMs;
-    // Every kind once, in a random order, then at random.
+    // Every kind once, in a random order (even past the duration), then at random.
     const queue: FaultKind[] = random.shuffle(FAULT_KINDS);
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    while (Date.now() < runUntil) {
+    while (Date.now() < runUntil || queue.length > 0) {
       const kind = queue.shift() ?? random.pick(FAULT_KINDS);
-      const context = { redis, services, random, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
+      const context = { redis, services, random, remote, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
       const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;
       const unprepared = await prepare(kind, context).then(() => undefined, harnessError);
@@ -192,10 +211,42 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     }
     const member = (type: string, id: string) => `${type === 'token' ? 'jti' : type === 'session' ? 'sid' : 'sub'}:${id}`;
+    // The verifier process answers the same questions: the record's entries (and a subject's cutoff, to the millisecond), and what is in force.
+    const claimsOf = (row: (typeof rows)[number], shiftMs = 0) =>
+      row.type === 'token' ? { jti: row.id } : row.type === 'session' ? { sid: row.id } : { sub: row.id, iat: (Number(row.cutoff) + shiftMs) / 1000 };
+    const remoteAnswer = await remote.final([
+      ...rows.map((row) => ({ member: row.member, claims: claimsOf(row), revoked: true })),
+      ...rows.filter((row) => row.type === 'subject').map((row) => ({ member: `cutoff of ${row.member}`, claims: claimsOf(row, 1), revoked: false })),
+      ...workload.inForce().map((r) => ({ member: `in force ${member(r.type, r.id)}`, claims: r.claims, revoked: true })),
+    ]);
+    const remoteIndex = verifiers.length;
+    {
+      const expected = { token: 0, subject: 0, session: 0 };
+      for (const row of rows) expected[row.type as keyof typeof expected]++;
+      if (JSON.stringify(remoteAnswer.counts) !== JSON.stringify(expected)) {
+        mismatches.push(`verifier ${remoteIndex} (own process): holds ${JSON.stringify(remoteAnswer.counts)}, record ${JSON.stringify(expected)}`);
+      }
+      for (const wrong of remoteAnswer.wrong) if (!wrong.startsWith('in force ')) mismatches.push(`verifier ${remoteIndex} (own process): wrong answer for ${wrong}`);
+    }
+    const remoteLost = new Set(remoteAnswer.wrong.filter((w) => w.startsWith('in force ')).map((w) => w.slice('in force '.length)));
     const lost = workload
       .inForce()
-      .filter((r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)))
+      .filter((r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)) || remoteLost.has(member(r.type, r.id)))
       .map((r) => member(r.type, r.id));
+    // What the verifier process accepted past the budget, unless a reinstate had been sent by then.
+    const byId = new Map(workload.revocations.map((r) => [r.id, r]));
+    for (const accept of remote.accepts) {
+      const revocation = byId.get(accept.id);
+      if (revocation?.reinstateSentAt !== undefined && revocation.reinstateSentAt <= accept.at) continue;
+      checker.figures.lateAccepts.push({ verifier: remoteIndex, type: revocation?.type ?? '?', id: accept.id, afterAckMs: accept.afterAckMs, at: accept.at, offset: revocation?.offset, verifierAt: accept.verifierAt });
+    }
+    const remoteCounts = remote.status?.counts;
+    if (remoteCounts !== undefined) {
+      checker.figures.checks += remoteCounts.checks;
+      checker.figures.refusedStale += remoteCounts.refusedStale;
+      checker.figures.acceptedWithinBudget += remoteCounts.acceptedWithinBudget;
+      checker.figures.maxServingAgeMs = Math.max(checker.figures.maxServingAgeMs, remoteCounts.maxServingAgeMs);
+    }
     for (const r of workload.revocations) {
       if (r.reinstatedAt !== undefined && record.has(member(r.type, r.id))) mismatches.push(`record still holds reinstated ${member(r.type, r.id)}`);
     }
@@ -219,6 +270,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
     await Promise.allSettled(verifiers.map((v) => v.close()));
+    await remote.close();
     await Promise.allSettled(services.map((s) => s.kill()));
     await redis?.stop();
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

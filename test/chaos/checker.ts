@@ -1,4 +1,5 @@
 import type { Verifier } from '@revocast/verifier-sdk';
+import type { RemoteVerifier } from './remote-verifier.js';
 import type { Revocation, Workload } from './workload.js';
 
 /** A revoked token a verifier accepted after the staleness budget had run out. */
@@ -51,10 +52,13 @@ export class Checker {
   readonly #workload: Workload;
   readonly #budgetMs: number;
   readonly #clock: () => number;
+  /** Verifiers in other processes check for themselves; a revocation is enforced everywhere only once they report it. */
+  readonly #remotes: readonly RemoteVerifier[];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(verifiers: readonly Verifier[], workload: Workload, budgetMs: number, clock: () => number) {
+  constructor(verifiers: readonly Verifier[], workload: Workload, budgetMs: number, clock: () => number, remotes: readonly RemoteVerifier[] = []) {
     this.#verifiers = verifiers;
+    this.#remotes = remotes;
     this.#workload = workload;
     this.#budgetMs = budgetMs;
     this.#clock = clock;
@@ -125,6 +129,7 @@ export class Checker {
         });
       }
     }
+    if (this.#remotes.some((remote) => !remote.enforcedAt.has(revocation.id))) everywhere = false;
     if (everywhere && revocation.enforcedEverywhereAt === undefined) {
       revocation.enforcedEverywhereAt = now;
       // Never negative: a verifier may reject before the API answers.

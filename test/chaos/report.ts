@@ -14,7 +14,7 @@ export function formatReport(report: ChaosReport): string {
   const { options, acknowledged, workload, checker } = report;
   const lines = [
     `Chaos run: ${(report.elapsedMs / 1000).toFixed(0)} s in all, faults for ${(options.durationMs / 1000).toFixed(0)} s, seed ${options.seed}, ` +
-      `${options.replicas} service replicas, ${options.verifiers} verifiers, staleness budget (maxStaleness) ${options.budgetMs / 1000} s.`,
+      `${options.replicas} service replicas, ${options.verifiers} verifiers in the harness and 1 in its own process, staleness budget (maxStaleness) ${options.budgetMs / 1000} s.`,
     '',
     '| Check | Result |',
     '|---|---|',
