@@ -125,7 +125,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       );
     }
     await Promise.all(verifiers.map((v) => v.ready()));
-    await remote.start({ REDIS_URL: redis.url, KEY_PREFIX: schema, BUDGET_MS: String(options.budgetMs), POLL_INTERVAL: '0.25', COMMAND_TIMEOUT: '0.5' });
+    await remote.start({
+      REDIS_URL: redis.url,
+      KEY_PREFIX: schema,
+      BUDGET_MS: String(options.budgetMs),
+      POLL_INTERVAL: '0.25',
+      COMMAND_TIMEOUT: '0.5',
+      LOG_FILE: join(logDir, 'verifier-process.log'),
+    });
     log(`${services.length} service replicas and ${verifiers.length} + 1 verifiers ready after ${since()} ms`);
 
     const workload = new Workload({

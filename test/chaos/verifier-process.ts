@@ -4,14 +4,18 @@
  * the harness tells it was acknowledged, the way the in-process checker
  * does, and reports accepts, enforcements and its status over IPC.
  *
- * Env: REDIS_URL, KEY_PREFIX, BUDGET_MS, POLL_INTERVAL, COMMAND_TIMEOUT (seconds).
+ * Env: REDIS_URL, KEY_PREFIX, BUDGET_MS, POLL_INTERVAL, COMMAND_TIMEOUT (seconds),
+ * LOG_FILE (where its info, warning and error lines go, as JSON).
  */
-import { createVerifier, type RevocationClaims } from '@revocast/verifier-sdk';
+import { appendFileSync } from 'node:fs';
+import { createVerifier, type Logger, type RevocationClaims } from '@revocast/verifier-sdk';
 import { SECRET } from '../support/fixtures.js';
 import type { FromVerifier, ToVerifier } from './remote-verifier.js';
 
 const budgetMs = Number(process.env.BUDGET_MS);
-const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+const logFile = process.env.LOG_FILE as string;
+const line = (level: string) => (fields: object, msg: string) => appendFileSync(logFile, `${JSON.stringify({ level, time: Date.now(), ...fields, msg })}\n`);
+const logger: Logger = { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
 // Refused checks by the hundred thousand: stack traces would dominate.
 Error.stackTraceLimit = 0;
 
@@ -23,7 +27,7 @@ const verifier = createVerifier({
   maxStaleness: budgetMs / 1000,
   pollInterval: Number(process.env.POLL_INTERVAL),
   commandTimeout: Number(process.env.COMMAND_TIMEOUT),
-  logger: quiet,
+  logger,
 });
 
 interface Tracked {
@@ -77,8 +81,10 @@ process.on('message', (message: ToVerifier) => {
       return;
     case 'stall': {
       // Synchronous work: no timer, socket or IPC message is handled until it ends.
+      logger.info({ ms: message.ms }, 'stalling the event loop');
       const until = Date.now() + message.ms;
       while (Date.now() < until);
+      logger.info({ status: verifier.status }, 'stall over');
       send({ type: 'stall-ended' });
       return;
     }
