@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
+import { createVerifier, type Logger, type Verifier } from '@revocast/verifier-sdk';
 import { ADMIN_SECRET, DATABASE_URL, SECRET } from '../support/fixtures.js';
 import { freePort } from '../support/redis-server.js';
-import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
+import { command, startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
 import { Checker, type CheckerFigures } from './checker.js';
 import { FAULT_KINDS, inject, prepare, type FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
@@ -56,10 +57,17 @@ export interface ChaosReport {
   readonly converged: boolean;
   readonly reseeds: Record<string, number>;
   readonly reconcileRepairs: number;
+  /** How late the harness's own event loop ran (its verifiers share it): p99 and max, ms. */
+  readonly harnessDelayMs: { readonly p99: number; readonly max: number };
   readonly logDir: string;
 }
 
-const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+/** A verifier's info, warning and error lines, as JSON, into `file`. */
+function fileLogger(file: string, verifier: number): Logger {
+  const line = (level: string) => (fields: object, msg: string) =>
+    appendFileSync(file, `${JSON.stringify({ level, time: Date.now(), verifier, ...fields, msg })}\n`);
+  return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
+}
 const RECOVERY_TIMEOUT_MS = 60_000;
 
 /**
@@ -92,6 +100,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const services: ServiceProcess[] = [];
   const verifiers: Verifier[] = [];
   const remote = new RemoteVerifier();
+  const delay = monitorEventLoopDelay({ resolution: 20 });
+  delay.enable();
   try {
     log(`seed ${options.seed}, run ${runId}, logs in ${logDir}`);
     redis = await startRedisSentinel({ persist: true, downAfterMs: 1000 });
@@ -120,7 +130,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           maxStaleness: options.budgetMs / 1000,
           pollInterval: 0.25,
           commandTimeout: 0.5,
-          logger: QUIET,
+          logger: fileLogger(join(logDir, 'verifiers.log'), i),
         }),
       );
     }
@@ -187,6 +197,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const recoveryMs = await recovered();
       const disruptionMs = recoveryMs === undefined ? undefined : healedMs + recoveryMs - atMs;
       faults.push({ kind, note, atMs, recoveryMs, disruptionMs });
+      if (recoveryMs === undefined) {
+        // Say who did not recover, and where each data node stands, for the logs.
+        const statuses = [...verifiers.map((v) => v.status), remote.status];
+        const nodes = await Promise.all(
+          redis.servers.map(async (node) => {
+            const info = String(await command(node.url, 'INFO', 'replication').catch((err: Error) => err.message));
+            const clients = String(await command(node.url, 'CLIENT', 'LIST').catch(() => ''));
+            return { port: node.port, role: /role:(\w+)/.exec(info)?.[1], verifierConnections: clients.split('\n').filter((c) => c.includes('name=revocast-verifier')).length, info };
+          }),
+        );
+        appendFileSync(join(logDir, 'verifiers.log'), `${JSON.stringify({ msg: 'not recovered', kind, target: await lastOffset(), statuses, nodes })}\n`);
+      }
       log(
         `${(atMs / 1000).toFixed(1).padStart(6)} s (${new Date(started + atMs).toISOString().slice(11, 23)})  ${kind.padEnd(20)} ${note.padEnd(24)} ` +
           (recoveryMs === undefined ? 'NEVER recovered' : `recovered ${recoveryMs} ms after it ended, ${disruptionMs} ms after it began`),
@@ -272,9 +294,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       mismatches,
       converged,
       ...serviceLogFigures(services.map((s) => join(logDir, `${s.name}.log`))),
+      harnessDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
       logDir,
     };
   } finally {
+    delay.disable();
     Error.stackTraceLimit = stackTraceLimit;
     await Promise.allSettled(verifiers.map((v) => v.close()));
     await remote.close();

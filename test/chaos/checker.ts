@@ -86,23 +86,36 @@ export class Checker {
     const now = this.#clock();
     const figures = this.figures;
     if (full) figures.sweeps++;
+    const stale: boolean[] = [];
     for (const v of this.#verifiers) {
       const status = v.status;
+      stale.push(status.stale);
       if (!status.stale && status.lastSyncAt !== null) {
         figures.maxServingAgeMs = Math.max(figures.maxServingAgeMs, now - status.lastSyncAt.getTime());
       }
     }
     for (const revocation of this.#workload.inForce()) {
-      if (full || revocation.enforcedEverywhereAt === undefined) this.#check(revocation, now);
+      if (full || revocation.enforcedEverywhereAt === undefined) this.#check(revocation, now, stale);
     }
   }
 
-  #check(revocation: Revocation, now: number): void {
+  /**
+   * `stale[i]`: verifier i was stale at the start of this sweep (nothing in
+   * between can change it), so every check on it fails closed; counted
+   * without the thrown error, which would make the harness itself the slow
+   * process under test.
+   */
+  #check(revocation: Revocation, now: number, stale: readonly boolean[]): void {
     const figures = this.figures;
     const ackAt = revocation.ackAt as number;
     let everywhere = true;
     for (const [index, v] of this.#verifiers.entries()) {
       figures.checks++;
+      if (stale[index] === true) {
+        figures.refusedStale++;
+        everywhere = false;
+        continue;
+      }
       let revoked: boolean;
       try {
         revoked = v.isRevoked(revocation.claims);

@@ -51,6 +51,11 @@ function sweep(full: boolean): void {
   for (const [id, r] of tracked) {
     if (!full && r.enforced) continue;
     counts.checks++;
+    // Stale for the whole sweep: every check fails closed; counted without the thrown error.
+    if (status.stale) {
+      counts.refusedStale++;
+      continue;
+    }
     let revoked: boolean;
     try {
       revoked = verifier.isRevoked(r.claims);
