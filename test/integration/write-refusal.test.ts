@@ -58,7 +58,8 @@ async function staysSafeWhileRedisRefusesWrites(redisUrl: string, owner: (keyPre
   const keyPrefix = uniquePrefix();
   schemas.push(keyPrefix);
   const service = await startService({ store: postgresStore({ redisUrl, keyPrefix }) });
-  const verifier = testVerifier({ redis: redisUrl, keyPrefix, maxStaleness: BUDGET_S, pollInterval: 0.1, commandTimeout: 1 });
+  // A generous command timeout: on a starved CPU a reply read late must not count as a failed read.
+  const verifier = testVerifier({ redis: redisUrl, keyPrefix, maxStaleness: BUDGET_S, pollInterval: 0.1, commandTimeout: 5 });
   const node = new Redis(await owner(keyPrefix));
   node.on('error', () => {});
   try {
@@ -92,7 +93,7 @@ async function staysSafeWhileRedisRefusesWrites(redisUrl: string, owner: (keyPre
     expect(await outcome(verifier, before)).toBe('ERR_LIST_STALE');
 
     await refusal.accept(node);
-    await waitFor(async () => (await outcome(verifier, token)) === 'ERR_TOKEN_REVOKED', 30_000, 20);
+    await waitFor(async () => (await outcome(verifier, token)) === 'ERR_TOKEN_REVOKED', 60_000, 20);
     expect(verifier.status).toMatchObject({ state: 'ready', stale: false });
   } finally {
     await refusal.accept(node).catch(() => {});
@@ -116,7 +117,7 @@ describe('PostgreSQL as the record, Redis refusing writes but answering reads', 
       } finally {
         await server.stop();
       }
-    }, 90_000);
+    }, 150_000);
   }
 
   it('does the same behind Sentinel, the master refusing writes', async () => {
@@ -126,7 +127,7 @@ describe('PostgreSQL as the record, Redis refusing writes but answering reads', 
     } finally {
       await topology.stop();
     }
-  }, 90_000);
+  }, 150_000);
 
   it('does the same on a cluster, the shard that holds the keys refusing writes', async () => {
     const cluster = await startRedisCluster();
@@ -135,5 +136,5 @@ describe('PostgreSQL as the record, Redis refusing writes but answering reads', 
     } finally {
       await cluster.stop();
     }
-  }, 90_000);
+  }, 150_000);
 });
