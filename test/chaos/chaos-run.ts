@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import pg from 'pg';
-import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
+import { createVerifier, type Logger, type Verifier } from '@revocast/verifier-sdk';
 import { ADMIN_SECRET, DATABASE_URL, SECRET } from '../support/fixtures.js';
 import { freePort } from '../support/redis-server.js';
-import { startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
+import { command, startRedisSentinel, type RedisSentinelHandle } from '../support/redis-topologies.js';
 import { Checker, type CheckerFigures } from './checker.js';
 import { faultSchedule } from './fault-schedule.js';
 import { FAULT_KINDS, inject, prepare, type FaultKind } from './faults.js';
 import { seededRandom } from './random.js';
+import { RemoteVerifier } from './remote-verifier.js';
 import { serviceProcess, type ServiceProcess } from './service-process.js';
 import { Workload, type WorkloadCounts } from './workload.js';
 
@@ -23,6 +25,7 @@ export interface ChaosOptions {
   /** The verifiers' maxStaleness: a revoked token accepted later than this after its acknowledgement is a late accept. */
   readonly budgetMs: number;
   readonly replicas: number;
+  /** Verifiers in the harness process; one more runs in its own process (its event loop is a fault target). */
   readonly verifiers: number;
   /** Progress lines. */
   readonly log: (line: string) => void;
@@ -55,16 +58,23 @@ export interface ChaosReport {
   readonly converged: boolean;
   readonly reseeds: Record<string, number>;
   readonly reconcileRepairs: number;
+  /** How late the harness's own event loop ran (its verifiers share it): p99 and max, ms. */
+  readonly harnessDelayMs: { readonly p99: number; readonly max: number };
   readonly logDir: string;
 }
 
-const QUIET = { debug() {}, info() {}, warn() {}, error() {} };
+/** A verifier's info, warning and error lines, as JSON, into `file`. */
+function fileLogger(file: string, verifier: number): Logger {
+  const line = (level: string) => (fields: object, msg: string) =>
+    appendFileSync(file, `${JSON.stringify({ level, time: Date.now(), verifier, ...fields, msg })}\n`);
+  return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
+}
 const RECOVERY_TIMEOUT_MS = 60_000;
 
 /**
  * Runs the chaos experiment: PostgreSQL as the record, Redis as a master, a
  * replica and three Sentinels (append-only files on), service replicas as
- * processes, verifiers in this process. A workload revokes continuously
+ * processes, verifiers in this process and one in its own. A workload revokes continuously
  * while faults are injected one after another at random; a checker asks
  * every verifier about every acknowledged revocation throughout.
  */
@@ -90,6 +100,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let redis: RedisSentinelHandle | undefined;
   const services: ServiceProcess[] = [];
   const verifiers: Verifier[] = [];
+  const remote = new RemoteVerifier();
+  const delay = monitorEventLoopDelay({ resolution: 20 });
+  delay.enable();
   try {
     log(`seed ${options.seed}, run ${runId}, logs in ${logDir}`);
     redis = await startRedisSentinel({ persist: true, downAfterMs: 1000 });
@@ -118,15 +131,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           maxStaleness: options.budgetMs / 1000,
           pollInterval: 0.25,
           commandTimeout: 0.5,
-          logger: QUIET,
+          logger: fileLogger(join(logDir, 'verifiers.log'), i),
         }),
       );
     }
     await Promise.all(verifiers.map((v) => v.ready()));
-    log(`${services.length} service replicas and ${verifiers.length} verifiers ready after ${since()} ms`);
+    await remote.start({
+      REDIS_URL: redis.url,
+      KEY_PREFIX: schema,
+      BUDGET_MS: String(options.budgetMs),
+      POLL_INTERVAL: '0.25',
+      COMMAND_TIMEOUT: '0.5',
+      LOG_FILE: join(logDir, 'verifier-process.log'),
+    });
+    log(`${services.length} service replicas and ${verifiers.length} + 1 verifiers ready after ${since()} ms`);
 
-    const workload = new Workload({ services, random, rate: options.rate, workers: 4, runId, clock: Date.now });
-    const checker = new Checker(verifiers, workload, options.budgetMs, Date.now);
+    const workload = new Workload({
+      services,
+      random,
+      rate: options.rate,
+      workers: 4,
+      runId,
+      clock: Date.now,
+      onAcknowledged: (r) => remote.track(r.id, r.claims, r.ackAt as number),
+      onReinstating: (r) => remote.untrack(r.id),
+    });
+    const checker = new Checker(verifiers, workload, options.budgetMs, Date.now, [remote]);
     workload.start();
     checker.start(250, 25);
 
@@ -134,10 +164,16 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const healedAt = Date.now();
       const target = await lastOffset();
       for (;;) {
-        const ready = verifiers.every((v) => {
-          const status = v.status;
-          return status.state === 'ready' && !status.stale && status.offset >= target;
-        });
+        const remoteStatus = remote.status;
+        const ready =
+          verifiers.every((v) => {
+            const status = v.status;
+            return status.state === 'ready' && !status.stale && status.offset >= target;
+          }) &&
+          remoteStatus !== undefined &&
+          remoteStatus.state === 'ready' &&
+          !remoteStatus.stale &&
+          remoteStatus.offset >= target;
         if (ready) return Date.now() - healedAt;
         if (Date.now() - healedAt > RECOVERY_TIMEOUT_MS) return undefined;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -150,7 +186,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const schedule = faultSchedule<FaultKind>(FAULT_KINDS, random);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     for (let kind = schedule.next(Date.now() < runUntil); kind !== undefined; kind = schedule.next(Date.now() < runUntil)) {
-      const context = { redis, services, random, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
+      const context = { redis, services, random, remote, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
       const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;
       const unprepared = await prepare(kind, context).then(() => undefined, harnessError);
@@ -161,6 +197,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const recoveryMs = await recovered();
       const disruptionMs = recoveryMs === undefined ? undefined : healedMs + recoveryMs - atMs;
       faults.push({ kind, note, atMs, recoveryMs, disruptionMs });
+      if (recoveryMs === undefined) {
+        // Say who did not recover, and where each data node stands, for the logs.
+        const statuses = [...verifiers.map((v) => v.status), remote.status];
+        const nodes = await Promise.all(
+          redis.servers.map(async (node) => {
+            const info = String(await command(node.url, 'INFO', 'replication').catch((err: Error) => err.message));
+            const clients = String(await command(node.url, 'CLIENT', 'LIST').catch(() => ''));
+            return { port: node.port, role: /role:(\w+)/.exec(info)?.[1], verifierConnections: clients.split('\n').filter((c) => c.includes('name=revocast-verifier')).length, info };
+          }),
+        );
+        appendFileSync(join(logDir, 'verifiers.log'), `${JSON.stringify({ msg: 'not recovered', kind, target: await lastOffset(), statuses, nodes })}\n`);
+      }
       log(
         `${(atMs / 1000).toFixed(1).padStart(6)} s (${new Date(started + atMs).toISOString().slice(11, 23)})  ${kind.padEnd(20)} ${note.padEnd(24)} ` +
           (recoveryMs === undefined ? 'NEVER recovered' : `recovered ${recoveryMs} ms after it ended, ${disruptionMs} ms after it began`),
@@ -192,10 +240,42 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     }
     const member = (type: string, id: string) => `${type === 'token' ? 'jti' : type === 'session' ? 'sid' : 'sub'}:${id}`;
+    // The verifier process answers the same questions: the record's entries (and a subject's cutoff, to the millisecond), and what is in force.
+    const claimsOf = (row: (typeof rows)[number], shiftMs = 0) =>
+      row.type === 'token' ? { jti: row.id } : row.type === 'session' ? { sid: row.id } : { sub: row.id, iat: (Number(row.cutoff) + shiftMs) / 1000 };
+    const remoteAnswer = await remote.final([
+      ...rows.map((row) => ({ member: row.member, claims: claimsOf(row), revoked: true })),
+      ...rows.filter((row) => row.type === 'subject').map((row) => ({ member: `cutoff of ${row.member}`, claims: claimsOf(row, 1), revoked: false })),
+      ...workload.inForce().map((r) => ({ member: `in force ${member(r.type, r.id)}`, claims: r.claims, revoked: true })),
+    ]);
+    const remoteIndex = verifiers.length;
+    {
+      const expected = { token: 0, subject: 0, session: 0 };
+      for (const row of rows) expected[row.type as keyof typeof expected]++;
+      if (JSON.stringify(remoteAnswer.counts) !== JSON.stringify(expected)) {
+        mismatches.push(`verifier ${remoteIndex} (own process): holds ${JSON.stringify(remoteAnswer.counts)}, record ${JSON.stringify(expected)}`);
+      }
+      for (const wrong of remoteAnswer.wrong) if (!wrong.startsWith('in force ')) mismatches.push(`verifier ${remoteIndex} (own process): wrong answer for ${wrong}`);
+    }
+    const remoteLost = new Set(remoteAnswer.wrong.filter((w) => w.startsWith('in force ')).map((w) => w.slice('in force '.length)));
     const lost = workload
       .inForce()
-      .filter((r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)))
+      .filter((r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)) || remoteLost.has(member(r.type, r.id)))
       .map((r) => member(r.type, r.id));
+    // What the verifier process accepted past the budget, unless a reinstate had been sent by then.
+    const byId = new Map(workload.revocations.map((r) => [r.id, r]));
+    for (const accept of remote.accepts) {
+      const revocation = byId.get(accept.id);
+      if (revocation?.reinstateSentAt !== undefined && revocation.reinstateSentAt <= accept.at) continue;
+      checker.figures.lateAccepts.push({ verifier: remoteIndex, type: revocation?.type ?? '?', id: accept.id, afterAckMs: accept.afterAckMs, at: accept.at, offset: revocation?.offset, verifierAt: accept.verifierAt });
+    }
+    const remoteCounts = remote.status?.counts;
+    if (remoteCounts !== undefined) {
+      checker.figures.checks += remoteCounts.checks;
+      checker.figures.refusedStale += remoteCounts.refusedStale;
+      checker.figures.acceptedWithinBudget += remoteCounts.acceptedWithinBudget;
+      checker.figures.maxServingAgeMs = Math.max(checker.figures.maxServingAgeMs, remoteCounts.maxServingAgeMs);
+    }
     for (const r of workload.revocations) {
       if (r.reinstatedAt !== undefined && record.has(member(r.type, r.id))) mismatches.push(`record still holds reinstated ${member(r.type, r.id)}`);
     }
@@ -214,11 +294,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       mismatches,
       converged,
       ...serviceLogFigures(services.map((s) => join(logDir, `${s.name}.log`))),
+      harnessDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
       logDir,
     };
   } finally {
+    delay.disable();
     Error.stackTraceLimit = stackTraceLimit;
     await Promise.allSettled(verifiers.map((v) => v.close()));
+    await remote.close();
     await Promise.allSettled(services.map((s) => s.kill()));
     await redis?.stop();
     await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});

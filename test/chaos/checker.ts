@@ -1,4 +1,5 @@
 import type { Verifier } from '@revocast/verifier-sdk';
+import type { RemoteVerifier } from './remote-verifier.js';
 import type { Revocation, Workload } from './workload.js';
 
 /** A revoked token a verifier accepted after the staleness budget had run out. */
@@ -51,10 +52,13 @@ export class Checker {
   readonly #workload: Workload;
   readonly #budgetMs: number;
   readonly #clock: () => number;
+  /** Verifiers in other processes check for themselves; a revocation is enforced everywhere only once they report it. */
+  readonly #remotes: readonly RemoteVerifier[];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(verifiers: readonly Verifier[], workload: Workload, budgetMs: number, clock: () => number) {
+  constructor(verifiers: readonly Verifier[], workload: Workload, budgetMs: number, clock: () => number, remotes: readonly RemoteVerifier[] = []) {
     this.#verifiers = verifiers;
+    this.#remotes = remotes;
     this.#workload = workload;
     this.#budgetMs = budgetMs;
     this.#clock = clock;
@@ -82,23 +86,36 @@ export class Checker {
     const now = this.#clock();
     const figures = this.figures;
     if (full) figures.sweeps++;
+    const stale: boolean[] = [];
     for (const v of this.#verifiers) {
       const status = v.status;
+      stale.push(status.stale);
       if (!status.stale && status.lastSyncAt !== null) {
         figures.maxServingAgeMs = Math.max(figures.maxServingAgeMs, now - status.lastSyncAt.getTime());
       }
     }
     for (const revocation of this.#workload.inForce()) {
-      if (full || revocation.enforcedEverywhereAt === undefined) this.#check(revocation, now);
+      if (full || revocation.enforcedEverywhereAt === undefined) this.#check(revocation, now, stale);
     }
   }
 
-  #check(revocation: Revocation, now: number): void {
+  /**
+   * `stale[i]`: verifier i was stale at the start of this sweep (nothing in
+   * between can change it), so every check on it fails closed; counted
+   * without the thrown error, which would make the harness itself the slow
+   * process under test.
+   */
+  #check(revocation: Revocation, now: number, stale: readonly boolean[]): void {
     const figures = this.figures;
     const ackAt = revocation.ackAt as number;
     let everywhere = true;
     for (const [index, v] of this.#verifiers.entries()) {
       figures.checks++;
+      if (stale[index] === true) {
+        figures.refusedStale++;
+        everywhere = false;
+        continue;
+      }
       let revoked: boolean;
       try {
         revoked = v.isRevoked(revocation.claims);
@@ -125,6 +142,7 @@ export class Checker {
         });
       }
     }
+    if (this.#remotes.some((remote) => !remote.enforcedAt.has(revocation.id))) everywhere = false;
     if (everywhere && revocation.enforcedEverywhereAt === undefined) {
       revocation.enforcedEverywhereAt = now;
       // Never negative: a verifier may reject before the API answers.

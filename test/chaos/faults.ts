@@ -1,5 +1,6 @@
 import { command, type RedisSentinelHandle } from '../support/redis-topologies.js';
 import type { Random } from './random.js';
+import type { RemoteVerifier } from './remote-verifier.js';
 import type { ServiceProcess } from './service-process.js';
 
 export const FAULT_KINDS = [
@@ -9,6 +10,8 @@ export const FAULT_KINDS = [
   'sentinel-failover',
   'service-kill',
   'redis-pause',
+  'verifier-stall',
+  'redis-refuse-writes',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -21,6 +24,8 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'sentinel-failover': 'SENTINEL FAILOVER (forced) to the replica',
   'service-kill': 'kill -9 of one service replica with requests in flight, restarted',
   'redis-pause': 'SIGSTOP of the Redis master for 1-3 s (Sentinel may fail over), then SIGCONT',
+  'verifier-stall': "the event loop of the verifier process held by synchronous work for 1-8 s (budget 5 s)",
+  'redis-refuse-writes': 'the Redis master refusing writes, answering reads, for 2-8 s (maxmemory 1 with noeviction, or min-replicas-to-write above its replicas)',
 };
 
 export interface FaultContext {
@@ -29,6 +34,8 @@ export interface FaultContext {
   readonly random: Random;
   /** Requests in flight to a service replica. */
   readonly inFlight: (service: ServiceProcess) => number;
+  /** The verifier that runs in its own process, whose event loop can be held. */
+  readonly remote: RemoteVerifier;
 }
 
 /**
@@ -41,7 +48,7 @@ export async function prepare(kind: FaultKind, context: FaultContext): Promise<v
 
 /** Puts the fault in place, holds it, and takes it away; resolves once healed. Returns a short note of what was hit. */
 export async function inject(kind: FaultKind, context: FaultContext): Promise<string> {
-  const { redis, services, random, inFlight } = context;
+  const { redis, services, random, inFlight, remote } = context;
   const hold = (min: number, max: number) => new Promise((resolve) => setTimeout(resolve, random.between(min, max)));
   switch (kind) {
     case 'redis-kill-restart': {
@@ -86,6 +93,24 @@ export async function inject(kind: FaultKind, context: FaultContext): Promise<st
       await hold(1000, 3000);
       master.resume();
       return `master :${master.port}`;
+    }
+    case 'verifier-stall': {
+      const ms = random.between(1000, 8000);
+      await remote.stall(ms);
+      return `${ms} ms`;
+    }
+    case 'redis-refuse-writes': {
+      const master = await redis.master();
+      const memory = random.next() < 0.5;
+      // Reads (the head, the watermark, TIME) still answer; every write is refused.
+      if (memory) await command(master.url, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction', 'maxmemory', '1');
+      else await command(master.url, 'CONFIG', 'SET', 'min-replicas-to-write', '5');
+      try {
+        await hold(2000, 8000);
+      } finally {
+        await command(master.url, 'CONFIG', 'SET', 'maxmemory', '0', 'min-replicas-to-write', '0');
+      }
+      return `master :${master.port}, ${memory ? 'maxmemory' : 'min-replicas-to-write'}`;
     }
   }
 }

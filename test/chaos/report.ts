@@ -14,7 +14,7 @@ export function formatReport(report: ChaosReport): string {
   const { options, acknowledged, workload, checker } = report;
   const lines = [
     `Chaos run: ${(report.elapsedMs / 1000).toFixed(0)} s in all, faults for ${(options.durationMs / 1000).toFixed(0)} s, seed ${options.seed}, ` +
-      `${options.replicas} service replicas, ${options.verifiers} verifiers, staleness budget (maxStaleness) ${options.budgetMs / 1000} s.`,
+      `${options.replicas} service replicas, ${options.verifiers} verifiers in the harness and 1 in its own process, staleness budget (maxStaleness) ${options.budgetMs / 1000} s.`,
     '',
     '| Check | Result |',
     '|---|---|',
@@ -29,6 +29,7 @@ export function formatReport(report: ChaosReport): string {
     `| Every verifier's list equals the record at the end | ${report.mismatches.length === 0 && report.converged ? `yes (${report.recordEntries} entries)` : `NO: ${report.mismatches.slice(0, 3).join('; ')}`} |`,
     `| Re-seeds of Redis from the record | ${Object.entries(report.reseeds).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'} |`,
     `| Reconciliation repairs | ${report.reconcileRepairs} |`,
+    `| Event-loop delay of the harness process (its verifiers share it): p99 / max | ${ms(report.harnessDelayMs.p99)} / ${ms(report.harnessDelayMs.max)} |`,
     '',
     '| Fault | Injected | Recovered after it ended: median / max | From its start: median / max |',
     '|---|---|---|---|',

@@ -40,6 +40,9 @@ export interface WorkloadOptions {
   readonly workers: number;
   readonly runId: string;
   readonly clock: () => number;
+  /** Told of each acknowledgement, and of each reinstate before it is sent (for verifiers in other processes). */
+  readonly onAcknowledged?: (revocation: Revocation) => void;
+  readonly onReinstating?: (revocation: Revocation) => void;
 }
 
 const ATTEMPTS = 6;
@@ -120,10 +123,12 @@ export class Workload {
     revocation.ackAt = clock();
     const offset = (answer.body as { offset?: number } | undefined)?.offset;
     if (offset !== undefined) revocation.offset = offset;
+    this.#options.onAcknowledged?.(revocation);
   }
 
   async #reinstate(revocation: Revocation): Promise<void> {
     revocation.reinstateSentAt = this.#options.clock();
+    this.#options.onReinstating?.(revocation);
     // A retry after a reinstate that went through answers 404: it is gone either way.
     const answer = await this.#send('DELETE', `/v1/revocations/token/${encodeURIComponent(revocation.id)}`, undefined, [200, 404]);
     if (answer !== undefined) {

@@ -49,6 +49,12 @@ interface Waiter {
  * replica runs one; they need no coordination to publish, because Redis
  * applies each offset once and only after the previous one. Re-seeding takes
  * the publication row lock, so one replica at a time does it.
+ *
+ * Every full check (each `intervalMs`, idle or not) ends by writing the
+ * record watermark: verifiers stop calling their list current when it stops
+ * advancing, which is what a Redis that answers reads but refuses writes
+ * looks like from outside. So with a durable record, verifiers stay current
+ * only while at least one replica runs.
  */
 export class OutboxPublisher {
   readonly #options: OutboxPublisherOptions;
@@ -157,6 +163,8 @@ export class OutboxPublisher {
     const { pool, tables, projection, metrics } = this.#options;
     const publication = await readPublication(pool, tables);
     const head = await projection.head();
+    // Redis's clock before the record's offset: everything acknowledged before `at` is at or below `lastOffset`.
+    const at = await projection.time();
     const lastOffset = await readLastOffset(pool, tables);
     const reason = reseedReason(publication, head, lastOffset);
     if (reason !== undefined) {
@@ -175,6 +183,8 @@ export class OutboxPublisher {
       return;
     }
     this.#known = { epoch, offset: reached };
+    // Written after publishing, so it rarely runs ahead of what Redis holds; verifiers date their lists by it.
+    await projection.writeWatermark({ offset: lastOffset, at });
     // Recorded now and then, not per change: it only has to tell a Redis that lost writes from one that is behind.
     if (reached > publication.published) {
       await pool.query(`UPDATE ${tables.publication} SET published = $2 WHERE epoch = $1 AND published < $2`, [epoch, reached]);

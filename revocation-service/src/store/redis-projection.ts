@@ -1,6 +1,16 @@
 import { Cluster } from 'ioredis';
 import type { RedisClient } from '@revocast/verifier-sdk';
-import { META, isEpoch, parseOffset, redisKeys, type RedisKeys } from '@revocast/verifier-sdk/protocol';
+import {
+  META,
+  READ_TIME_SCRIPT,
+  encodeWatermark,
+  isEpoch,
+  parseOffset,
+  redisKeys,
+  redisTimeMs,
+  type RedisKeys,
+  type Watermark,
+} from '@revocast/verifier-sdk/protocol';
 import { PRUNE } from './lua-scripts.js';
 import { APPLY, READ_ALL, SWAP_IN } from './projection-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
@@ -69,6 +79,7 @@ interface Scripts {
   revocastSwapIn(...args: string[]): Promise<number>;
   revocastReadAll(...args: string[]): Promise<[string | null, string, string[], string[], string]>;
   revocastPrune(...args: string[]): Promise<number>;
+  revocastTime(key: string): Promise<[string, string]>;
 }
 
 /**
@@ -97,6 +108,8 @@ export class RedisProjection {
     this.#redis.defineCommand('revocastSwapIn', { numberOfKeys: 8, lua: SWAP_IN });
     this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 4, lua: READ_ALL });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
+    // Keyed, so a cluster answers from the node that holds the watermark (whose clock verifiers read).
+    this.#redis.defineCommand('revocastTime', { numberOfKeys: 1, lua: READ_TIME_SCRIPT });
     this.#scripts = this.#redis as unknown as Scripts;
   }
 
@@ -118,6 +131,19 @@ export class RedisProjection {
   async head(): Promise<ProjectionHead> {
     const [epoch, offset] = await this.#redis.hmget(this.#keys.meta, META.epoch, META.offset);
     return toHead(epoch ?? null, offset ?? null);
+  }
+
+  /** Redis's clock in ms, on the node that holds the keys. A read: it answers while Redis refuses writes. */
+  async time(): Promise<number> {
+    return redisTimeMs(await this.#scripts.revocastTime(this.#keys.watermark));
+  }
+
+  /**
+   * Writes the record watermark. A plain write on purpose: a Redis that
+   * refuses writes refuses it too, and verifiers then see it age.
+   */
+  async writeWatermark(watermark: Watermark): Promise<void> {
+    await this.#redis.set(this.#keys.watermark, encodeWatermark(watermark));
   }
 
   /** Applies changes in offset order under `epoch`; offsets Redis already holds are skipped. */

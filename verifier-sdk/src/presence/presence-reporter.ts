@@ -55,8 +55,8 @@ export class PresenceReporter {
     });
   }
 
-  /** Called by the sync engine each time the list is confirmed current. */
-  onConfirmed(position: Position): void {
+  /** Called by the sync engine each time its position advances (a change applied, a catch-up, a reload). */
+  onApplied(position: Position): void {
     const wanted = this.#wanted;
     if (wanted === undefined || position.epoch !== wanted.epoch || position.offset < wanted.offset) return;
     this.#wanted = undefined;

@@ -33,6 +33,15 @@ export {
 export { START_POSITION, compareHead, nextStep, parseHead, type Head, type Position, type Standing, type Step } from './sequence.js';
 export { UndecodableChangeError, type SyncSource } from './source.js';
 export {
+  READ_HEAD_SCRIPT,
+  READ_TIME_SCRIPT,
+  decodeWatermark,
+  encodeWatermark,
+  redisTimeMs,
+  withWatermark,
+  type Watermark,
+} from './watermark.js';
+export {
   decodeAck,
   decodeAckRequest,
   decodeReport,

@@ -25,6 +25,8 @@ export interface RedisKeys {
   readonly ackRequests: string;
   /** Pub/sub channel where verifiers acknowledge (`<epoch>:<offset>:<verifier id>`). */
   readonly acks: string;
+  /** String: the record watermark `<offset>:<ms>` a durable record refreshes (see `Watermark`). */
+  readonly watermark: string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'revocast';
@@ -54,6 +56,7 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     verifier: (id) => `${tag}:verifier:${id}`,
     ackRequests: `${tag}:ack-requests`,
     acks: `${tag}:acks`,
+    watermark: `${tag}:watermark`,
   };
 }
 

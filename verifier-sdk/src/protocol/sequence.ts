@@ -40,6 +40,12 @@ export interface Head {
    * less than the record.
    */
   readonly durable?: boolean;
+  /**
+   * What the record watermark said when the head was read (durable heads
+   * only, and only from a service that writes one): the record's last
+   * offset, and how old that statement was on Redis's clock.
+   */
+  readonly watermark?: { readonly offset: number; readonly ageMs: number };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Cluster, type RedisOptions } from 'ioredis';
 import {
-  META,
+  READ_HEAD_SCRIPT,
   decodeAckRequest,
+  decodeWatermark,
   decodeLogEntry,
   encodeAck,
   encodeReport,
@@ -9,6 +10,8 @@ import {
   parseMember,
   parseRedisTarget,
   redisKeys,
+  redisTimeMs,
+  withWatermark,
   type Entry,
   type Head,
   type Message,
@@ -33,6 +36,10 @@ export interface RedisSourceOptions {
 }
 
 const SCAN_COUNT = 5000;
+
+interface HeadScript {
+  revocastReadHead(meta: string, watermark: string): Promise<[string | null, string | null, string | null, string | null, string | null, [string, string]]>;
+}
 /** Index entries whose report expired this long ago are dropped by any heartbeat. */
 const INDEX_GRACE_MS = 60_000;
 
@@ -71,6 +78,8 @@ export class RedisSource implements SyncSource {
       this.#ownsCommand = false;
     }
     this.#sharded = this.#command instanceof Cluster;
+    // Keyed, so a cluster runs it on the node that owns the keys (and its clock).
+    this.#command.defineCommand('revocastReadHead', { numberOfKeys: 2, lua: READ_HEAD_SCRIPT });
     // The subscriber must queue its SUBSCRIBE until connected, and never time out while idle.
     this.#subscriber = duplicateRedis(
       this.#command,
@@ -102,15 +111,13 @@ export class RedisSource implements SyncSource {
     this.#subscriber.on('ready', onResubscribed);
   }
 
+  /** The head, the record watermark and Redis's clock, in one read-only script (it runs on a Redis that refuses writes). */
   async head(): Promise<Head> {
-    const [epoch = null, offset = null, lastId = null, durable = null] = await this.#command.hmget(
+    const [epoch, offset, lastId, durable, watermark, time] = await (this.#command as unknown as HeadScript).revocastReadHead(
       this.#keys.meta,
-      META.epoch,
-      META.offset,
-      META.lastId,
-      META.durable,
+      this.#keys.watermark,
     );
-    return parseHead(epoch, offset, lastId, durable);
+    return withWatermark(parseHead(epoch, offset, lastId, durable), decodeWatermark(watermark), redisTimeMs(time));
   }
 
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {

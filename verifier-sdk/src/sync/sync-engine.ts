@@ -1,12 +1,14 @@
 import { RevocationList } from '../list/revocation-list.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
+import { confirmation } from './confirmation.js';
 import {
   START_POSITION,
   UndecodableChangeError,
   compareHead,
   decodeMessages,
   nextStep,
+  type Head,
   type Message,
   type Position,
   type SyncSource,
@@ -26,8 +28,8 @@ export interface SyncEngineOptions {
   readonly logger: Logger;
   readonly metrics: VerifierMetrics;
   readonly onStateChange: (state: SyncState) => void;
-  /** Called each time the list is confirmed current (after every applied change too). */
-  readonly onConfirmed?: (position: Position) => void;
+  /** Called each time the position advances (a change applied, a catch-up, a reload), current or not. */
+  readonly onAdvanced?: (position: Position) => void;
 }
 
 /** Thrown inside a catch-up when the stream cannot continue our history. */
@@ -61,7 +63,10 @@ const MALFORMED_LOG_EVERY_MS = 60_000;
  *   jump, reload everything on a new epoch or a trimmed stream;
  * - liveness: read the head every poll interval, so an idle verifier or a
  *   subscription that silently stopped delivering is noticed;
- * - staleness: the time of the last confirmation that the list was current.
+ * - staleness: the time of the last confirmation that the list was current,
+ *   dated only by a head read that the list has reached (see
+ *   {@link confirmation}); applying a message moves the position, never
+ *   that time.
  *
  * Loads and catch-ups run one at a time; messages arriving meanwhile wait in
  * a buffer. The list is replaced only once a reload has fully succeeded, so
@@ -83,6 +88,10 @@ export class SyncEngine {
   /** Stream id of the undecodable change this verifier stopped before; counted and logged once. */
   #stoppedBefore: string | undefined;
   #malformedLoggedAt = Number.NEGATIVE_INFINITY;
+  /** A record watermark was seen: from then on a durable head without one confirms nothing. */
+  #watermarkSeen = false;
+  /** Why the last head read confirmed nothing; logged once per cause. */
+  #unconfirmed: string | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
@@ -199,9 +208,10 @@ export class SyncEngine {
   #handle(message: Message): void {
     switch (nextStep(this.#position, message)) {
       case 'apply':
+        // Not a confirmation: older messages may still be unread (after a stall), so only a head read dates the list.
         this.#list.apply(message.change);
         this.#position = message;
-        this.#confirm();
+        this.#options.onAdvanced?.(message);
         return;
       case 'duplicate':
         return;
@@ -247,13 +257,17 @@ export class SyncEngine {
   }
 
   async #check(): Promise<void> {
+    // Taken before the read is sent: the head covers at least everything up to this moment.
+    const issuedAt = this.#options.clock();
     const head = await this.#options.source.head();
     switch (compareHead(this.#position, head)) {
       case 'current':
-        this.#confirm();
+        this.#confirmFrom(head, issuedAt);
         return;
       case 'behind':
         await this.#catchUp(head.offset);
+        // A catch-up that had to reload dated the list by its own head read; this one no longer matches.
+        this.#confirmFrom(head, issuedAt);
         return;
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
@@ -285,7 +299,9 @@ export class SyncEngine {
       this.#position = await this.#replay(this.#list, this.#position);
     } catch (err) {
       if (err instanceof StoppedBefore) {
+        // Stay before it, unconfirmed: the head is ahead, so no head read confirms the list until the history is replaced.
         this.#position = err.position;
+        this.#options.onAdvanced?.(this.#position);
         this.#onUndecodable(err.cause);
         return;
       }
@@ -299,7 +315,7 @@ export class SyncEngine {
       return;
     }
     this.#options.metrics.catchUp();
-    this.#confirm();
+    this.#options.onAdvanced?.(this.#position);
   }
 
   async #reload(reason: ReloadReason): Promise<void> {
@@ -307,12 +323,16 @@ export class SyncEngine {
     const started = clock();
     let list: RevocationList;
     let position: Position;
+    let head: Head;
+    let issuedAt: number;
     let stopped: UndecodableChangeError | undefined;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
       // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
       list = new RevocationList(toleranceMs, clock());
-      const head = await source.snapshot((entries) => {
+      // The snapshot reads the head first: the reload is dated by when that read was sent.
+      issuedAt = clock();
+      head = await source.snapshot((entries) => {
         for (const entry of entries) list.put(entry);
       });
       // The new history holds less than we have seen: wait for the service to replace it.
@@ -338,8 +358,9 @@ export class SyncEngine {
     metrics.reload(reason);
     const firstLoad = !this.#loaded;
     this.#loaded = true;
-    if (stopped === undefined) this.#confirm();
-    else this.#onUndecodable(stopped);
+    this.#options.onAdvanced?.(position);
+    this.#confirmFrom(head, issuedAt);
+    if (stopped !== undefined) this.#onUndecodable(stopped);
     logger.info(
       { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
       firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
@@ -391,12 +412,28 @@ export class SyncEngine {
     );
   }
 
-  #confirm(): void {
+  /** Dates the list by a head read issued at `issuedAt`, if that read covers where the list stands. */
+  #confirmFrom(head: Head, issuedAt: number): void {
+    if (head.watermark !== undefined) this.#watermarkSeen = true;
+    const result = confirmation(this.#position, head, issuedAt, this.#watermarkSeen);
+    if ('unconfirmed' in result) {
+      if (result.unconfirmed !== 'behind-head' && this.#unconfirmed !== result.unconfirmed) {
+        this.#options.logger.warn(
+          { reason: result.unconfirmed, offset: this.#position.offset, recordOffset: head.watermark?.offset },
+          result.unconfirmed === 'behind-record'
+            ? 'the record holds changes Redis has not received (Redis may be refusing writes); the list is not confirmed current'
+            : 'Redis carries no record watermark any more; the list is not confirmed current until the service writes one',
+        );
+      }
+      this.#unconfirmed = result.unconfirmed;
+      return;
+    }
+    this.#unconfirmed = undefined;
     this.#historyLost = false;
     this.#stoppedBefore = undefined;
-    this.#lastConfirmedAt = this.#options.clock();
-    this.#options.onConfirmed?.(this.#position);
-    if (this.#state === 'starting' || this.#state === 'stale') {
+    // Never backwards: an older read answered late says less than one already counted.
+    if (result.at > this.#lastConfirmedAt) this.#lastConfirmedAt = result.at;
+    if ((this.#state === 'starting' || this.#state === 'stale') && !this.isStale(this.#options.clock())) {
       if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');
       this.#setState('ready');
     }

@@ -307,7 +307,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       logger.debug({ state }, 'verifier state changed');
       presence?.heartbeat();
     },
-    ...(presence === undefined ? {} : { onConfirmed: (position) => presence.onConfirmed(position) }),
+    // Acknowledgements answer "is this change applied?", which is not the same as "is the list current?".
+    ...(presence === undefined ? {} : { onAdvanced: (position) => presence.onApplied(position) }),
   });
 
   function toError(err: unknown): RevocastError {
@@ -320,7 +321,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     metrics.rejected('stale');
     throw listStale(
       engine.lastConfirmedAt === Number.NEGATIVE_INFINITY
-        ? 'revocation list is not loaded yet'
+        ? 'revocation list is not loaded and confirmed current yet'
         : `revocation list has not been confirmed current for over ${maxStalenessMs / 1000} s`,
     );
   }

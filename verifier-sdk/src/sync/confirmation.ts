@@ -1,0 +1,40 @@
+import type { Head, Position } from '../protocol/index.js';
+
+/**
+ * Why a head read confirmed nothing: the list has not reached the head yet,
+ * the record holds changes Redis has not got (its watermark is ahead), or a
+ * durable head carries no watermark where one was seen before.
+ */
+export type Unconfirmed = 'behind-head' | 'behind-record' | 'no-watermark';
+
+export type Confirmation = { readonly at: number } | { readonly unconfirmed: Unconfirmed };
+
+/**
+ * The one rule that dates a verifier's currency. A list is current up to a
+ * moment only when evidence covers everything up to that moment:
+ *
+ * - a head read covers what was in Redis when Redis answered it, which is
+ *   after `issuedAt` (the verifier's clock just before sending it), so it
+ *   dates the list at `issuedAt`, and only once the list has reached that
+ *   head. Applying a pub/sub message never dates anything: older messages
+ *   may still sit unread in the socket (after an event-loop stall);
+ * - with a durable record, Redis itself may be behind the record (it refuses
+ *   writes the outbox sends). The record watermark says up to which offset
+ *   the record was covered, and how long ago on Redis's clock: the evidence
+ *   is as old as the watermark, and a watermark ahead of the list means it is
+ *   behind, whatever the head says;
+ * - a durable head with no watermark comes from a service that writes none
+ *   (an older one): dated as before, by the head read, unless this verifier
+ *   has seen a watermark on this Redis, in which case it confirms nothing
+ *   until the service writes one again.
+ *
+ * Callers keep the latest `at` (confirmation never goes backwards).
+ */
+export function confirmation(position: Position, head: Head, issuedAt: number, watermarkSeen: boolean): Confirmation {
+  if (head.epoch !== position.epoch || position.offset < head.offset) return { unconfirmed: 'behind-head' };
+  if (head.durable !== true) return { at: issuedAt };
+  const watermark = head.watermark;
+  if (watermark === undefined) return watermarkSeen ? { unconfirmed: 'no-watermark' } : { at: issuedAt };
+  if (watermark.offset > position.offset) return { unconfirmed: 'behind-record' };
+  return { at: issuedAt - Math.max(0, watermark.ageMs) };
+}
