@@ -225,7 +225,7 @@ export class SyncEngine {
   }
 
   /** Runs one sync task at a time; then applies what arrived meanwhile. */
-  async #run(task: () => Promise<void>): Promise<void> {
+  async #run(task: () => Promise<unknown>): Promise<void> {
     if (this.#busy || this.#state === 'closed') return;
     this.#busy = true;
     let failed = false;
@@ -265,9 +265,8 @@ export class SyncEngine {
         this.#confirmFrom(head, issuedAt);
         return;
       case 'behind':
-        await this.#catchUp(head.offset);
         // A catch-up that had to reload dated the list by its own head read; this one no longer matches.
-        this.#confirmFrom(head, issuedAt);
+        if (await this.#catchUp(head.offset)) this.#confirmFrom(head, issuedAt);
         return;
       case 'reset':
         await this.#reload(head.epoch === this.#position.epoch ? 'offset-regressed' : 'epoch-changed');
@@ -293,8 +292,12 @@ export class SyncEngine {
     );
   }
 
-  /** Reads missed changes from the stream, up to at least `target`; reloads if the stream cannot supply them. */
-  async #catchUp(target: number): Promise<void> {
+  /**
+   * Reads missed changes from the stream, up to at least `target`; reloads if
+   * the stream cannot supply them. False when it stopped before a change it
+   * cannot decode: then nothing may confirm the list.
+   */
+  async #catchUp(target: number): Promise<boolean> {
     try {
       this.#position = await this.#replay(this.#list, this.#position);
     } catch (err) {
@@ -303,22 +306,20 @@ export class SyncEngine {
         this.#position = err.position;
         this.#options.onAdvanced?.(this.#position);
         this.#onUndecodable(err.cause);
-        return;
+        return false;
       }
       if (!(err instanceof HistoryBroken)) throw err;
-      await this.#reload('history-trimmed');
-      return;
+      return this.#reload('history-trimmed');
     }
     // The head said `target` exists; a stream that ends before it was trimmed or lost.
-    if (this.#position.offset < target) {
-      await this.#reload('history-trimmed');
-      return;
-    }
+    if (this.#position.offset < target) return this.#reload('history-trimmed');
     this.#options.metrics.catchUp();
     this.#options.onAdvanced?.(this.#position);
+    return true;
   }
 
-  async #reload(reason: ReloadReason): Promise<void> {
+  /** Loads the list anew; false when it stopped before a change it cannot decode (then it is not confirmed). */
+  async #reload(reason: ReloadReason): Promise<boolean> {
     const { source, clock, toleranceMs, logger, metrics } = this.#options;
     const started = clock();
     let list: RevocationList;
@@ -338,7 +339,7 @@ export class SyncEngine {
       // The new history holds less than we have seen: wait for the service to replace it.
       if (compareHead(this.#position, head) === 'lost') {
         this.#onHistoryLost();
-        return;
+        return false;
       }
       try {
         position = await this.#replay(list, head);
@@ -359,13 +360,15 @@ export class SyncEngine {
     const firstLoad = !this.#loaded;
     this.#loaded = true;
     this.#options.onAdvanced?.(position);
-    this.#confirmFrom(head, issuedAt);
-    if (stopped !== undefined) this.#onUndecodable(stopped);
+    // Stopped before an undecodable change: what precedes it is loaded, but the list is not confirmed (it fails closed).
+    if (stopped === undefined) this.#confirmFrom(head, issuedAt);
+    else this.#onUndecodable(stopped);
     logger.info(
       { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
       firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
     );
     if (firstLoad) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
+    return stopped === undefined;
   }
 
   /**
