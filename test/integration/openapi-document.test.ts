@@ -71,6 +71,7 @@ interface Case {
 }
 
 const READER = 'reader-secret-0123456789';
+const REVOKER = 'revoker-secret-0123456789';
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
@@ -90,6 +91,7 @@ describe('the OpenAPI document describes the real answers', () => {
       adminKeys: [
         { name: 'tests', secret: ADMIN_SECRET },
         { name: 'reader', secret: READER, scopes: ['read'], rateLimit: { requests: 100, perMs: 60_000 } },
+        { name: 'revoker', secret: REVOKER, scopes: ['revoke'] },
       ],
     });
     verifier = testVerifier({ redis: redisUrl, keyPrefix, id: 'openapi-web' });
@@ -194,6 +196,23 @@ describe('the OpenAPI document describes the real answers', () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
   }, 30_000);
+
+  it('states the scope each admin operation needs, and a key without it is refused 403', async () => {
+    let checked = 0;
+    for (const [template, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const scope = (operation as { security?: Array<{ adminKey?: string[] }> }).security?.[0]?.adminKey?.[0];
+        if (scope === undefined) continue;
+        checked++;
+        // The reader key has only read, the revoker key only revoke: each lacks what the other route needs.
+        const key = scope === 'read' ? REVOKER : READER;
+        const res = await fetch(service.url + concrete(template), { method: method.toUpperCase(), headers: { authorization: `Bearer ${key}` } });
+        await res.body?.cancel();
+        expect(res.status, `${method} ${template} needs ${scope}`).toBe(403);
+      }
+    }
+    expect(checked).toBe(9);
+  });
 
   it('passes redocly lint with no error and no warning', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'revocast-openapi-'));

@@ -1,3 +1,4 @@
+import { SERVICE_VERSION } from '../version.js';
 import { componentSchemas, type JsonSchema } from './json-schema.js';
 import { responseSchemas } from './response-schemas.js';
 import { REQUEST_SCHEMAS, ROUTES, type RouteSpec } from './route-table.js';
@@ -44,7 +45,7 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[] = ROUTES) {
     openapi: '3.1.0',
     info: {
       title: 'Revocast revocation service',
-      version: '0.1.0',
+      version: SERVICE_VERSION,
       description:
         'Records JWT revocations and publishes them to every verifier; shows how far each change has propagated. A known path called with a method it does not serve is answered 405 (ERR_METHOD_NOT_ALLOWED) with an Allow header.',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
