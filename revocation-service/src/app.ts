@@ -9,10 +9,12 @@ import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from '.
 import { AuthThrottle, DEFAULT_AUTH_FAILURE_LIMIT } from './http/auth-throttle.js';
 import { jsonBody } from './http/body-parsers.js';
 import { errorHandler } from './http/error-handler.js';
+import { methodNotAllowed } from './http/method-not-allowed.js';
 import { HttpProblem } from './http/problem.js';
 import { RateLimiter, type RateLimit } from './http/rate-limiter.js';
 import { requestLog } from './http/request-log.js';
 import { createServiceMetrics } from './metrics/service-metrics.js';
+import { ROUTES } from './openapi/route-table.js';
 import type { TokenInspector } from './oauth/token-inspector.js';
 import { fleetRoutes } from './routes/fleet.js';
 import { healthRoutes } from './routes/health.js';
@@ -109,6 +111,7 @@ export function createApp(deps: AppDeps): Express {
     revocationRoutes({ store, actions, clock, onReject }),
   );
   app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
+  app.use(methodNotAllowed(ROUTES));
   app.use((req) => {
     throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });

@@ -1,10 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { Express } from 'express';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
-import { createTokenInspector } from '@revocast/revocation-service';
+import { createApp, createTokenInspector, MemoryFleet, MemoryStore } from '@revocast/revocation-service';
 import { ADMIN_SECRET, signToken, startService, testVerifier, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
 
-type Document = { openapi: string; paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: unknown }> }> }>> };
+interface Operation {
+  operationId?: string;
+  parameters?: Array<{ name: string; in: string; schema: { enum?: string[] } }>;
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+}
+type Document = {
+  openapi: string;
+  servers?: Array<{ url: string }>;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } };
+};
+
+/** The routes an Express app serves, read from its router stack: `get /v1/revocations/:type/:id`. */
+interface RouterLike {
+  stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown }; slash?: boolean; rawPath?: unknown }>;
+}
+function servedRoutes(router: RouterLike, prefix = ''): string[] {
+  return router.stack.flatMap((layer) => {
+    if (layer.route !== undefined) {
+      const path = (prefix + layer.route.path).replace(/(.)\/$/, '$1');
+      return Object.keys(layer.route.methods)
+        .filter((method) => method !== '_all')
+        .map((method) => `${method} ${path}`);
+    }
+    if (layer.handle.stack === undefined) return [];
+    return servedRoutes(layer.handle as RouterLike, layer.slash === true ? prefix : prefix + String(layer.rawPath));
+  });
+}
+
+/**
+ * The documented operations in Express's terms: `{id}` becomes `:id`, and a
+ * path parameter with an enum (the console's asset files) becomes one path per value.
+ */
+function documentedRoutes(document: Document): string[] {
+  return Object.entries(document.paths).flatMap(([template, operations]) =>
+    Object.entries(operations).flatMap(([method, operation]) => {
+      let paths = [template];
+      for (const parameter of operation.parameters ?? []) {
+        if (parameter.in !== 'path') continue;
+        const values = parameter.schema.enum;
+        paths = paths.flatMap((path) => (values === undefined ? [path.replace(`{${parameter.name}}`, `:${parameter.name}`)] : values.map((value) => path.replace(`{${parameter.name}}`, value))));
+      }
+      return paths.map((path) => `${method} ${path}`);
+    }),
+  );
+}
+
+/** A concrete URL for a path template. */
+const concrete = (template: string) => template.replace('{type}', 'token').replace('{id}', 'openapi-405').replace('{file}', 'console.css');
 
 interface Case {
   method: string;
@@ -16,6 +71,7 @@ interface Case {
 }
 
 const READER = 'reader-secret-0123456789';
+const REVOKER = 'revoker-secret-0123456789';
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
 const pointer = (...parts: string[]) => parts.map((part) => part.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
 
@@ -35,6 +91,7 @@ describe('the OpenAPI document describes the real answers', () => {
       adminKeys: [
         { name: 'tests', secret: ADMIN_SECRET },
         { name: 'reader', secret: READER, scopes: ['read'], rateLimit: { requests: 100, perMs: 60_000 } },
+        { name: 'revoker', secret: REVOKER, scopes: ['revoke'] },
       ],
     });
     verifier = testVerifier({ redis: redisUrl, keyPrefix, id: 'openapi-web' });
@@ -93,9 +150,87 @@ describe('the OpenAPI document describes the real answers', () => {
     ];
   }
 
-  it('is OpenAPI 3.1', () => {
+  it('is OpenAPI 3.1, with a relative server so it works behind a path prefix', () => {
     expect(document.openapi).toBe('3.1.0');
+    // Resolved against where the document was fetched, the server keeps a proxy's prefix.
+    const server = document.servers?.[0]?.url ?? '';
+    expect(new URL(server, 'https://example.test/revocast/openapi.json').href).toBe('https://example.test/revocast/');
   });
+
+  it('names every operation with a unique camelCase operationId', () => {
+    const ids = Object.values(document.paths).flatMap((operations) => Object.values(operations).map((operation) => operation.operationId));
+    expect(ids.length).toBeGreaterThanOrEqual(21);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('documents every route the app serves, and the app serves every documented operation', () => {
+    const store = new MemoryStore({ maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000 });
+    const app = createApp({ store, fleet: new MemoryFleet(store), adminKeys: [], logger: pino({ enabled: false }), maxTokenTtl: 3600 });
+    const served = servedRoutes((app as Express & { router: RouterLike }).router);
+    expect(served.length).toBeGreaterThanOrEqual(21);
+    expect([...new Set(served)].sort()).toEqual([...new Set(documentedRoutes(document))].sort());
+  });
+
+  it('answers 405 with an Allow header for a known path called with a method it does not serve', async () => {
+    const problems: string[] = [];
+    let checked = 0;
+    for (const [template, operations] of Object.entries(document.paths)) {
+      const documented = Object.keys(operations).map((method) => method.toUpperCase());
+      const allow = [...documented, ...(documented.includes('GET') ? ['HEAD'] : [])].sort().join(', ');
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].filter((m) => !documented.includes(m))) {
+        checked++;
+        const res = await fetch(service.url + concrete(template), { method, redirect: 'manual', headers: admin });
+        const where = `${method} ${template} → ${res.status}`;
+        const body = (await res.json().catch(() => undefined)) as { code?: string } | undefined;
+        if (res.status !== 405) problems.push(`${where}: not 405`);
+        else if (res.headers.get('allow') !== allow) problems.push(`${where}: Allow ${res.headers.get('allow')}, documented ${allow}`);
+        else if (!(res.headers.get('content-type') ?? '').startsWith('application/problem+json') || body?.code !== 'ERR_METHOD_NOT_ALLOWED') problems.push(`${where}: ${JSON.stringify(body)}`);
+        else if (ajv.getSchema('openapi#/components/schemas/Problem')?.(body) !== true) problems.push(`${where}: not a Problem`);
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
+    expect(problems).toEqual([]);
+    // A path nobody serves is still a 404, whatever the method.
+    const unknown = await fetch(`${service.url}/v1/nothing-here`, { method: 'PUT', headers: admin });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
+  }, 30_000);
+
+  it('states the scope each admin operation needs, and a key without it is refused 403', async () => {
+    let checked = 0;
+    for (const [template, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const scope = (operation as { security?: Array<{ adminKey?: string[] }> }).security?.[0]?.adminKey?.[0];
+        if (scope === undefined) continue;
+        checked++;
+        // The reader key has only read, the revoker key only revoke: each lacks what the other route needs.
+        const key = scope === 'read' ? REVOKER : READER;
+        const res = await fetch(service.url + concrete(template), { method: method.toUpperCase(), headers: { authorization: `Bearer ${key}` } });
+        await res.body?.cancel();
+        expect(res.status, `${method} ${template} needs ${scope}`).toBe(403);
+      }
+    }
+    expect(checked).toBe(9);
+  });
+
+  it('passes redocly lint with no error and no warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'revocast-openapi-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(document));
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        ['node_modules/@redocly/cli/bin/cli.js', 'lint', file, '--config', 'revocation-service/redocly.yaml', '--format=json'],
+        { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true', NO_COLOR: '1' }, timeout: 60_000 },
+      );
+      const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: unknown[] };
+      expect(report.problems).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('matches every exercised answer: documented status, content type and schema', async () => {
     const problems: string[] = [];
@@ -138,10 +273,13 @@ describe('the OpenAPI document describes the real answers', () => {
     expect(documented.filter((operation) => !exercised.has(operation))).toEqual([]);
   });
 
-  it('documents every problem code the service can answer with', async () => {
-    const source = await import('node:fs').then((fs) => fs.readFileSync('revocation-service/src/http/problem.ts', 'utf8'));
-    const codes = [...source.matchAll(/\| '(ERR_[A-Z_]+)'/g)].map((m) => m[1]);
-    const documented = (document as unknown as { components: { schemas: { Problem: { properties: { code: { enum: string[] } } } } } }).components.schemas.Problem.properties.code.enum;
-    expect([...documented].sort()).toEqual([...codes].sort());
+  it('documents every problem code the service can answer with, as the README does', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const start = readme.indexOf('| `ERR_VALIDATION` | 400 |');
+    const section = readme.slice(start, readme.indexOf('\n\n', start));
+    const listed = [...section.matchAll(/^\| `(ERR_[A-Z_]+)` \| \d{3} \|/gm)].map((m) => m[1]);
+    const documented = document.components.schemas.Problem.properties.code.enum;
+    expect(documented).toContain('ERR_METHOD_NOT_ALLOWED');
+    expect([...documented].sort()).toEqual([...new Set(listed)].sort());
   });
 });

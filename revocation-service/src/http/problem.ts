@@ -1,26 +1,31 @@
 import type { Response } from 'express';
 import type { FieldError } from '../validation/fields.js';
 
-/** Every error code the service answers with. Each is listed in the README. */
-export type ProblemCode =
-  | 'ERR_VALIDATION'
-  | 'ERR_UNAUTHORIZED'
-  | 'ERR_FORBIDDEN'
-  | 'ERR_NOT_FOUND'
-  | 'ERR_BODY_TOO_LARGE'
-  | 'ERR_UNSUPPORTED_MEDIA_TYPE'
-  | 'ERR_RATE_LIMITED'
-  | 'ERR_NOT_CONFIGURED'
-  | 'ERR_KEYS_UNAVAILABLE'
-  | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_REDIS_OWNED_BY_RECORD'
-  | 'ERR_INTERNAL';
+/** Every error code the service answers with. Each is listed in the README and in the OpenAPI document. */
+export const PROBLEM_CODES = [
+  'ERR_VALIDATION',
+  'ERR_UNAUTHORIZED',
+  'ERR_FORBIDDEN',
+  'ERR_NOT_FOUND',
+  'ERR_METHOD_NOT_ALLOWED',
+  'ERR_BODY_TOO_LARGE',
+  'ERR_UNSUPPORTED_MEDIA_TYPE',
+  'ERR_RATE_LIMITED',
+  'ERR_NOT_CONFIGURED',
+  'ERR_KEYS_UNAVAILABLE',
+  'ERR_STORE_UNAVAILABLE',
+  'ERR_REDIS_OWNED_BY_RECORD',
+  'ERR_INTERNAL',
+] as const;
+
+export type ProblemCode = (typeof PROBLEM_CODES)[number];
 
 const TITLES: Record<ProblemCode, string> = {
   ERR_VALIDATION: 'Invalid request',
   ERR_UNAUTHORIZED: 'Unauthorized',
   ERR_FORBIDDEN: 'Forbidden',
   ERR_NOT_FOUND: 'Not found',
+  ERR_METHOD_NOT_ALLOWED: 'Method not allowed',
   ERR_BODY_TOO_LARGE: 'Request body too large',
   ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
   ERR_RATE_LIMITED: 'Too many requests',

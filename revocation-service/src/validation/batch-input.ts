@@ -1,9 +1,17 @@
+import { z } from 'zod';
 import type { RevocationInput } from '../model/revocation.js';
 import type { FieldError } from './fields.js';
-import { parseRevocationInput, type ParseResult } from './revocation-input.js';
+import { parseRevocationInput, revocationInputSchema, type ParseResult } from './revocation-input.js';
 
 /** Most revocations one batch request may carry. */
 export const MAX_BATCH_ITEMS = 10_000;
+
+/**
+ * The body of `POST /v1/revocations/batch`, for the OpenAPI document.
+ * {@link parseBatchInput} accepts exactly this, but checks it item by item
+ * so that every problem is named `items.<index>.<field>`.
+ */
+export const batchInputSchema = z.strictObject({ items: z.array(revocationInputSchema).min(1).max(MAX_BATCH_ITEMS) });
 
 /**
  * Parses `{ "items": [revocation, …] }`. Each item follows the rules of the

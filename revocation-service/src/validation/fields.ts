@@ -5,10 +5,14 @@ import { idProblem } from '@revocast/verifier-sdk/protocol';
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A jti, sub or sid: the protocol's one id rule ({@link idProblem}), so whatever is accepted here a verifier can hold. */
-export const idField = z.string({ error: 'must be a string' }).superRefine((value, ctx) => {
-  const problem = idProblem(value);
-  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
-});
+export const idField = z
+  .string({ error: 'must be a string' })
+  .superRefine((value, ctx) => {
+    const problem = idProblem(value);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: value });
+  })
+  // JSON Schema cannot say all of idProblem (no control characters, no lone surrogates); the length it can.
+  .meta({ minLength: 1, maxLength: 256 });
 
 export const reasonField = z
   .string({ error: 'must be a string' })

@@ -2,23 +2,25 @@ import { z } from 'zod';
 import type { ListQuery } from '../store/revocation-store.js';
 import type { WaitRequest } from '../actions/revocation-actions.js';
 import { fieldErrors, idField, reasonField, typeField, type FieldError } from './fields.js';
-import { parseWaitQuery } from './wait-query.js';
+import { DEFAULT_WAIT_MS, MAX_WAIT_MS, parseWaitQuery, TIMEOUT_PATTERN } from './wait-query.js';
 import type { ParseResult } from './revocation-input.js';
 
-const schema = z.strictObject({
+/** The query of `GET /v1/revocations`; the OpenAPI document is generated from it. */
+export const listQuerySchema = z.strictObject({
   type: typeField.optional(),
-  sub: idField.optional(),
+  sub: idField.meta({ description: "Only this user's revocations, in a stable order." }).optional(),
   limit: z
     .string({ error: 'must be given once' })
     .regex(/^\d{1,4}$/, { error: 'must be a whole number from 1 to 1000' })
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
+    .meta({ description: '1 to 1000, default 100.' })
     .optional(),
-  cursor: z.string({ error: 'must be given once' }).min(1).max(4096, { error: 'is too long' }).optional(),
+  cursor: z.string({ error: 'must be given once' }).min(1).max(4096, { error: 'is too long' }).meta({ description: 'nextCursor of the previous page.' }).optional(),
 });
 
 export function parseListQuery(query: unknown): ParseResult<ListQuery> {
-  const parsed = schema.safeParse(query ?? {}, { reportInput: true });
+  const parsed = listQuerySchema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const { type, sub, limit, cursor } = parsed.data;
   return {
@@ -33,11 +35,22 @@ export function parseListQuery(query: unknown): ParseResult<ListQuery> {
 }
 
 const once = z.string({ error: 'must be given once' });
-const reinstateSchema = z.strictObject({ reason: reasonField.optional(), wait: once.optional(), timeout: once.optional() });
-const waitSchema = z.strictObject({ wait: once.optional(), timeout: once.optional() });
+// parseWaitQuery checks the value; the metadata says the same to the OpenAPI document.
+const waitParameter = once.meta({ description: 'Answer once every live verifier has applied the change, or at the timeout.', const: 'all' }).optional();
+const timeoutParameter = once
+  .meta({
+    description: `How long wait=all waits: 500ms, ${DEFAULT_WAIT_MS / 1000}s (default), at most ${MAX_WAIT_MS / 1000}s; a bare number is seconds.`,
+    pattern: TIMEOUT_PATTERN.source,
+  })
+  .optional();
+
+/** The query of `DELETE /v1/revocations/{type}/{id}`. */
+export const reinstateQuerySchema = z.strictObject({ reason: reasonField.optional(), wait: waitParameter, timeout: timeoutParameter });
+/** The query of a change (`POST /v1/revocations`, its batch, `/oauth2/revoke`). */
+export const changeQuerySchema = z.strictObject({ wait: waitParameter, timeout: timeoutParameter });
 
 export function parseReinstateQuery(query: unknown): ParseResult<{ reason?: string; wait?: WaitRequest }> {
-  const parsed = reinstateSchema.safeParse(query ?? {}, { reportInput: true });
+  const parsed = reinstateQuerySchema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const errors: FieldError[] = [];
   const wait = parseWaitQuery(parsed.data.wait, parsed.data.timeout, errors);
@@ -47,7 +60,7 @@ export function parseReinstateQuery(query: unknown): ParseResult<{ reason?: stri
 
 /** The query of a change: only `wait` and `timeout`. */
 export function parseChangeQuery(query: unknown): ParseResult<WaitRequest | undefined> {
-  const parsed = waitSchema.safeParse(query ?? {}, { reportInput: true });
+  const parsed = changeQuerySchema.safeParse(query ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, errors: fieldErrors(parsed.error) };
   const errors: FieldError[] = [];
   const wait = parseWaitQuery(parsed.data.wait, parsed.data.timeout, errors);

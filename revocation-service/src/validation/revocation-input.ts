@@ -25,6 +25,9 @@ const schemas = {
   }),
 };
 
+/** The body of `POST /v1/revocations`, one shape per type; the OpenAPI document is generated from it. */
+export const revocationInputSchema = z.discriminatedUnion('type', [schemas.token, schemas.subject, schemas.session]);
+
 /** How far in the future a subject cutoff may lie, to allow for clock skew. */
 const CUTOFF_SKEW_MS = 60_000;
 
