@@ -54,6 +54,7 @@ describe('the shared admin state when its Redis is down', () => {
   beforeAll(async () => {
     redis = await startRedisServer();
     adminState = openRedisAdminState({ redis: redis.url, keyPrefix: uniquePrefix() });
+    await adminState.ready();
     const app = createApp({
       store: memoryStore(),
       adminState,

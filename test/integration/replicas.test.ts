@@ -42,7 +42,7 @@ async function startReplica(keyPrefix: string): Promise<Replica> {
     logger: createLogger('silent'),
     maxTokenTtl: MAX_TOKEN_TTL,
   });
-  await store.ready();
+  await Promise.all([store.ready(), adminState.ready()]);
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });

@@ -93,7 +93,7 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
   const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
   const app = createApp({ store, fleet, adminState, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
   const stopPruner = startPruner(store, logger);
-  await store.ready();
+  await Promise.all([store.ready(), adminState.ready()]);
   const server = await listen(app, config.servicePort);
   return {
     source,
