@@ -13,8 +13,6 @@ import { MemoryTokenBuckets, type TokenBuckets } from './token-buckets.js';
 export interface AdminState {
   readonly buckets: TokenBuckets;
   readonly sessions: ConsoleSessionStore;
-  /** `redis` when every replica shares it, `memory` when it is this process's own. */
-  readonly where: 'redis' | 'memory';
   /** Resolves once the connection is ready; until then calls fail and the fail-safe rules apply. */
   ready(): Promise<void>;
   close(): Promise<void>;
@@ -22,7 +20,7 @@ export interface AdminState {
 
 /** The admin state in this process: for the in-memory store, and for a single instance. */
 export function memoryAdminState(clock: () => number = Date.now): AdminState {
-  return { buckets: new MemoryTokenBuckets(clock), sessions: new MemoryConsoleSessions(clock), where: 'memory', ready: () => Promise.resolve(), close: () => Promise.resolve() };
+  return { buckets: new MemoryTokenBuckets(clock), sessions: new MemoryConsoleSessions(clock), ready: () => Promise.resolve(), close: () => Promise.resolve() };
 }
 
 export interface RedisAdminStateOptions {
@@ -53,7 +51,6 @@ export function openRedisAdminState(options: RedisAdminStateOptions): AdminState
   return {
     buckets: new RedisTokenBuckets(connection.client, keys, clock),
     sessions: new RedisConsoleSessions(connection.client, keys, clock),
-    where: 'redis',
     ready: () =>
       connection.client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.client.once('ready', () => resolve())),
     close: () => closeServiceRedis(connection),
