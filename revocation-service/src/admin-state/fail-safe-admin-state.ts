@@ -24,7 +24,7 @@ export interface FailSafeOptions {
  *   replica's own buckets. A Redis blip must not take the admin API down
  *   (revoking is what an incident needs), nor open the gate: each replica
  *   still enforces the limit, so the fleet allows at most N times it.
- * - Console sessions fail closed with 503 `ERR_SESSIONS_UNAVAILABLE`: a
+ * - Console sessions fail closed with a 503 page: a
  *   replica cannot tell a live session from a signed-out one without the
  *   store, and must not honour one that was ended elsewhere.
  *
@@ -67,7 +67,8 @@ export function failSafeAdminState(state: AdminState, options: FailSafeOptions):
     } catch (err) {
       if (err instanceof HttpProblem) throw err;
       failed('console_sessions', err, 'the console answers 503 until Redis answers');
-      throw new HttpProblem(503, 'ERR_SESSIONS_UNAVAILABLE', 'console sessions are unavailable (their store is not answering); try again shortly', {
+      // The console renders it as its own error page; the code is the store's, as the sessions share its Redis.
+      throw new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'console sessions are unavailable (their store is not answering); try again shortly', {
         headers: { 'Retry-After': '1' },
         cause: err,
       });

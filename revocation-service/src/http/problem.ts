@@ -13,7 +13,6 @@ export type ProblemCode =
   | 'ERR_NOT_CONFIGURED'
   | 'ERR_KEYS_UNAVAILABLE'
   | 'ERR_STORE_UNAVAILABLE'
-  | 'ERR_SESSIONS_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 const TITLES: Record<ProblemCode, string> = {
@@ -27,7 +26,6 @@ const TITLES: Record<ProblemCode, string> = {
   ERR_NOT_CONFIGURED: 'Not configured',
   ERR_KEYS_UNAVAILABLE: 'Verification keys unavailable',
   ERR_STORE_UNAVAILABLE: 'Revocation store unavailable',
-  ERR_SESSIONS_UNAVAILABLE: 'Console sessions unavailable',
   ERR_INTERNAL: 'Internal error',
 };
 
