@@ -6,6 +6,8 @@ import { adminConsole } from './console/console-routes.js';
 import { readFleetStatus } from './fleet/fleet-status.js';
 import type { VerifierFleet } from './fleet/verifier-fleet.js';
 import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
+import { memoryAdminState, type AdminState } from './admin-state/admin-state.js';
+import { failSafeAdminState } from './admin-state/fail-safe-admin-state.js';
 import { AuthThrottle, DEFAULT_AUTH_FAILURE_LIMIT } from './http/auth-throttle.js';
 import { jsonBody } from './http/body-parsers.js';
 import { errorHandler } from './http/error-handler.js';
@@ -46,6 +48,14 @@ export interface AppDeps {
    * Default 10 a minute; `null` for no limit. Valid keys always pass.
    */
   readonly authFailureLimit?: RateLimit | null;
+  /**
+   * Where the rate-limit buckets, the failed-authentication buckets and the
+   * console sessions live. Default: in this process, which suits one
+   * instance on the in-memory store. With several replicas give each
+   * `openRedisAdminState(...)` on the same Redis and key prefix, so they
+   * share one budget per key and every console session. The caller closes it.
+   */
+  readonly adminState?: AdminState;
   /** Express `trust proxy`: set it behind a TLS-terminating proxy so console cookies are marked Secure. */
   readonly trustProxy?: boolean | number | string;
   /** Epoch milliseconds now; for tests. */
@@ -78,11 +88,16 @@ export function createApp(deps: AppDeps): Express {
   );
   const onReject = (reason: RejectionReason) => metrics.adminRejections.inc({ reason });
   const keyring = createKeyring(deps.adminKeys);
+  const adminState = failSafeAdminState(deps.adminState ?? memoryAdminState(clock), {
+    logger,
+    clock,
+    onFailure: (feature) => metrics.adminStateFailures.inc({ feature }),
+  });
   const limiter = new RateLimiter(
     new Map(deps.adminKeys.flatMap((key): Array<[string, RateLimit]> => (key.rateLimit === undefined ? [] : [[key.name, key.rateLimit]]))),
-    clock,
+    adminState.buckets,
   );
-  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT), clock, (client) =>
+  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT), adminState.buckets, (client) =>
     // The address only: never the key that was tried.
     logger.warn({ client }, 'admin authentication keeps failing from this address; its further failures are answered 429'),
   );
@@ -95,7 +110,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
-  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, metrics, logger, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
+  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, sessions: adminState.sessions, metrics, logger, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   const auth = adminAuth(keyring, limiter, throttle, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);

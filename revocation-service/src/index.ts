@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js';
+export { memoryAdminState, openRedisAdminState, type AdminState, type RedisAdminStateOptions } from './admin-state/admin-state.js';
 export {
   ConfigError,
   loadConfig,

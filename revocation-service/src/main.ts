@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
+import { openRedisAdminState } from './admin-state/admin-state.js';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { RedisFleet } from './fleet/redis-fleet.js';
@@ -58,11 +59,14 @@ const store: RevocationStore =
 // The durable record must be migrated before the first request; Redis may still be coming up.
 if (config.database !== undefined) await store.ready();
 const fleet = new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
+// Rate limits, the failed-authentication throttle and console sessions: one for every replica on this Redis and prefix.
+const adminState = openRedisAdminState({ redis: config.redisUrl, keyPrefix: config.keyPrefix });
 const closing = new AbortController();
 const app = createApp({
   store,
   closing: closing.signal,
   fleet,
+  adminState,
   adminKeys: config.adminKeys,
   logger,
   maxTokenTtl: config.maxTokenTtl,
@@ -101,7 +105,7 @@ function shutdown(signal: string): void {
   const force = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   force.unref();
   server.close(() => {
-    void Promise.allSettled([store.close(), fleet.close()]).finally(() => {
+    void Promise.allSettled([store.close(), fleet.close(), adminState.close()]).finally(() => {
       logger.info('stopped');
       process.exit(0);
     });

@@ -8,6 +8,9 @@ import {
   RedisFleet,
   RedisStore,
   createApp,
+  memoryAdminState,
+  openRedisAdminState,
+  type AdminState,
   createLogger,
   startPruner,
   type AdminKey,
@@ -69,24 +72,28 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
   const retentionGraceMs = serviceConfig.retentionGrace * 1000;
   let store: RevocationStore;
   let fleet: VerifierFleet;
+  let adminState: AdminState;
   let source: Pick<VerifierOptions, 'redis' | 'source'>;
   if (redisUrl !== undefined) {
     store = new RedisStore({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix, maxTokenTtlMs, retentionGraceMs });
     fleet = new RedisFleet({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix });
+    // Every instance of the app then shares the admin keys' rate limits and the console sessions.
+    adminState = openRedisAdminState({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix });
     source = { redis: redisUrl };
   } else {
     const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
     const memoryFleet = new MemoryFleet(memory);
     store = memory;
     fleet = memoryFleet;
+    adminState = memoryAdminState();
     source = { source: memoryFleet.feed() };
     logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
   }
   const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(32).toString('base64url') };
   const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
-  const app = createApp({ store, fleet, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
+  const app = createApp({ store, fleet, adminState, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
   const stopPruner = startPruner(store, logger);
-  await store.ready();
+  await Promise.all([store.ready(), adminState.ready()]);
   const server = await listen(app, config.servicePort);
   return {
     source,
@@ -98,7 +105,7 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
         stopPruner();
         server.closeAllConnections();
         server.close();
-        await Promise.all([store.close(), fleet.close()]);
+        await Promise.all([store.close(), fleet.close(), adminState.close()]);
       },
     },
   };

@@ -16,7 +16,7 @@ import { idField } from '../validation/fields.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
 import { changeToApi } from '../routes/fleet.js';
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from './assets.js';
-import { ConsoleSessions, SESSION_TTL_MS, newToken, sameToken, type ConsoleSession } from './console-sessions.js';
+import { SESSION_TTL_MS, newToken, sameToken, type ConsoleSession, type ConsoleSessionStore } from './console-sessions.js';
 import { consoleLinks } from './console-links.js';
 import { consolePage, errorPage, loginPage } from './pages.js';
 
@@ -28,6 +28,8 @@ export interface ConsoleDeps {
   readonly limiter: RateLimiter;
   /** Failed sign-ins count against the client address, as wrong API keys do. */
   readonly throttle: AuthThrottle;
+  /** Shared by every replica when the service runs on Redis. */
+  readonly sessions: ConsoleSessionStore;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly clock: () => number;
@@ -96,8 +98,7 @@ function back(req: Request, sub: string | undefined): string {
  * Changes go through the same actions as the API and wait for the verifiers.
  */
 export function adminConsole(deps: ConsoleDeps): Router {
-  const { store, actions, keyring, limiter, metrics, logger, clock, onReject } = deps;
-  const sessions = new ConsoleSessions(clock);
+  const { store, actions, keyring, limiter, sessions, metrics, logger, clock, onReject } = deps;
   const router = Router();
   router.use(securityHeaders, formBody('8kb', 20));
 
@@ -127,7 +128,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     res.type('html').send(loginPage(consoleLinks(req), csrf));
   });
 
-  router.post('/login', (req, res) => {
+  router.post('/login', async (req, res) => {
     const token = cookies(req)[LOGIN_COOKIE];
     const sent = field(req, '_csrf');
     if (token === undefined || sent === undefined || !sameToken(token, sent)) {
@@ -137,7 +138,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     if (identity === undefined) {
       // Throws the 429 page once this address has failed too often.
       try {
-        refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
+        await refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
       } catch (err) {
         if (!(err instanceof HttpProblem) || err.status !== 401) throw err;
       }
@@ -146,8 +147,8 @@ export function adminConsole(deps: ConsoleDeps): Router {
       res.status(401).type('html').send(loginPage(consoleLinks(req), csrf, 'That admin key is not valid.'));
       return;
     }
-    enforceRateLimit(limiter, identity.name, onReject);
-    const session = sessions.create(identity.name, identity.scopes);
+    await enforceRateLimit(limiter, identity.name, onReject);
+    const session = await sessions.create(identity.name, identity.scopes);
     setCookie(req, res, LOGIN_COOKIE, '', 0);
     setCookie(req, res, SESSION_COOKIE, session.id, SESSION_TTL_MS);
     logger.info({ audit: { action: 'console-sign-in', actor: identity.name } }, 'console sign-in');
@@ -155,8 +156,8 @@ export function adminConsole(deps: ConsoleDeps): Router {
   });
 
   /** The signed-in session, or a redirect to the sign-in page. */
-  const signedIn: RequestHandler = (req, res, next) => {
-    const session = sessions.get(cookies(req)[SESSION_COOKIE]);
+  const signedIn: RequestHandler = async (req, res, next) => {
+    const session = await sessions.get(cookies(req)[SESSION_COOKIE]);
     if (session === undefined) {
       if (req.method === 'GET' && req.path !== '/events') res.redirect(303, consoleLinks(req).to('login'));
       else throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'sign in to the console first');
@@ -167,13 +168,13 @@ export function adminConsole(deps: ConsoleDeps): Router {
   };
 
   /** Every POST carries the session's CSRF token, and spends one request of the key's rate limit. */
-  const csrfChecked: RequestHandler = (req, res, next) => {
+  const csrfChecked: RequestHandler = async (req, res, next) => {
     const session = res.locals.session as ConsoleSession;
     const sent = field(req, '_csrf');
     if (sent === undefined || !sameToken(sent, session.csrf)) {
       throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
     }
-    enforceRateLimit(limiter, session.actor, onReject);
+    await enforceRateLimit(limiter, session.actor, onReject);
     next();
   };
 
@@ -184,9 +185,11 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const parsed = raw === undefined ? undefined : idField.safeParse(raw);
     const sub = parsed?.success === true ? parsed.data : undefined;
     const records = sub === undefined ? [] : (await store.list({ sub, limit: 200 })).items;
+    const flash = await sessions.takeFlash(session.id);
     res.type('html').send(
       consolePage({
         session,
+        flash,
         sub,
         records,
         fleet: await fleetStatus(),
@@ -208,17 +211,17 @@ export function adminConsole(deps: ConsoleDeps): Router {
         : { type: 'session', sid: field(req, 'sid')?.trim(), ...(sub === undefined || sub === '' ? {} : { sub }) };
     const parsed = parseRevocationInput({ ...body, ...(reason === undefined || reason === '' ? {} : { reason }) }, clock());
     if (!parsed.ok) {
-      session.flash = { kind: 'error', text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` };
+      await sessions.setFlash(session.id, { kind: 'error', text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` });
       res.redirect(303, back(req, sub));
       return;
     }
     const outcome = await actions.revoke(parsed.value, session.actor, actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
     const what = outcome.record.type === 'subject' ? `every token of ${outcome.record.id}` : `session ${outcome.record.id}`;
     const done = outcome.changed ? `Revoked ${what}` : `Already revoked: ${what}`;
-    session.flash = {
+    await sessions.setFlash(session.id, {
       kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
       text: outcome.propagation === undefined ? done : `${done} — ${outcome.propagation.message}`,
-    };
+    });
     res.redirect(303, back(req, sub));
   });
 
@@ -230,18 +233,20 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const sub = field(req, 'sub');
     if (!isRevocationType(type) || !id.success) throw new HttpProblem(400, 'ERR_VALIDATION', 'the form named no revocation to reinstate');
     const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
-    session.flash =
+    await sessions.setFlash(
+      session.id,
       outcome === null
         ? { kind: 'warn', text: `Nothing to reinstate: no ${type} revocation for ${id.data}` }
         : {
             kind: outcome.propagation === undefined || outcome.propagation.complete ? 'ok' : 'warn',
             text: `Reinstated ${type} ${id.data}${outcome.propagation === undefined ? '' : ` — ${outcome.propagation.message}`}`,
-          };
+          },
+    );
     res.redirect(303, back(req, sub));
   });
 
-  router.post('/logout', signedIn, csrfChecked, (req, res) => {
-    sessions.delete((res.locals.session as ConsoleSession).id);
+  router.post('/logout', signedIn, csrfChecked, async (req, res) => {
+    await sessions.delete((res.locals.session as ConsoleSession).id);
     setCookie(req, res, SESSION_COOKIE, '', 0);
     res.redirect(303, consoleLinks(req).to('login'));
   });

@@ -1,7 +1,7 @@
 import type { FleetStatus } from '../fleet/fleet-status.js';
 import type { Scope } from '../http/admin-auth.js';
 import type { RevocationRecord } from '../model/revocation.js';
-import type { ConsoleSession } from './console-sessions.js';
+import type { ConsoleSession, Flash } from './console-sessions.js';
 import type { ConsoleLinks } from './console-links.js';
 import { html, type SafeHtml } from './html.js';
 
@@ -72,6 +72,8 @@ function verifierRows(status: FleetStatus | undefined): SafeHtml {
 
 export interface ConsoleView {
   readonly session: ConsoleSession;
+  /** The message kept for this page, if any. */
+  readonly flash: Flash | undefined;
   readonly sub: string | undefined;
   readonly records: readonly RevocationRecord[];
   readonly fleet: FleetStatus | undefined;
@@ -80,9 +82,7 @@ export interface ConsoleView {
 }
 
 export function consolePage(view: ConsoleView): string {
-  const { session, sub, records, fleet, links } = view;
-  const flash = session.flash;
-  session.flash = undefined;
+  const { session, flash, sub, records, fleet, links } = view;
   const sessions = records.filter((r) => r.type === 'session');
   const header = html`<div class="who">signed in as <strong>${session.actor}</strong> (${[...session.scopes].join(', ')})
 <form method="post" action="${links.to('logout')}"><input type="hidden" name="_csrf" value="${session.csrf}"><button class="quiet" type="submit">Sign out</button></form></div>`;

@@ -66,8 +66,8 @@ export function createKeyring(keys: readonly AdminKey[]): Keyring {
 }
 
 /** Spends one request of the key, or throws the 429 answer. */
-export function enforceRateLimit(limiter: RateLimiter, name: string, onReject: (reason: RejectionReason) => void): void {
-  const waitMs = limiter.take(name);
+export async function enforceRateLimit(limiter: RateLimiter, name: string, onReject: (reason: RejectionReason) => void): Promise<void> {
+  const waitMs = await limiter.take(name);
   if (waitMs === 0) return;
   onReject('rate_limited');
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
@@ -80,13 +80,13 @@ export function enforceRateLimit(limiter: RateLimiter, name: string, onReject: (
  * Counts a failed authentication from `address` and throws the answer: 401,
  * or 429 once the address has failed too often (see {@link AuthThrottle}).
  */
-export function refuseAuthentication(
+export async function refuseAuthentication(
   throttle: AuthThrottle,
   address: string | undefined,
   onReject: (reason: RejectionReason) => void,
   problem: HttpProblem,
-): never {
-  const waitMs = throttle.fail(clientOf(address));
+): Promise<never> {
+  const waitMs = await throttle.fail(clientOf(address));
   if (waitMs === 0) {
     onReject('unauthenticated');
     throw problem;
@@ -106,7 +106,7 @@ export function refuseAuthentication(
  * failures ({@link AuthThrottle}).
  */
 export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: AuthThrottle, onReject: (reason: RejectionReason) => void): RequestHandler {
-  return (req, res, next) => {
+  return async (req, res, next) => {
     if (keyring.size === 0) {
       onReject('unauthenticated');
       throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin API is closed: no admin keys are configured (REVOCAST_ADMIN_KEYS)', {
@@ -121,9 +121,9 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: Auth
     // A valid key passes whatever failures came from the same address: only failures are throttled.
     const identity = keyring.identify(match[1] as string);
     if (identity === undefined) {
-      refuseAuthentication(throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
+      return refuseAuthentication(throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
     }
-    enforceRateLimit(limiter, identity.name, onReject);
+    await enforceRateLimit(limiter, identity.name, onReject);
     res.locals.actor = identity.name;
     res.locals.scopes = identity.scopes;
     next();

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { RevocationType } from '@revocast/verifier-sdk/protocol';
 import type { FleetStatus } from '../fleet/fleet-status.js';
+import type { AdminStateFeature } from '../admin-state/fail-safe-admin-state.js';
 import type { RejectionReason } from '../http/admin-auth.js';
 
 /** Why introspection found a token inactive; `none` for an active one. */
@@ -16,9 +17,11 @@ export interface ServiceMetrics {
   readonly propagationWaitDuration: Histogram;
   readonly introspections: Counter<'result' | 'reason'>;
   readonly changeStreams: Gauge;
+  readonly adminStateFailures: Counter<'feature'>;
 }
 
 const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'rate_limited', 'throttled'];
+const ADMIN_STATE_FEATURES: readonly AdminStateFeature[] = ['rate_limit', 'auth_throttle', 'console_sessions'];
 const REPORTED_STATES = ['starting', 'ready', 'stale'] as const;
 /** Scrapes within this window share one read of the fleet. */
 const FLEET_CACHE_MS = 1000;
@@ -58,7 +61,15 @@ export function createServiceMetrics(
     registers,
   });
   for (const outcome of ['complete', 'timeout']) propagationWaits.inc({ outcome }, 0);
+  const adminStateFailures = new Counter({
+    name: 'revocast_admin_state_failures_total',
+    help: 'Calls to the admin state shared in Redis that failed, by feature: rate_limit and auth_throttle then used this replica\'s own buckets, console_sessions answered 503.',
+    labelNames: ['feature'] as const,
+    registers,
+  });
+  for (const feature of ADMIN_STATE_FEATURES) adminStateFailures.inc({ feature }, 0);
   return {
+    adminStateFailures,
     changes: new Counter({
       name: 'revocast_revocation_changes_total',
       help: 'Changes recorded and published, by revocation type and operation (revoke, reinstate).',

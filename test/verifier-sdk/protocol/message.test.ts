@@ -93,7 +93,18 @@ describe('batch messages', () => {
 describe('redis keys', () => {
   it('share one hash tag', () => {
     const keys = redisKeys('acme');
-    for (const key of [keys.meta, keys.entries, keys.cutoffs, keys.details, keys.log, keys.channel, keys.bySub]) {
+    for (const key of [
+      keys.meta,
+      keys.entries,
+      keys.cutoffs,
+      keys.details,
+      keys.log,
+      keys.channel,
+      keys.bySub,
+      keys.rateLimit('ops'),
+      keys.authFailures('2001:db8:0:0::/64'),
+      keys.consoleSession('ab12'),
+    ]) {
       expect(key.startsWith('{acme}:')).toBe(true);
     }
   });

@@ -27,6 +27,12 @@ export interface RedisKeys {
   readonly acks: string;
   /** String: the record watermark `<offset>:<ms>` a durable record refreshes (see `Watermark`). */
   readonly watermark: string;
+  /** Hash: one admin key's request budget (token bucket), shared by every service replica. Expires once full. */
+  readonly rateLimit: (keyName: string) => string;
+  /** Hash: one client address's budget of failed admin authentications, shared by every replica. Expires once full. */
+  readonly authFailures: (client: string) => string;
+  /** Hash: one console session, named by the SHA-256 of its id (hex); expires with the session. Verifiers never read it. */
+  readonly consoleSession: (idHash: string) => string;
 }
 
 export const DEFAULT_KEY_PREFIX = 'revocast';
@@ -57,6 +63,9 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     ackRequests: `${tag}:ack-requests`,
     acks: `${tag}:acks`,
     watermark: `${tag}:watermark`,
+    rateLimit: (keyName) => `${tag}:rate-limit:${keyName}`,
+    authFailures: (client) => `${tag}:auth-failures:${client}`,
+    consoleSession: (idHash) => `${tag}:console-session:${idHash}`,
   };
 }
 
