@@ -22,6 +22,7 @@ import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator
 import { checkAlgorithms, type VerificationKey } from './key-material.js';
 import { createSignatureVerifier } from './signature-verifier.js';
 import { DEFAULT_TOKEN_CACHE, TokenCache } from './token-cache.js';
+import { TokenDoorkeeper } from './token-doorkeeper.js';
 
 /** Bounds of the verified-token cache; see {@link VerifierOptions.tokenCache}. */
 export interface TokenCacheOptions {
@@ -223,6 +224,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const commandTimeoutMs = seconds('commandTimeout', options.commandTimeout, DEFAULTS.commandTimeout, 0.01) * 1000;
   const maxTokenLength = options.maxTokenLength ?? DEFAULTS.maxTokenLength;
   const cache = createTokenCache(options.tokenCache);
+  // A verified token is cached on its second sighting: one seen once would cost an insertion and never be read.
+  const doorkeeper = cache === undefined ? undefined : new TokenDoorkeeper(TokenDoorkeeper.slotsFor(cache.maxEntries));
   let cacheVersion = 0;
   const failOpen = options.failOpen ?? false;
   const clock = options.clock ?? Date.now;
@@ -379,7 +382,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (cacheable) {
       deepFreeze(claims);
       // Only a verification that began and ended on the same, settled key set may be reused.
-      if (version >= 0 && signatures.keyVersion() === version) {
+      if (version >= 0 && signatures.keyVersion() === version && (doorkeeper as TokenDoorkeeper).admit(token)) {
         (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt);
       }
     }

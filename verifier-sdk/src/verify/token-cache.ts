@@ -46,10 +46,22 @@ export class TokenCache<Claims> {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
+  /**
+   * Where eviction left off. A Map keeps deleted slots until it rehashes, and
+   * a fresh `keys()` walks them all from the start, so evicting with a new
+   * iterator each time costs as many steps as entries evicted since the last
+   * rehash. Map iterators are live: this one resumes past the slots it
+   * evicted and still sees entries added after it, in insertion order.
+   */
+  #cursor: Iterator<string> | undefined;
 
   constructor(maxEntries: number, maxBytes: number) {
     this.#maxEntries = maxEntries;
     this.#maxBytes = maxBytes;
+  }
+
+  get maxEntries(): number {
+    return this.#maxEntries;
   }
 
   get size(): number {
@@ -71,12 +83,23 @@ export class TokenCache<Claims> {
     if (cost > this.#maxBytes) return;
     this.delete(token);
     while (this.#entries.size >= this.#maxEntries || this.#bytes + cost > this.#maxBytes) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      this.delete(oldest.value);
+      const oldest = this.#oldest();
+      if (oldest === undefined) break;
+      this.delete(oldest);
     }
     this.#entries.set(token, { claims, exp, verifiedAt, cost });
     this.#bytes += cost;
+  }
+
+  /** The oldest key, or `undefined` when the cache is empty. */
+  #oldest(): string | undefined {
+    let next = this.#cursor?.next();
+    if (next === undefined || next.done === true) {
+      // A finished iterator stays finished, even once entries are added again.
+      this.#cursor = this.#entries.keys();
+      next = this.#cursor.next();
+    }
+    return next.done === true ? undefined : next.value;
   }
 
   delete(token: string): void {
@@ -88,6 +111,7 @@ export class TokenCache<Claims> {
 
   clear(): void {
     this.#entries.clear();
+    this.#cursor = undefined;
     this.#bytes = 0;
   }
 }
