@@ -152,11 +152,15 @@ describe('token cache bounds', () => {
     expect(cache.size).toBe(10);
   });
 
-  it('evicts in insertion order through any mix of sets, deletes and clears', () => {
+  it('evicts in insertion order and answers only the exact token, through any mix of sets, deletes and clears', () => {
+    // Tokens share last segments, so some share a Map key: an entry answers only for its own token.
+    const tokens = Array.from({ length: 12 }, (_, i) => `h.p${i % 3}.s${i % 4}`);
+    const keyOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
+    const pick = fc.integer({ min: 0, max: tokens.length - 1 });
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.oneof(fc.record({ op: fc.constant('set' as const), token: fc.integer({ min: 0, max: 9 }) }), fc.record({ op: fc.constant('delete' as const), token: fc.integer({ min: 0, max: 9 }) }), fc.record({ op: fc.constant('clear' as const) })), { maxLength: 200 }),
+        fc.array(fc.oneof(fc.record({ op: fc.constant('set' as const), token: pick }), fc.record({ op: fc.constant('delete' as const), token: pick }), fc.record({ op: fc.constant('clear' as const) })), { maxLength: 200 }),
         (maxEntries, ops) => {
           const cache = new TokenCache<number>(maxEntries, 1_000_000);
           let model: string[] = [];
@@ -166,16 +170,20 @@ describe('token cache bounds', () => {
               model = [];
               continue;
             }
-            const token = `t${step.token}`;
-            model = model.filter((held) => held !== token);
-            if (step.op === 'delete') cache.delete(token);
-            else {
+            const token = tokens[step.token] as string;
+            if (step.op === 'delete') {
+              cache.delete(token);
+              model = model.filter((held) => held !== token);
+            } else {
               cache.set(token, i, 100, 0);
+              model = model.filter((held) => keyOf(held) !== keyOf(token));
               model.push(token);
               if (model.length > maxEntries) model.shift();
             }
-            expect([...Array(10).keys()].map((n) => `t${n}`).filter((t) => cache.get(t) !== undefined).sort()).toEqual([...model].sort());
+            expect(tokens.filter((t) => cache.get(t)?.token === t)).toEqual(tokens.filter((t) => model.includes(t)));
+            expect(tokens.filter((t) => cache.get(t) !== undefined && cache.get(t)?.token !== t)).toEqual([]);
             expect(cache.size).toBe(model.length);
+            expect(cache.bytes).toBe(model.reduce((sum, t) => sum + tokenCost(t), 0));
           }
         },
       ),

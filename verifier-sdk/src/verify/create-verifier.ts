@@ -186,17 +186,24 @@ function createTokenCache(option: false | TokenCacheOptions | undefined): TokenC
 
 /**
  * Claims handed to many callers must not be changed by one of them. Walked
- * with an explicit stack: a signed payload may nest thousands of levels deep.
+ * with an explicit stack, made only when there is nesting: a signed payload
+ * may nest thousands of levels deep, and most are flat. Only JSON.parse
+ * output reaches it (own enumerable data properties, no getters).
  */
 function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
-    Object.freeze(next);
-    for (const inner of Object.values(next)) pending.push(inner);
+  let pending: object[] | undefined;
+  let next: unknown = value;
+  for (;;) {
+    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
+      Object.freeze(next);
+      for (const name in next) {
+        const inner = (next as Record<string, unknown>)[name];
+        if (typeof inner === 'object' && inner !== null) (pending ??= []).push(inner);
+      }
+    }
+    if (pending === undefined || pending.length === 0) return value;
+    next = pending.pop();
   }
-  return value;
 }
 
 /**
@@ -363,21 +370,45 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return entry.claims;
   }
 
-  /** Signature, claims and list, for a token the cache cannot answer. */
-  async function verifyInFull(token: string, cacheable: boolean): Promise<VerifiedClaims> {
+  /** The error a failed verification reaches the caller as, counted once. */
+  function rejection(err: unknown): RevocastError {
+    const error = toError(err);
+    metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
+    return error;
+  }
+
+  /**
+   * Signature, claims and list, for a token the cache cannot answer.
+   * Synchronous with a fixed key, so a never-seen token costs what its
+   * signature costs, without a promise of its own; a promise with a key set.
+   */
+  function verifyInFull(token: string, cacheable: boolean): VerifiedClaims | Promise<VerifiedClaims> {
     const version = signatures.keyVersion();
-    let claims: VerifiedClaims;
-    let verifiedAt: number;
+    let payload: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
-      // Synchronous with a fixed key: no await, so a never-seen token costs what its signature costs.
-      let payload = signatures.verify(token);
-      if (payload instanceof Promise) payload = await payload;
-      verifiedAt = clock();
+      payload = signatures.verify(token);
+    } catch (err) {
+      throw rejection(err);
+    }
+    if (payload instanceof Promise) {
+      return payload.then(
+        (resolved) => judge(token, resolved, version, cacheable),
+        (err: unknown) => {
+          throw rejection(err);
+        },
+      );
+    }
+    return judge(token, payload, version, cacheable);
+  }
+
+  /** Claims and list for a payload whose signature verified with keys of `version`; caches it when it may. */
+  function judge(token: string, payload: Record<string, unknown>, version: number, cacheable: boolean): VerifiedClaims {
+    const verifiedAt = clock();
+    let claims: VerifiedClaims;
+    try {
       claims = validateClaims(payload, verifiedAt);
     } catch (err) {
-      const error = toError(err);
-      metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
-      throw error;
+      throw rejection(err);
     }
     if (cacheable) {
       deepFreeze(claims);
@@ -411,7 +442,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
             return hit;
           }
         }
-        return await verifyInFull(token, cacheable);
+        const full = verifyInFull(token, cacheable);
+        return full instanceof Promise ? await full : full;
       } catch (err) {
         if (err instanceof RevocastError) throw err;
         metrics.rejected('invalid');
