@@ -82,14 +82,17 @@ export interface VerifierOptions {
   /**
    * Cache of verified tokens, keyed by the exact token string, so a client
    * that sends the same token on every request pays for the signature once.
-   * Every call still checks `exp` (with `clockTolerance`), the revocation
+   * A token is cached on its second sighting, so the many seen only once
+   * cost no insertion. Every call still checks `exp` (with `clockTolerance`), the revocation
    * list and staleness. The cache is emptied whenever the JWKS is fetched
    * again, and bypassed once the JWKS is due for a refresh, so a retired key
-   * stops working as it would without the cache. Claims of a cached token are
-   * one frozen object shared by every call. `false` turns the cache off.
+   * stops working as it would without the cache. With the cache on, claims
+   * are always frozen; a cached token's are one object shared by every
+   * call. `false` turns the cache off.
    * Default `{ maxEntries: 50000, maxBytes: 48 MiB }`: at 100,000 users
    * with Zipf traffic and tokens re-issued every 15 minutes it answers about
-   * 87% of calls (70% at the former 10,000 entries).
+   * 84% of calls, within a point of what admission on a second sighting
+   * allows there (see BENCHMARKS.md, mixed workload).
    */
   readonly tokenCache?: false | TokenCacheOptions;
   /** Epoch milliseconds now; for tests. */
