@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
 import type { SyncSource } from '@revocast/verifier-sdk/protocol';
@@ -88,11 +89,36 @@ describe('verified-token cache', () => {
   it('hands every caller the same frozen claims, so none can change them for the others', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
     const token = await signToken({ aud: ['api', 'web'] });
+    const calls = [];
+    for (let i = 0; i < 4; i++) calls.push(await verifier.verify(token));
+    // Cached on the second sighting, then shared.
+    expect(calls[3]).toBe(calls[1]);
+    expect(calls[2]).toBe(calls[1]);
+    for (const claims of calls) {
+      expect(Object.isFrozen(claims)).toBe(true);
+      expect(Object.isFrozen(claims.aud)).toBe(true);
+    }
+  });
+
+  it('caches a token on its second sighting, not its first', async () => {
+    const verifier = await readyVerifier({ source: memoryStore().feed() });
+    const token = await signToken();
     const first = await verifier.verify(token);
     const second = await verifier.verify(token);
-    expect(second).toBe(first);
-    expect(Object.isFrozen(first)).toBe(true);
-    expect(Object.isFrozen(first.aud)).toBe(true);
+    const third = await verifier.verify(token);
+    // The first sighting was verified and answered but not kept; the second was kept and answers the third.
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    expect(third).toBe(second);
+  });
+
+  it('does not let tokens seen once push a repeated token out of the cache', async () => {
+    const verifier = await readyVerifier({ source: memoryStore().feed(), tokenCache: { maxEntries: 2 } });
+    const repeated = await signToken({ jti: 'repeated' });
+    await verifier.verify(repeated);
+    const kept = await verifier.verify(repeated);
+    for (let i = 0; i < 20; i++) await verifier.verify(await signToken({ jti: `once-${i}` }));
+    expect(await verifier.verify(repeated)).toBe(kept);
   });
 
   it('refuses bounds that are not whole numbers of at least 1', () => {
@@ -124,6 +150,45 @@ describe('token cache bounds', () => {
     cache.set('y'.repeat(100_000), -1, 100, 0);
     expect(cache.get('y'.repeat(100_000))).toBeUndefined();
     expect(cache.size).toBe(10);
+  });
+
+  it('evicts in insertion order and answers only the exact token, through any mix of sets, deletes and clears', () => {
+    // Tokens share last segments, so some share a Map key: an entry answers only for its own token.
+    const tokens = Array.from({ length: 12 }, (_, i) => `h.p${i % 3}.s${i % 4}`);
+    const keyOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
+    const pick = fc.integer({ min: 0, max: tokens.length - 1 });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.array(fc.oneof(fc.record({ op: fc.constant('set' as const), token: pick }), fc.record({ op: fc.constant('delete' as const), token: pick }), fc.record({ op: fc.constant('clear' as const) })), { maxLength: 200 }),
+        (maxEntries, ops) => {
+          const cache = new TokenCache<number>(maxEntries, 1_000_000);
+          let model: string[] = [];
+          for (const [i, step] of ops.entries()) {
+            if (step.op === 'clear') {
+              cache.clear();
+              model = [];
+              continue;
+            }
+            const token = tokens[step.token] as string;
+            if (step.op === 'delete') {
+              cache.delete(token);
+              model = model.filter((held) => held !== token);
+            } else {
+              cache.set(token, i, 100, 0);
+              model = model.filter((held) => keyOf(held) !== keyOf(token));
+              model.push(token);
+              if (model.length > maxEntries) model.shift();
+            }
+            expect(tokens.filter((t) => cache.get(t)?.token === t)).toEqual(tokens.filter((t) => model.includes(t)));
+            expect(tokens.filter((t) => cache.get(t) !== undefined && cache.get(t)?.token !== t)).toEqual([]);
+            expect(cache.size).toBe(model.length);
+            expect(cache.bytes).toBe(model.reduce((sum, t) => sum + tokenCost(t), 0));
+          }
+        },
+      ),
+      { seed: 12, numRuns: 300 },
+    );
   });
 
   it('accounts for a token set twice only once', () => {

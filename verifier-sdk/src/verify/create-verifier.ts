@@ -22,6 +22,7 @@ import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator
 import { checkAlgorithms, type VerificationKey } from './key-material.js';
 import { createSignatureVerifier } from './signature-verifier.js';
 import { DEFAULT_TOKEN_CACHE, TokenCache } from './token-cache.js';
+import { TokenDoorkeeper } from './token-doorkeeper.js';
 
 /** Bounds of the verified-token cache; see {@link VerifierOptions.tokenCache}. */
 export interface TokenCacheOptions {
@@ -81,14 +82,17 @@ export interface VerifierOptions {
   /**
    * Cache of verified tokens, keyed by the exact token string, so a client
    * that sends the same token on every request pays for the signature once.
-   * Every call still checks `exp` (with `clockTolerance`), the revocation
+   * A token is cached on its second sighting, so the many seen only once
+   * cost no insertion. Every call still checks `exp` (with `clockTolerance`), the revocation
    * list and staleness. The cache is emptied whenever the JWKS is fetched
    * again, and bypassed once the JWKS is due for a refresh, so a retired key
-   * stops working as it would without the cache. Claims of a cached token are
-   * one frozen object shared by every call. `false` turns the cache off.
+   * stops working as it would without the cache. With the cache on, claims
+   * are always frozen; a cached token's are one object shared by every
+   * call. `false` turns the cache off.
    * Default `{ maxEntries: 50000, maxBytes: 48 MiB }`: at 100,000 users
    * with Zipf traffic and tokens re-issued every 15 minutes it answers about
-   * 87% of calls (70% at the former 10,000 entries).
+   * 84% of calls, within a point of what admission on a second sighting
+   * allows there (see BENCHMARKS.md, mixed workload).
    */
   readonly tokenCache?: false | TokenCacheOptions;
   /** Epoch milliseconds now; for tests. */
@@ -185,17 +189,24 @@ function createTokenCache(option: false | TokenCacheOptions | undefined): TokenC
 
 /**
  * Claims handed to many callers must not be changed by one of them. Walked
- * with an explicit stack: a signed payload may nest thousands of levels deep.
+ * with an explicit stack, made only when there is nesting: a signed payload
+ * may nest thousands of levels deep, and most are flat. Only JSON.parse
+ * output reaches it (own enumerable data properties, no getters).
  */
 function deepFreeze<T>(value: T): T {
-  const pending: unknown[] = [value];
-  while (pending.length > 0) {
-    const next = pending.pop();
-    if (typeof next !== 'object' || next === null || Object.isFrozen(next)) continue;
-    Object.freeze(next);
-    for (const inner of Object.values(next)) pending.push(inner);
+  let pending: object[] | undefined;
+  let next: unknown = value;
+  for (;;) {
+    if (typeof next === 'object' && next !== null && !Object.isFrozen(next)) {
+      Object.freeze(next);
+      for (const name in next) {
+        const inner = (next as Record<string, unknown>)[name];
+        if (typeof inner === 'object' && inner !== null) (pending ??= []).push(inner);
+      }
+    }
+    if (pending === undefined || pending.length === 0) return value;
+    next = pending.pop();
   }
-  return value;
 }
 
 /**
@@ -223,6 +234,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const commandTimeoutMs = seconds('commandTimeout', options.commandTimeout, DEFAULTS.commandTimeout, 0.01) * 1000;
   const maxTokenLength = options.maxTokenLength ?? DEFAULTS.maxTokenLength;
   const cache = createTokenCache(options.tokenCache);
+  // A verified token is cached on its second sighting: one seen once would cost an insertion and never be read.
+  const doorkeeper = cache === undefined ? undefined : new TokenDoorkeeper(TokenDoorkeeper.slotsFor(cache.maxEntries));
   let cacheVersion = 0;
   const failOpen = options.failOpen ?? false;
   const clock = options.clock ?? Date.now;
@@ -361,26 +374,50 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return entry.claims;
   }
 
-  /** Signature, claims and list, for a token the cache cannot answer. */
-  async function verifyInFull(token: string, cacheable: boolean): Promise<VerifiedClaims> {
+  /** The error a failed verification reaches the caller as, counted once. */
+  function rejection(err: unknown): RevocastError {
+    const error = toError(err);
+    metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
+    return error;
+  }
+
+  /**
+   * Signature, claims and list, for a token the cache cannot answer.
+   * Synchronous with a fixed key, so a never-seen token costs what its
+   * signature costs, without a promise of its own; a promise with a key set.
+   */
+  function verifyInFull(token: string, cacheable: boolean): VerifiedClaims | Promise<VerifiedClaims> {
     const version = signatures.keyVersion();
-    let claims: VerifiedClaims;
-    let verifiedAt: number;
+    let payload: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
-      // Synchronous with a fixed key: no await, so a never-seen token costs what its signature costs.
-      let payload = signatures.verify(token);
-      if (payload instanceof Promise) payload = await payload;
-      verifiedAt = clock();
+      payload = signatures.verify(token);
+    } catch (err) {
+      throw rejection(err);
+    }
+    if (payload instanceof Promise) {
+      return payload.then(
+        (resolved) => judge(token, resolved, version, cacheable),
+        (err: unknown) => {
+          throw rejection(err);
+        },
+      );
+    }
+    return judge(token, payload, version, cacheable);
+  }
+
+  /** Claims and list for a payload whose signature verified with keys of `version`; caches it when it may. */
+  function judge(token: string, payload: Record<string, unknown>, version: number, cacheable: boolean): VerifiedClaims {
+    const verifiedAt = clock();
+    let claims: VerifiedClaims;
+    try {
       claims = validateClaims(payload, verifiedAt);
     } catch (err) {
-      const error = toError(err);
-      metrics.rejected(error.code === 'ERR_TOKEN_EXPIRED' ? 'expired' : 'invalid');
-      throw error;
+      throw rejection(err);
     }
     if (cacheable) {
       deepFreeze(claims);
       // Only a verification that began and ended on the same, settled key set may be reused.
-      if (version >= 0 && signatures.keyVersion() === version) {
+      if (version >= 0 && signatures.keyVersion() === version && (doorkeeper as TokenDoorkeeper).admit(token)) {
         (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt);
       }
     }
@@ -409,7 +446,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
             return hit;
           }
         }
-        return await verifyInFull(token, cacheable);
+        const full = verifyInFull(token, cacheable);
+        return full instanceof Promise ? await full : full;
       } catch (err) {
         if (err instanceof RevocastError) throw err;
         metrics.rejected('invalid');

@@ -1,0 +1,65 @@
+/**
+ * Which verified tokens earn a place in the verified-token cache: those seen
+ * a second time. A server with many users sees most tokens once; caching
+ * those costs an insertion, an eviction and old-generation garbage on every
+ * call and never pays back. A token that comes back is likely to come again.
+ *
+ * It remembers recently missed tokens as 32-bit hashes in a fixed table, one
+ * slot per hash, and keeps no string. Two tokens that share a slot push each
+ * other out (the next one needs one more sighting); two that share a hash let
+ * the second in on its first sighting. Either way only cache admission is
+ * decided here: every token is verified in full before it is offered.
+ */
+export class TokenDoorkeeper {
+  readonly #seen: Uint32Array;
+  readonly #mask: number;
+
+  /** `slots` is rounded up to a power of two; four bytes each. */
+  constructor(slots: number) {
+    let size = 1;
+    while (size < slots) size *= 2;
+    this.#seen = new Uint32Array(size);
+    this.#mask = size - 1;
+  }
+
+  /** Slots for a cache of `maxEntries`: as many as it holds (a power of two at or above it, at least 1,024, at most 1,048,576). */
+  static slotsFor(maxEntries: number): number {
+    return Math.min(Math.max(maxEntries, 1024), 1 << 20);
+  }
+
+  get slots(): number {
+    return this.#seen.length;
+  }
+
+  /**
+   * True when `token` was offered before (and still held its slot): it may
+   * be cached now. Otherwise remembers it and answers false.
+   */
+  admit(token: string): boolean {
+    const hash = tokenHash(token);
+    const slot = hash & this.#mask;
+    if (this.#seen[slot] === hash) {
+      this.#seen[slot] = 0;
+      return true;
+    }
+    this.#seen[slot] = hash;
+    return false;
+  }
+}
+
+/** Characters hashed, from the end: a JWS ends with its signature, which differs between any two tokens that verify. */
+const HASHED_TAIL = 48;
+
+/**
+ * FNV-1a over the token's length and its last characters, never 0 (an empty
+ * slot). Only tokens that verified are offered, so their tails are
+ * signatures: an attacker cannot choose them without the key, and a
+ * collision would only admit a token one sighting early.
+ */
+export function tokenHash(token: string): number {
+  let hash = Math.imul(0x811c9dc5 ^ token.length, 0x01000193);
+  for (let i = Math.max(0, token.length - HASHED_TAIL); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  }
+  return (hash >>> 0) || 1;
+}
