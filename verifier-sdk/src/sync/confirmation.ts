@@ -3,7 +3,7 @@ import type { Head, Position } from '../protocol/index.js';
 /**
  * Why a head read confirmed nothing: the list has not reached the head yet,
  * the record holds changes Redis has not got (its watermark is ahead), or a
- * durable head carries no watermark where one was seen before.
+ * durable head carries no watermark.
  */
 export type Unconfirmed = 'behind-head' | 'behind-record' | 'no-watermark';
 
@@ -23,18 +23,18 @@ export type Confirmation = { readonly at: number } | { readonly unconfirmed: Unc
  *   the record was covered, and how long ago on Redis's clock: the evidence
  *   is as old as the watermark, and a watermark ahead of the list means it is
  *   behind, whatever the head says;
- * - a durable head with no watermark comes from a service that writes none
- *   (an older one): dated as before, by the head read, unless this verifier
- *   has seen a watermark on this Redis, in which case it confirms nothing
- *   until the service writes one again.
+ * - a durable head with no watermark is no evidence: nothing says Redis has
+ *   what the record acknowledged (the service has not written one yet, Redis
+ *   lost it, or it refuses the write), so it confirms nothing until a
+ *   service writes one.
  *
  * Callers keep the latest `at` (confirmation never goes backwards).
  */
-export function confirmation(position: Position, head: Head, issuedAt: number, watermarkSeen: boolean): Confirmation {
+export function confirmation(position: Position, head: Head, issuedAt: number): Confirmation {
   if (head.epoch !== position.epoch || position.offset < head.offset) return { unconfirmed: 'behind-head' };
   if (head.durable !== true) return { at: issuedAt };
   const watermark = head.watermark;
-  if (watermark === undefined) return watermarkSeen ? { unconfirmed: 'no-watermark' } : { at: issuedAt };
+  if (watermark === undefined) return { unconfirmed: 'no-watermark' };
   if (watermark.offset > position.offset) return { unconfirmed: 'behind-record' };
   return { at: issuedAt - Math.max(0, watermark.ageMs) };
 }

@@ -88,8 +88,6 @@ export class SyncEngine {
   /** Stream id of the undecodable change this verifier stopped before; counted and logged once. */
   #stoppedBefore: string | undefined;
   #malformedLoggedAt = Number.NEGATIVE_INFINITY;
-  /** A record watermark was seen: from then on a durable head without one confirms nothing. */
-  #watermarkSeen = false;
   /** Why the last head read confirmed nothing; logged once per cause. */
   #unconfirmed: string | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
@@ -417,15 +415,14 @@ export class SyncEngine {
 
   /** Dates the list by a head read issued at `issuedAt`, if that read covers where the list stands. */
   #confirmFrom(head: Head, issuedAt: number): void {
-    if (head.watermark !== undefined) this.#watermarkSeen = true;
-    const result = confirmation(this.#position, head, issuedAt, this.#watermarkSeen);
+    const result = confirmation(this.#position, head, issuedAt);
     if ('unconfirmed' in result) {
       if (result.unconfirmed !== 'behind-head' && this.#unconfirmed !== result.unconfirmed) {
         this.#options.logger.warn(
           { reason: result.unconfirmed, offset: this.#position.offset, recordOffset: head.watermark?.offset },
           result.unconfirmed === 'behind-record'
             ? 'the record holds changes Redis has not received (Redis may be refusing writes); the list is not confirmed current'
-            : 'Redis carries no record watermark any more; the list is not confirmed current until the service writes one',
+            : 'Redis carries no record watermark (no service replica has written one yet, or Redis lost or refused it); the list is not confirmed current until one is written',
         );
       }
       this.#unconfirmed = result.unconfirmed;
