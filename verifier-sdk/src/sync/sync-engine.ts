@@ -91,6 +91,8 @@ export class SyncEngine {
   /** Why the last head read confirmed nothing; logged once per cause. */
   #unconfirmed: string | undefined;
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** Waiting for the first confirmation: loaded is not enough, the list must be shown current once. */
+  #confirmedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   readonly #options: SyncEngineOptions;
 
   constructor(options: SyncEngineOptions) {
@@ -146,11 +148,23 @@ export class SyncEngine {
     return new Promise((resolve, reject) => this.#readyWaiters.push({ resolve, reject }));
   }
 
+  /**
+   * Resolves once the list has been confirmed current for the first time
+   * (loaded, and a head read it reached, with a record watermark where a
+   * durable record stands behind Redis). Until then every check is stale.
+   */
+  confirmed(): Promise<void> {
+    if (Number.isFinite(this.#lastConfirmedAt)) return Promise.resolve();
+    if (this.#state === 'closed') return Promise.reject(new Error('verifier is closed'));
+    return new Promise((resolve, reject) => this.#confirmedWaiters.push({ resolve, reject }));
+  }
+
   async close(): Promise<void> {
     if (this.#state === 'closed') return;
     clearInterval(this.#timer);
     this.#setState('closed');
     for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(new Error('verifier closed before it was ready'));
+    for (const waiter of this.#confirmedWaiters.splice(0)) waiter.reject(new Error('verifier closed before it was ready'));
     await this.#options.source.close();
   }
 
@@ -433,6 +447,7 @@ export class SyncEngine {
     this.#stoppedBefore = undefined;
     // Never backwards: an older read answered late says less than one already counted.
     if (result.at > this.#lastConfirmedAt) this.#lastConfirmedAt = result.at;
+    for (const waiter of this.#confirmedWaiters.splice(0)) waiter.resolve();
     if ((this.#state === 'starting' || this.#state === 'stale') && !this.isStale(this.#options.clock())) {
       if (this.#state === 'stale') this.#options.logger.info({ offset: this.#position.offset }, 'revocation list is current again');
       this.#setState('ready');

@@ -117,7 +117,13 @@ export interface VerifierStatus {
 }
 
 export interface Verifier {
-  /** Resolves once the revocation list is loaded. Until then `verify` rejects with `ERR_LIST_STALE`. */
+  /**
+   * Resolves once the key is loaded and the revocation list is loaded and
+   * confirmed current (with PostgreSQL as the record, that takes a record
+   * watermark the service writes every outbox interval). Until then `verify`
+   * rejects with `ERR_LIST_STALE`; it waits as long as that takes, so give it
+   * a timeout of your own if you must.
+   */
   ready(): Promise<void>;
   /**
    * Verifies signature and claims, then checks the revocation list.
@@ -432,6 +438,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     async ready() {
       await signatures.ready();
       await engine.ready();
+      await engine.confirmed();
     },
     async verify(token) {
       // The one boundary: whatever goes wrong below reaches the caller as a RevocastError.
