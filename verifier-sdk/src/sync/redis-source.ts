@@ -21,6 +21,7 @@ import {
   UndecodableChangeError,
 } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
+import { withDeadline } from './deadline.js';
 import { duplicateRedis, openRedis, type RedisClient } from './redis-connection.js';
 
 export interface RedisSourceOptions {
@@ -30,7 +31,12 @@ export interface RedisSourceOptions {
    */
   readonly redis: string | RedisClient;
   readonly keyPrefix: string;
-  /** Commands slower than this fail, so a hung Redis shows up as staleness. */
+  /**
+   * Commands Redis has not answered within this long fail, so a hung Redis
+   * shows up as staleness. Measured against the answer's arrival, so a
+   * verifier whose event loop runs late still takes an answer that came in
+   * time (see {@link withDeadline}).
+   */
   readonly commandTimeoutMs: number;
   readonly logger: Logger;
 }
@@ -44,12 +50,22 @@ interface HeadScript {
 const INDEX_GRACE_MS = 60_000;
 
 /**
+ * ioredis's own timeout fires by the event loop's clock: after a held event
+ * loop it fails commands whose answers are already in the socket. Every call
+ * is therefore bounded by {@link withDeadline}; ioredis's timeout is only a
+ * backstop that frees its queue when an answer never comes.
+ */
+function backstopMs(commandTimeoutMs: number): number {
+  return Math.max(30_000, 10 * commandTimeoutMs);
+}
+
+/**
  * Commands time out (queued ones too) and are not retried across reconnects:
  * a failed poll is information, it shows up as staleness.
  */
 function connectionOptions(commandTimeoutMs: number): RedisOptions {
   return {
-    commandTimeout: commandTimeoutMs,
+    commandTimeout: backstopMs(commandTimeoutMs),
     maxRetriesPerRequest: 1,
     connectionName: 'revocast-verifier',
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
@@ -65,10 +81,12 @@ export class RedisSource implements SyncSource {
   readonly #sharded: boolean;
   readonly #ownsCommand: boolean;
   readonly #logger: Logger;
+  readonly #timeoutMs: number;
 
   constructor(options: RedisSourceOptions) {
     this.#keys = redisKeys(options.keyPrefix);
     this.#logger = options.logger;
+    this.#timeoutMs = options.commandTimeoutMs;
     const connection = connectionOptions(options.commandTimeoutMs);
     if (typeof options.redis === 'string') {
       this.#command = openRedis(parseRedisTarget(options.redis), connection);
@@ -113,9 +131,9 @@ export class RedisSource implements SyncSource {
 
   /** The head, the record watermark and Redis's clock, in one read-only script (it runs on a Redis that refuses writes). */
   async head(): Promise<Head> {
-    const [epoch, offset, lastId, durable, watermark, time] = await (this.#command as unknown as HeadScript).revocastReadHead(
-      this.#keys.meta,
-      this.#keys.watermark,
+    const [epoch, offset, lastId, durable, watermark, time] = await this.#within(
+      (this.#command as unknown as HeadScript).revocastReadHead(this.#keys.meta, this.#keys.watermark),
+      'the head read',
     );
     return withWatermark(parseHead(epoch, offset, lastId, durable), decodeWatermark(watermark), redisTimeMs(time));
   }
@@ -124,12 +142,13 @@ export class RedisSource implements SyncSource {
     const head = await this.head();
     const keys = this.#keys;
     let unreadable = 0;
-    let page = this.#command.zscan(keys.entries, '0', 'COUNT', SCAN_COUNT);
+    const scan = (cursor: string) => this.#within(this.#command.zscan(keys.entries, cursor, 'COUNT', SCAN_COUNT), 'a snapshot page');
+    let page = scan('0');
     for (;;) {
       const [next, flat] = await page;
       // Ask for the next page before parsing this one, so Redis and the parsing overlap.
       if (next !== '0') {
-        page = this.#command.zscan(keys.entries, next, 'COUNT', SCAN_COUNT);
+        page = scan(next);
         // If this page fails, the early request's own failure must not go unhandled (it would crash the host).
         page.catch(() => {});
       }
@@ -147,7 +166,7 @@ export class RedisSource implements SyncSource {
         else entries.push({ type: parsed.type, id: parsed.id, pruneAt });
       }
       if (subjects.length > 0) {
-        const cutoffs = await this.#command.hmget(keys.cutoffs, ...subjects.map((s) => s.id));
+        const cutoffs = await this.#within(this.#command.hmget(keys.cutoffs, ...subjects.map((s) => s.id)), 'the cutoffs read');
         subjects.forEach((subject, i) => {
           const cutoff = Number(cutoffs[i]);
           // A subject reinstated mid-scan has no cutoff any more; the replay settles it.
@@ -162,7 +181,7 @@ export class RedisSource implements SyncSource {
   }
 
   async readAfter(streamId: string, count: number): Promise<readonly Message[]> {
-    const rows = await this.#command.xrange(this.#keys.log, `(${streamId}`, '+', 'COUNT', count);
+    const rows = await this.#within(this.#command.xrange(this.#keys.log, `(${streamId}`, '+', 'COUNT', count), 'the stream read');
     const messages: Message[] = [];
     for (const [id, fields] of rows) {
       const message = decodeLogEntry(id, fields);
@@ -177,17 +196,20 @@ export class RedisSource implements SyncSource {
   readonly presence: PresenceChannel = {
     announce: async (report, ttlMs) => {
       const keys = this.#keys;
-      const results = await this.#command
-        .pipeline()
-        .set(keys.verifier(report.id), encodeReport(report), 'PX', ttlMs)
-        .zadd(keys.verifiers, report.reportedAt + ttlMs, report.id)
-        .zremrangebyscore(keys.verifiers, '-inf', report.reportedAt - INDEX_GRACE_MS)
-        .exec();
+      const results = await this.#within(
+        this.#command
+          .pipeline()
+          .set(keys.verifier(report.id), encodeReport(report), 'PX', ttlMs)
+          .zadd(keys.verifiers, report.reportedAt + ttlMs, report.id)
+          .zremrangebyscore(keys.verifiers, '-inf', report.reportedAt - INDEX_GRACE_MS)
+          .exec(),
+        'the heartbeat',
+      );
       const failed = results?.find(([err]) => err !== null);
       if (failed !== undefined) throw failed[0] as Error;
     },
     withdraw: async (id) => {
-      await this.#command.pipeline().del(this.#keys.verifier(id)).zrem(this.#keys.verifiers, id).exec();
+      await this.#within(this.#command.pipeline().del(this.#keys.verifier(id)).zrem(this.#keys.verifiers, id).exec(), 'the withdrawal');
     },
     onAckRequest: async (onRequest) => {
       const channel = this.#keys.ackRequests;
@@ -202,10 +224,13 @@ export class RedisSource implements SyncSource {
     },
     acknowledge: async (ack) => {
       const encoded = encodeAck(ack);
-      if (this.#sharded) await this.#command.spublish(this.#keys.acks, encoded);
-      else await this.#command.publish(this.#keys.acks, encoded);
+      await this.#within(this.#sharded ? this.#command.spublish(this.#keys.acks, encoded) : this.#command.publish(this.#keys.acks, encoded), 'the acknowledgement');
     },
   };
+
+  #within<T>(work: Promise<T>, what: string): Promise<T> {
+    return withDeadline(work, this.#timeoutMs, what);
+  }
 
   async close(): Promise<void> {
     this.#subscriber.disconnect();
