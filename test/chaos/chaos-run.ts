@@ -29,6 +29,12 @@ export interface ChaosOptions {
   readonly verifiers: number;
   /** Progress lines. */
   readonly log: (line: string) => void;
+  /**
+   * Inject no fault after the run has taken this long, whatever the schedule
+   * still holds, so a machine that crawls ends the run with a report (and
+   * its processes stopped) instead of hanging its caller. Default: none.
+   */
+  readonly deadlineMs?: number;
 }
 
 export interface FaultRecord {
@@ -60,6 +66,8 @@ export interface ChaosReport {
   readonly reconcileRepairs: number;
   /** How late the harness's own event loop ran (its verifiers share it): p99 and max, ms. */
   readonly harnessDelayMs: { readonly p99: number; readonly max: number };
+  /** The run reached `deadlineMs` and stopped injecting before the schedule was done. */
+  readonly cutShort: boolean;
   readonly logDir: string;
 }
 
@@ -70,6 +78,17 @@ function fileLogger(file: string, verifier: number): Logger {
   return { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
 }
 const RECOVERY_TIMEOUT_MS = 60_000;
+/** No step of the harness (injecting a fault, stopping the workload) may hang the run: past this it fails, and the run goes on. */
+const STEP_TIMEOUT_MS = 120_000;
+
+/** `work`, or a rejection naming `what` once `ms` have passed. */
+function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 /**
  * Runs the chaos experiment: PostgreSQL as the record, Redis as a master, a
@@ -184,15 +203,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const runUntil = Date.now() + options.durationMs;
     // Every kind once, in a fixed order, however long that takes; then at random until the time is up.
     const schedule = faultSchedule<FaultKind>(FAULT_KINDS, random);
+    let cutShort = false;
+    const withinDeadline = () => {
+      if (options.deadlineMs === undefined || since() < options.deadlineMs) return true;
+      cutShort = true;
+      return false;
+    };
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    for (let kind = schedule.next(Date.now() < runUntil); kind !== undefined; kind = schedule.next(Date.now() < runUntil)) {
+    for (let kind = schedule.next(Date.now() < runUntil); kind !== undefined && withinDeadline(); kind = schedule.next(Date.now() < runUntil)) {
       const context = { redis, services, random, remote, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
       const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;
-      const unprepared = await prepare(kind, context).then(() => undefined, harnessError);
+      const unprepared = await bounded(prepare(kind, context), STEP_TIMEOUT_MS, `preparing ${kind}`).then(() => undefined, harnessError);
       const atMs = since();
-      const note = unprepared ?? (await inject(kind, context).catch(harnessError));
-      await redis.settle().catch(() => {});
+      const note = unprepared ?? (await bounded(inject(kind, context), STEP_TIMEOUT_MS, `injecting ${kind}`).catch(harnessError));
+      await bounded(redis.settle(), STEP_TIMEOUT_MS, 'settling the replicas').catch(() => {});
       const healedMs = since();
       const recoveryMs = await recovered();
       const disruptionMs = recoveryMs === undefined ? undefined : healedMs + recoveryMs - atMs;
@@ -217,7 +242,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     }
 
     log('faults over; stopping the workload and waiting for every verifier to converge');
-    await workload.stop();
+    if (cutShort) log(`deadline of ${options.deadlineMs} ms reached: no more faults`);
+    await bounded(workload.stop(), STEP_TIMEOUT_MS, 'stopping the workload').catch((err: Error) => log(`harness error: ${err.message}`));
     const converged = (await recovered()) !== undefined;
     checker.sweep(true);
     checker.stop();
@@ -295,6 +321,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       converged,
       ...serviceLogFigures(services.map((s) => join(logDir, `${s.name}.log`))),
       harnessDelayMs: { p99: delay.percentile(99) / 1e6, max: delay.max / 1e6 },
+      cutShort,
       logDir,
     };
   } finally {

@@ -5,9 +5,13 @@ import { startRedisServer, type RedisHandle, type RedisServerOptions } from './r
 
 const run = promisify(execFile);
 
-/** Sends one command to one node, on a short-lived connection. */
+/**
+ * Sends one command to one node, on a short-lived connection. Bounded: a
+ * node that accepts the connection but never answers (stopped, or stuck
+ * loading) fails the command instead of hanging whoever asked.
+ */
 export async function command(url: string, ...args: Array<string | number>): Promise<unknown> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 5000 });
   client.on('error', () => {});
   try {
     await client.connect();
