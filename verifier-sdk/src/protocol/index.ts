@@ -8,6 +8,7 @@
 export {
   CLAIM_OF_TYPE,
   MAX_ID_LENGTH,
+  MEMBER_SEPARATOR,
   REVOCATION_TYPES,
   isRevocationType,
   memberOf,
@@ -17,14 +18,17 @@ export {
 } from './entry.js';
 export { idProblem, isValidId } from './id.js';
 export { coveredByCutoff } from './cutoff.js';
-export { DEFAULT_KEY_PREFIX, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
+export { DEFAULT_KEY_PREFIX, DURABLE_MARK, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
 export { changeFromWire, decodeChange, encodeChange, type Change } from './change.js';
 export {
+  MESSAGE_SEPARATOR,
   decodeLogEntry,
   decodeMessage,
   decodeMessages,
   encodeBatchMessage,
+  encodeLogEntry,
   encodeMessage,
+  encodeMessages,
   isEpoch,
   isStreamId,
   parseOffset,
