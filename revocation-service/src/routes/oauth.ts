@@ -1,4 +1,4 @@
-import { coveredByCutoff } from '@revocast/verifier-sdk/protocol';
+import { coveredByCutoff, cutoffOf } from '@revocast/verifier-sdk/protocol';
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
@@ -113,7 +113,7 @@ async function revokedBy(store: RevocationStore, claims: InspectedClaims, now: n
   ]);
   if (token !== null && token.pruneAt > now) return 'jti';
   if (session !== null && session.pruneAt > now) return 'session';
-  if (subject !== null && subject.pruneAt > now && coveredByCutoff(claims.iat, subject.cutoff ?? subject.pruneAt)) return 'subject';
+  if (subject !== null && subject.pruneAt > now && coveredByCutoff(claims.iat, cutoffOf(subject))) return 'subject';
   return 'none';
 }
 

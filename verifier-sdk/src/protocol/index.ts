@@ -1,7 +1,8 @@
 /**
  * The wire protocol shared by the revocation service and every verifier:
- * Redis key and channel names, message encoding and the offset/epoch rules.
- * It imports nothing heavy, so both sides can depend on it.
+ * Redis key and channel names, message encoding, the offset/epoch rules and
+ * the list's rules (widening, cutoff, pruning). It imports nothing heavy,
+ * so both sides can depend on it.
  *
  * @packageDocumentation
  */
@@ -17,7 +18,9 @@ export {
   type RevocationType,
 } from './entry.js';
 export { idProblem, isValidId } from './id.js';
-export { coveredByCutoff } from './cutoff.js';
+export { coveredByCutoff, cutoffOf } from './cutoff.js';
+export { reachOf, widens } from './widening.js';
+export { enforcedUntil, isEnforced } from './pruning.js';
 export { DEFAULT_KEY_PREFIX, DURABLE_MARK, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
 export { changeFromWire, decodeChange, encodeChange, type Change } from './change.js';
 export {
