@@ -1,8 +1,10 @@
 /**
  * The wire protocol shared by the revocation service and every verifier:
  * Redis key and channel names, message encoding, the offset/epoch rules and
- * the list's rules (widening, cutoff, pruning). It imports nothing heavy,
- * so both sides can depend on it.
+ * the list's rules (widening, cutoff, pruning), with the Lua fragments the
+ * Redis writers are assembled from. It imports nothing heavy, so both sides
+ * can depend on it. PROTOCOL.md at the repository root specifies it for
+ * other languages, with conformance vectors in `protocol/vectors/`.
  *
  * @packageDocumentation
  */
@@ -60,4 +62,5 @@ export {
   type PresenceChannel,
   type VerifierReport,
 } from './presence.js';
+export { LUA_PROTOCOL } from './lua-protocol.js';
 export { RedisUrlError, parseRedisTarget, type RedisNode, type RedisTarget } from './redis-target.js';
