@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   changeFromWire,
@@ -180,6 +181,16 @@ describe('the protocol conformance vectors', () => {
     for (const file of files) expect(file.vectors.length, file.file).toBeGreaterThan(0);
     const kinds = new Set(files.flatMap((file) => file.vectors.map((vector) => vector.kind)));
     expect([...kinds].sort()).toEqual(Object.keys(RUNNERS).sort());
+  });
+
+  it('are documented: PROTOCOL.md describes every kind and lists every file with its kinds', () => {
+    const section = readFileSync('PROTOCOL.md', 'utf8').split('## Conformance vectors')[1] ?? '';
+    const rows = [...section.matchAll(/^\| `([a-z0-9.-]+)` \| ([^|]*) \|/gm)].map((m) => [m[1] as string, m[2] as string] as const);
+    const documentedKinds = rows.filter(([name]) => !name.endsWith('.json')).map(([name]) => name);
+    expect(documentedKinds.sort()).toEqual(Object.keys(RUNNERS).sort());
+    const documentedFiles = Object.fromEntries(rows.filter(([name]) => name.endsWith('.json')).map(([name, kinds]) => [name, [...kinds.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort()]));
+    const actualFiles = Object.fromEntries(files.map(({ file, vectors }) => [file, [...new Set(vectors.map((vector) => vector.kind))].sort()]));
+    expect(documentedFiles).toEqual(actualFiles);
   });
 
   for (const { file, vectors } of files) {
