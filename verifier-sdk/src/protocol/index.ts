@@ -34,6 +34,7 @@ export {
   encodeLogEntry,
   encodeMessage,
   encodeMessages,
+  encodePosition,
   isEpoch,
   isStreamId,
   parseOffset,

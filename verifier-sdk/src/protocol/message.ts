@@ -39,9 +39,17 @@ export function parseOffset(value: unknown): number | undefined {
 /** Between the parts of a channel message: `<epoch>:<offset>:<streamId>:<body>`. Only the body may contain it. */
 export const MESSAGE_SEPARATOR = ':';
 
+/**
+ * Where a change sits, as a channel message begins: `<epoch>:<offset>:<streamId>`.
+ * The service's change stream names its events by it too.
+ */
+export function encodePosition(epoch: string, offset: number, streamId: string): string {
+  return `${epoch}${MESSAGE_SEPARATOR}${offset}${MESSAGE_SEPARATOR}${streamId}`;
+}
+
 /** The channel message of one change: `<epoch>:<offset>:<streamId>:<change JSON>`. */
 export function encodeMessage(epoch: string, offset: number, streamId: string, changeJson: string): string {
-  return `${epoch}${MESSAGE_SEPARATOR}${offset}${MESSAGE_SEPARATOR}${streamId}${MESSAGE_SEPARATOR}${changeJson}`;
+  return `${encodePosition(epoch, offset, streamId)}${MESSAGE_SEPARATOR}${changeJson}`;
 }
 
 /**
@@ -83,7 +91,11 @@ function decodeHeader(raw: string): Header | undefined {
   return { epoch, offset, streamId, body: raw.slice(third + 1) };
 }
 
-/** Parses a channel message; `undefined` when it is malformed. */
+/**
+ * Parses a single channel message; `undefined` when it is malformed, and
+ * for a batch message too. Whoever reads the channel reads batches as well:
+ * use {@link decodeMessages}.
+ */
 export function decodeMessage(raw: string): Message | undefined {
   const header = decodeHeader(raw);
   if (header === undefined) return undefined;
