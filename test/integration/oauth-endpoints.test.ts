@@ -3,7 +3,7 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { createTokenInspector } from '@revocast/revocation-service';
-import { ADMIN_SECRET, outcome, signToken, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import { ADMIN_SECRET, memoryStore, outcome, signToken, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
 const HS_SECRET = 'revocast-test-secret-of-32-bytes!';
 
@@ -158,6 +158,33 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
       expect(await res.json()).toMatchObject({ code: 'ERR_NOT_CONFIGURED' });
     } finally {
       await bare.close();
+    }
+  });
+});
+
+describe('introspection keeps a revocation as long as verifiers do', () => {
+  it('reads a token revoked until its exp as inactive within the clock tolerance after it, as verifiers reject it', async () => {
+    let now = Date.now();
+    const clock = () => now;
+    const store = memoryStore();
+    const service = await startService({ store, clock, tokenInspector: createTokenInspector({ algorithms: ['HS256'], secret: HS_SECRET }, clock) });
+    const verifier = testVerifier({ source: store.feed(), clock });
+    try {
+      await verifier.ready();
+      const exp = Math.floor(now / 1000) + 60;
+      const jti = randomUUID();
+      const revoked = await signToken({ jti, exp, iat: now / 1000 });
+      const untouched = await signToken({ exp, iat: now / 1000 });
+      expect((await service.admin('/v1/revocations', { body: { type: 'token', jti, exp } })).status).toBe(201);
+      // Past exp, inside the default 5 s tolerance: both tokens are still unexpired, and verifiers keep the revocation.
+      now = exp * 1000 + 2000;
+      await waitFor(async () => (await outcome(verifier, untouched)) === 'accepted', 15_000, 10);
+      expect(await outcome(verifier, revoked)).toBe('ERR_TOKEN_REVOKED');
+      expect(await (await form(service, '/oauth2/introspect', { token: untouched })).json()).toMatchObject({ active: true });
+      expect(await (await form(service, '/oauth2/introspect', { token: revoked })).json()).toEqual({ active: false });
+    } finally {
+      await verifier.close();
+      await service.close();
     }
   });
 });

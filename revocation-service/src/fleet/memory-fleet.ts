@@ -1,4 +1,4 @@
-import { decodeMessage, type Ack, type Message, type PresenceChannel, type SyncSource, type VerifierReport } from '@revocast/verifier-sdk/protocol';
+import { decodeMessages, type Ack, type Message, type PresenceChannel, type SyncSource, type VerifierReport } from '@revocast/verifier-sdk/protocol';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { FleetSnapshot, VerifierFleet } from './verifier-fleet.js';
 
@@ -73,8 +73,8 @@ export class MemoryFleet implements VerifierFleet {
   async onChange(listener: (message: Message) => void): Promise<() => void> {
     this.#listening ??= this.#source.subscribe(
       (raw) => {
-        const message = decodeMessage(raw);
-        if (message !== undefined) for (const each of this.#changeListeners) each(message);
+        // One message may carry a batch: every change of it, in order.
+        for (const message of decodeMessages(raw) ?? []) for (const each of this.#changeListeners) each(message);
       },
       () => {},
     );

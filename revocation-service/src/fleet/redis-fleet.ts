@@ -4,7 +4,7 @@ import {
   META,
   decodeAck,
   decodeLogEntry,
-  decodeMessage,
+  decodeMessages,
   decodeReport,
   encodeAckRequest,
   parseHead,
@@ -108,8 +108,8 @@ export class RedisFleet implements VerifierFleet {
         const ack = decodeAck(raw);
         if (ack !== undefined) for (const listener of this.#ackListeners) listener(ack);
       } else if (from === channel) {
-        const message = decodeMessage(raw);
-        if (message !== undefined) for (const listener of this.#changeListeners) listener(message);
+        // One message may carry a batch: every change of it, in order.
+        for (const message of decodeMessages(raw) ?? []) for (const listener of this.#changeListeners) listener(message);
       }
     });
     this.#subscribed = (this.#sharded ? subscriber.ssubscribe(acks, channel) : subscriber.subscribe(acks, channel)).then(

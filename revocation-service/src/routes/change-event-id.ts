@@ -1,4 +1,4 @@
-import { isEpoch, isStreamId, parseOffset, type Message } from '@revocast/verifier-sdk/protocol';
+import { MESSAGE_SEPARATOR, encodePosition, isEpoch, isStreamId, parseOffset, type Message } from '@revocast/verifier-sdk/protocol';
 
 /** Where a change sits: its epoch and offset (for people) and its Redis stream id (to resume from). */
 export interface ChangePosition {
@@ -8,17 +8,18 @@ export interface ChangePosition {
 }
 
 /**
- * The Server-Sent Events `id` of a change: `<epoch>:<offset>:<streamId>`. A
+ * The Server-Sent Events `id` of a change: `<epoch>:<offset>:<streamId>`, the
+ * protocol's position of the change (as its channel message begins). A
  * client that reconnects sends it back as `Last-Event-ID`, and the stream id
  * in it is where the replay from the Redis stream starts.
  */
 export function changeEventId(message: ChangePosition): string {
-  return `${message.epoch}:${message.offset}:${message.streamId}`;
+  return encodePosition(message.epoch, message.offset, message.streamId);
 }
 
 /** The position in a `Last-Event-ID`, or undefined when it is not one this service sent. */
 export function parseChangeEventId(value: string): ChangePosition | undefined {
-  const [epoch, offsetText, streamId, extra] = value.split(':');
+  const [epoch, offsetText, streamId, extra] = value.split(MESSAGE_SEPARATOR);
   const offset = parseOffset(offsetText);
   if (extra !== undefined || !isEpoch(epoch) || offset === undefined || !isStreamId(streamId)) return undefined;
   return { epoch, offset, streamId };

@@ -1,4 +1,5 @@
-import { coveredByCutoff } from '@revocast/verifier-sdk/protocol';
+import { DEFAULT_CLOCK_TOLERANCE } from '@revocast/verifier-sdk';
+import { coveredByCutoff, cutoffOf, isEnforced } from '@revocast/verifier-sdk/protocol';
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
@@ -97,10 +98,15 @@ function revocationsOf(claims: InspectedClaims, now: number): RevocationInput[] 
   });
 }
 
+/** The tolerance the inspector judges claims with, and so how long past its prune time a verifier enforces a revocation. */
+const TOLERANCE_MS = DEFAULT_CLOCK_TOLERANCE * 1000;
+
 /**
- * Which live revocation covers these claims, read from the store itself.
- * The claims passed the SDK's claims validator: ids are valid strings, `iat`
- * a finite number not in the future; the cutoff rule is the verifiers' own.
+ * Which revocation covers these claims, read from the store itself, by the
+ * verifiers' own rules: one is enforced until its prune time plus the clock
+ * tolerance (a token is not expired before that either), and a cutoff
+ * covers tokens issued at or before it. The claims passed the SDK's claims
+ * validator: ids are valid strings, `iat` a finite number not in the future.
  */
 async function revokedBy(store: RevocationStore, claims: InspectedClaims, now: number): Promise<IntrospectionReason> {
   const jti = text(claims.jti);
@@ -111,9 +117,9 @@ async function revokedBy(store: RevocationStore, claims: InspectedClaims, now: n
     sid === undefined ? null : store.get('session', sid),
     sub === undefined ? null : store.get('subject', sub),
   ]);
-  if (token !== null && token.pruneAt > now) return 'jti';
-  if (session !== null && session.pruneAt > now) return 'session';
-  if (subject !== null && subject.pruneAt > now && coveredByCutoff(claims.iat, subject.cutoff ?? subject.pruneAt)) return 'subject';
+  if (token !== null && isEnforced(token.pruneAt, TOLERANCE_MS, now)) return 'jti';
+  if (session !== null && isEnforced(session.pruneAt, TOLERANCE_MS, now)) return 'session';
+  if (subject !== null && isEnforced(subject.pruneAt, TOLERANCE_MS, now) && coveredByCutoff(claims.iat, cutoffOf(subject))) return 'subject';
   return 'none';
 }
 

@@ -1,8 +1,14 @@
 import {
-  encodeBatchMessage,
+  UndecodableChangeError,
+  cutoffOf,
+  decodeLogEntry,
   encodeChange,
+  encodeLogEntry,
   encodeMessage,
+  encodeMessages,
   memberOf,
+  reachOf,
+  widens,
   type Change,
   type Entry,
   type Head,
@@ -31,20 +37,26 @@ export interface MemoryStoreOptions {
   readonly retentionGraceMs: number;
 }
 
+/** A stream entry, in the fields a Redis stream holds, and when its change was made (for trimming). */
 interface LogEntry {
-  readonly message: Message;
+  readonly streamId: string;
+  readonly fields: readonly string[];
+  readonly at: number;
+  readonly offset: number;
 }
 
 function entryOf(record: RevocationRecord): Entry {
   return record.type === 'subject'
-    ? { type: 'subject', id: record.id, pruneAt: record.pruneAt, cutoff: record.cutoff ?? record.pruneAt }
+    ? { type: 'subject', id: record.id, pruneAt: record.pruneAt, cutoff: cutoffOf(record) }
     : { type: record.type, id: record.id, pruneAt: record.pruneAt };
 }
 
 /**
  * An in-process store for one process running the service and its verifiers
  * together (the demo, tests). It follows the Redis store's rules exactly
- * (offsets, epoch, widening, the stream) but nothing leaves the process and
+ * (offsets, epoch, the protocol's widening rule, the stream) and speaks the
+ * same wire: messages and stream entries are encoded by the protocol's
+ * encoders and read back by its decoders. Nothing leaves the process and
  * nothing survives a restart.
  */
 export class MemoryStore implements RevocationStore {
@@ -75,27 +87,20 @@ export class MemoryStore implements RevocationStore {
     for (const plan of plans) {
       const member = memberOf(plan.entry.type, plan.entry.id);
       const previous = this.#records.get(member);
-      if (previous !== undefined) {
-        const previousRank = previous.type === 'subject' ? (previous.cutoff ?? 0) : previous.pruneAt;
-        if (previousRank >= plan.rank) {
-          results.push({ changed: false, record: previous });
-          continue;
-        }
+      if (previous !== undefined && !widens(reachOf(previous), plan.rank)) {
+        results.push({ changed: false, record: previous });
+        continue;
       }
-      const change: Change = { op: 'revoke', entry: plan.entry, at: context.now };
-      const offset = this.#append(change);
-      changeJsons.push(encodeChange(change));
+      const changeJson = encodeChange({ op: 'revoke', entry: plan.entry, at: context.now });
+      const offset = this.#append(changeJson, context.now);
+      changeJsons.push(changeJson);
       const record = { offset, ...plan.record };
       this.#records.set(member, record);
       results.push({ changed: true, record });
     }
     if (changeJsons.length === 0) return { results, offsets: null };
     // One message for the whole batch, as the Redis store publishes it.
-    const raw =
-      changeJsons.length === 1
-        ? encodeMessage(this.#epoch, first, `0-${first}`, changeJsons[0] as string)
-        : encodeBatchMessage(this.#epoch, first, `0-${first}`, changeJsons);
-    this.#broadcast(raw);
+    this.#broadcast(encodeMessages(this.#epoch, first, streamIdOf(first), changeJsons));
     return { results, offsets: { first, last: this.#offset } };
   }
 
@@ -109,15 +114,16 @@ export class MemoryStore implements RevocationStore {
   }
 
   #publish(change: Change): number {
-    const offset = this.#append(change);
-    this.#broadcast(encodeMessage(this.#epoch, offset, `0-${offset}`, encodeChange(change)));
+    const changeJson = encodeChange(change);
+    const offset = this.#append(changeJson, change.at);
+    this.#broadcast(encodeMessage(this.#epoch, offset, streamIdOf(offset), changeJson));
     return offset;
   }
 
-  /** Adds the change to the history; stream ids are `0-<offset>`. */
-  #append(change: Change): number {
+  /** Adds the change to the history, as the stream entry a Redis writer would add. */
+  #append(changeJson: string, at: number): number {
     const offset = ++this.#offset;
-    this.#log.push({ message: { epoch: this.#epoch, offset, streamId: `0-${offset}`, change } });
+    this.#log.push({ streamId: streamIdOf(offset), fields: encodeLogEntry(this.#epoch, offset, changeJson), at, offset });
     return offset;
   }
 
@@ -164,7 +170,7 @@ export class MemoryStore implements RevocationStore {
       }
     }
     const keepAfter = now - this.#options.maxTokenTtlMs - this.#options.retentionGraceMs;
-    const firstKept = this.#log.findIndex((entry) => entry.message.change.at >= keepAfter);
+    const firstKept = this.#log.findIndex((entry) => entry.at >= keepAfter);
     this.#log = firstKept < 0 ? [] : this.#log.slice(firstKept);
     return removed;
   }
@@ -178,7 +184,7 @@ export class MemoryStore implements RevocationStore {
   #head(): Head {
     return this.#offset === 0
       ? { epoch: null, offset: 0, streamId: '0-0' }
-      : { epoch: this.#epoch, offset: this.#offset, streamId: `0-${this.#offset}` };
+      : { epoch: this.#epoch, offset: this.#offset, streamId: streamIdOf(this.#offset) };
   }
 
   /** A {@link SyncSource} for one verifier in this process; closing it only unsubscribes. */
@@ -197,13 +203,25 @@ export class MemoryStore implements RevocationStore {
       },
       readAfter: async (streamId, count) => {
         const after = Number(streamId.split('-')[1]);
-        const first = this.#log[0]?.message.offset ?? this.#offset + 1;
+        const first = this.#log[0]?.offset ?? this.#offset + 1;
         const start = Math.max(0, after + 1 - first);
-        return this.#log.slice(start, start + count).map((entry) => entry.message);
+        // Decoded as a verifier decodes Redis's stream: never past an entry it cannot read.
+        const messages: Message[] = [];
+        for (const entry of this.#log.slice(start, start + count)) {
+          const message = decodeLogEntry(entry.streamId, entry.fields);
+          if (message === undefined) throw new UndecodableChangeError(entry.streamId, messages);
+          messages.push(message);
+        }
+        return messages;
       },
       close: async () => {
         if (subscribed !== undefined) this.#listeners.delete(subscribed);
       },
     };
   }
+}
+
+/** Stream ids of the in-process history: `0-<offset>`, in order like Redis's. */
+function streamIdOf(offset: number): string {
+  return `0-${offset}`;
 }

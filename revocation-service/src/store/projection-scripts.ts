@@ -1,11 +1,15 @@
+import { LUA_PROTOCOL } from '@revocast/verifier-sdk/protocol';
 import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
 
 /**
  * Lua scripts for Redis as a projection of the PostgreSQL record. Offsets
  * come from the record; Redis only checks that each one follows the last,
  * so any number of replicas may publish the same changes: each offset is
- * applied once, in order.
+ * applied once, in order. Meta field names, member prefixes, the message
+ * framing and the stream entry come from the protocol's Lua fragments.
  */
+
+const { meta: META, members: MEMBERS, message: MESSAGE } = LUA_PROTOCOL;
 
 /**
  * What a writer that bypasses the record changes, and the record's own
@@ -15,7 +19,7 @@ import { LUA_INVALID_ID, LUA_VALID_ID } from './lua-id-rule.js';
  * during a re-seed and must not make it fail, so the offset is not part of it.
  */
 const STAMP = `local function stamp(meta, details)
-  return (redis.call('HGET', meta, 'epoch') or '') .. ':' .. redis.call('HLEN', details)
+  return (redis.call('HGET', meta, META_EPOCH) or '') .. ':' .. redis.call('HLEN', details)
 end`;
 
 /**
@@ -28,14 +32,18 @@ end`;
  * none. Nothing is written unless the epoch matches.
  */
 export const APPLY = `
+${META}
+${MEMBERS}
+${MESSAGE}
 ${LUA_VALID_ID}
 local meta, entries, cutoffs, log = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local epoch, min_id, channel, command = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
--- The record refuses invalid ids already; a projection must not publish one either (members are '<claim>:<id>').
+-- The record refuses invalid ids already; a projection must not publish one either, nor a member no verifier can read.
 for i = 5, #ARGV, 5 do
-  if not valid_id(string.sub(ARGV[i + 1], 5)) then return redis.error_reply('${LUA_INVALID_ID} id') end
+  local kind, id = parse_member(ARGV[i + 1])
+  if not kind or not valid_id(id) then return redis.error_reply('${LUA_INVALID_ID} id') end
 end
-local state = redis.call('HMGET', meta, 'epoch', 'offset')
+local state = redis.call('HMGET', meta, META_EPOCH, META_OFFSET)
 if not state[1] then return {'empty', '0', '0'} end
 if state[1] ~= epoch then return {'epoch', state[2] or '0', '0'} end
 local current = tonumber(state[2] or '0')
@@ -45,7 +53,8 @@ for i = 5, #ARGV, 5 do
   if offset > current then
     if offset ~= current + 1 then status = 'gap' break end
     local member, prune_at, cutoff, change = ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4]
-    local subject = string.sub(member, 1, 4) == 'sub:' and string.sub(member, 5) or false
+    local kind, id = parse_member(member)
+    local subject = kind == 'subject' and id
     if prune_at == '' then
       redis.call('ZREM', entries, member)
       if subject then redis.call('HDEL', cutoffs, subject) end
@@ -53,14 +62,14 @@ for i = 5, #ARGV, 5 do
       redis.call('ZADD', entries, prune_at, member)
       if subject then redis.call('HSET', cutoffs, subject, cutoff) end
     end
-    last_id = redis.call('XADD', log, 'MINID', '~', min_id, '*', 'e', epoch, 'o', ARGV[i], 'c', change)
-    redis.call(command, channel, epoch .. ':' .. ARGV[i] .. ':' .. last_id .. ':' .. change)
+    last_id = append_change(log, min_id, '*', epoch, ARGV[i], change)
+    redis.call(command, channel, frame_message(epoch, ARGV[i], last_id, change))
     current = offset
     applied = applied + 1
   end
 end
-if applied > 0 then redis.call('HSET', meta, 'offset', string.format('%.0f', current), 'last_id', last_id) end
-return {status, string.format('%.0f', current), tostring(applied)}
+if applied > 0 then redis.call('HSET', meta, META_OFFSET, offset_text(current), META_LAST_ID, last_id) end
+return {status, offset_text(current), tostring(applied)}
 `;
 
 /**
@@ -83,6 +92,7 @@ return {status, string.format('%.0f', current), tostring(applied)}
  * ARGV: epoch, offset, entries staged, subject cutoffs staged, stamp read before adopting
  */
 export const SWAP_IN = `
+${META}
 local meta, entries, cutoffs, log, staged_entries, staged_cutoffs = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 if redis.call('ZCARD', staged_entries) ~= tonumber(ARGV[3]) or redis.call('HLEN', staged_cutoffs) ~= tonumber(ARGV[4]) then
   return -1
@@ -92,7 +102,7 @@ if stamp(meta, KEYS[7]) ~= ARGV[5] then return -2 end
 redis.call('DEL', entries, cutoffs, log, KEYS[7], KEYS[8], meta)
 if redis.call('EXISTS', staged_entries) == 1 then redis.call('RENAME', staged_entries, entries) end
 if redis.call('EXISTS', staged_cutoffs) == 1 then redis.call('RENAME', staged_cutoffs, cutoffs) end
-redis.call('HSET', meta, 'epoch', ARGV[1], 'offset', ARGV[2], 'last_id', '0-0', 'durable', '1')
+redis.call('HSET', meta, META_EPOCH, ARGV[1], META_OFFSET, ARGV[2], META_LAST_ID, '0-0', META_DURABLE, DURABLE_MARK)
 return redis.call('ZCARD', entries)
 `;
 
@@ -101,7 +111,8 @@ return redis.call('ZCARD', entries)
  * KEYS: meta, entries, cutoffs, details. Returns {epoch or false, offset, entries (flat), cutoffs (flat), stamp}.
  */
 export const READ_ALL = `
+${META}
 ${STAMP}
-local state = redis.call('HMGET', KEYS[1], 'epoch', 'offset')
+local state = redis.call('HMGET', KEYS[1], META_EPOCH, META_OFFSET)
 return {state[1], state[2] or '0', redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES'), redis.call('HGETALL', KEYS[3]), stamp(KEYS[1], KEYS[4])}
 `;

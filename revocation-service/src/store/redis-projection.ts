@@ -5,6 +5,8 @@ import {
   READ_TIME_SCRIPT,
   encodeWatermark,
   isEpoch,
+  memberOf,
+  parseMember,
   parseOffset,
   redisKeys,
   redisTimeMs,
@@ -174,7 +176,8 @@ export class RedisProjection {
         const cutoffs: string[] = [];
         for (const [member, entry] of batch.slice(start, start + STAGE_BATCH)) {
           scored.push(entry.pruneAt, member);
-          if (entry.cutoff !== undefined) cutoffs.push(member.slice(4), String(entry.cutoff));
+          const subject = entry.cutoff === undefined ? undefined : parseMember(member);
+          if (subject !== undefined) cutoffs.push(subject.id, String(entry.cutoff));
         }
         if (scored.length === 0) continue;
         const pipeline = this.#redis.pipeline().zadd(staged.entries, ...scored);
@@ -212,7 +215,7 @@ export class RedisProjection {
     const entries = new Map<string, ProjectedEntry>();
     for (let i = 0; i + 1 < scored.length; i += 2) entries.set(scored[i] as string, { pruneAt: Number(scored[i + 1]) });
     for (let i = 0; i + 1 < cutoffs.length; i += 2) {
-      const member = `sub:${cutoffs[i] as string}`;
+      const member = memberOf('subject', cutoffs[i] as string);
       const entry = entries.get(member);
       if (entry !== undefined) entries.set(member, { pruneAt: entry.pruneAt, cutoff: Number(cutoffs[i + 1]) });
     }

@@ -11,7 +11,7 @@ import {
 } from '@revocast/verifier-sdk/protocol';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 import { LUA_INVALID_ID } from './lua-id-rule.js';
-import { ENSURE_HISTORY, PRUNE, RECORD_OWNED_REPLY, REINSTATE, REVOKE, REVOKE_BATCH } from './lua-scripts.js';
+import { ENSURE_HISTORY, PRUNE, RECORD_OWNED_REPLY, REINSTATE, REVOKE_BATCH } from './lua-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import {
   InvalidCursorError,
@@ -68,7 +68,6 @@ export class RedisStore implements RevocationStore {
     this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 3000);
     this.#redis = this.#connection.client;
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
-    this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
     this.#redis.defineCommand('revocastRevokeBatch', { numberOfKeys: 6, lua: REVOKE_BATCH });
@@ -118,21 +117,11 @@ export class RedisStore implements RevocationStore {
     }
   }
 
+  /** A batch of one: one script and one code path for every revocation. */
   async revoke(plan: RevocationPlan, context: ChangeContext): Promise<RevokeResult> {
     checkPlanIds(plan);
-    const reply = await this.#call(
-      () =>
-        (this.#redis as unknown as Scripts).revocastRevoke(
-          ...this.#scriptKeys(),
-          ...revokeArgs(plan, context.now),
-          newEpoch(),
-          this.#minStreamId(context.now),
-          this.#keys.channel,
-          plan.record.sub ?? '',
-          this.#publishCommand,
-        ) as Promise<ScriptReply>,
-    );
-    return { changed: reply[0] === 1, record: JSON.parse(reply[1]) as RevocationRecord };
+    const { results } = await this.revokeBatch([plan], context);
+    return results[0] as RevokeResult;
   }
 
   async revokeBatch(plans: readonly RevocationPlan[], context: ChangeContext): Promise<BatchRevokeResult> {
@@ -253,7 +242,7 @@ export class RedisStore implements RevocationStore {
   }
 }
 
-/** The ARGV values REVOKE and each item of REVOKE_BATCH begin with, in the order the scripts read them. */
+/** The ARGV values each item of REVOKE_BATCH begins with, in the order the script reads them. */
 function revokeArgs({ record, entry, rank }: RevocationPlan, now: number): string[] {
   return [
     memberOf(entry.type, entry.id),
@@ -268,7 +257,6 @@ function revokeArgs({ record, entry, rank }: RevocationPlan, now: number): strin
 }
 
 interface Scripts {
-  revocastRevoke(...args: string[]): Promise<unknown>;
   revocastReinstate(...args: string[]): Promise<unknown>;
   revocastPrune(...args: string[]): Promise<unknown>;
   revocastRevokeBatch(...args: string[]): Promise<unknown>;

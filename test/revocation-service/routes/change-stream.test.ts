@@ -99,6 +99,22 @@ describe.each([
     expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   });
 
+  it('sends each change of a batch live, one event per change with its own id, like the replay', async () => {
+    const live = await watch(service.url);
+    // A change first, so the stream is known to be live before the batch is made.
+    await service.admin('/v1/revocations', { body: { type: 'subject', sub: 'batch-before' } });
+    await waitFor(() => live.events.length >= 1, 10_000, 10);
+    const subs = ['batch-a', 'batch-b', 'batch-c'];
+    expect((await service.admin('/v1/revocations/batch', { body: { items: subs.map((sub) => ({ type: 'subject', sub })) } })).status).toBe(201);
+    await waitFor(() => live.events.length >= 4, 10_000, 10);
+    const replayed = await watch(service.url, { 'last-event-id': live.events[0]?.id as string });
+    await waitFor(() => replayed.events.length >= 3, 10_000, 10);
+    live.stop();
+    replayed.stop();
+    expect(live.events.slice(1).map((e) => e.data.id)).toEqual(subs);
+    expect(live.events.slice(1).map((e) => e.id)).toEqual(replayed.events.map((e) => e.id));
+  });
+
   it('answers 400 naming Last-Event-ID when it is not an id the stream sent', async () => {
     const res = await service.admin('/v1/changes/stream', { headers: { 'last-event-id': 'not-an-id' } });
     expect(res.status).toBe(400);

@@ -5,7 +5,7 @@ import { MAX_ID_LENGTH, idProblem, memberOf, redisKeys, type RevocationType } fr
 import { MemoryStore, RedisStore } from '@revocast/revocation-service';
 import { planRevocation, type RevocationInput } from '../../../revocation-service/src/model/revocation.js';
 import { LUA_VALID_ID } from '../../../revocation-service/src/store/lua-id-rule.js';
-import { REINSTATE, REVOKE } from '../../../revocation-service/src/store/lua-scripts.js';
+import { REINSTATE, REVOKE_BATCH } from '../../../revocation-service/src/store/lua-scripts.js';
 import { APPLY } from '../../../revocation-service/src/store/projection-scripts.js';
 import { tables } from '../../../revocation-service/src/store/postgres/migrations.js';
 import { validIdFunction } from '../../../revocation-service/src/store/postgres/sql-id-rule.js';
@@ -145,8 +145,9 @@ describe('every writer refuses an id the rule rejects', () => {
       const before = await storeState(redis, keyPrefix);
       for (const id of ['😀'.repeat(129), 'a\u0085', 'a\u0001']) {
         const change = JSON.stringify({ op: 'revoke', type: 'token', id, at: 1, pruneAt: 2 });
-        const args = [memberOf('token', id), 'token', id, '2', '2', '', '{"type":"token"}', change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, '', 'PUBLISH'];
-        await expect(redis.eval(REVOKE, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID jti$/);
+        // A single revocation is a batch of one.
+        const args = ['aaaaaaaaaaaaaaaa', '0-0', k.channel, '1', 'PUBLISH', memberOf('token', id), 'token', id, '2', '2', '', '{"type":"token"}', change, ''];
+        await expect(redis.eval(REVOKE_BATCH, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID items\.0\.jti$/);
         await expect(
           redis.eval(REINSTATE, keys.length, ...keys, memberOf('token', id), 'token', id, change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH'),
         ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);

@@ -1,5 +1,5 @@
 import type { RevocationReason } from '../errors.js';
-import { MAX_ID_LENGTH, coveredByCutoff, type Change, type Entry, type RevocationType } from '../protocol/index.js';
+import { MAX_ID_LENGTH, coveredByCutoff, cutoffOf, enforcedUntil, type Change, type Entry, type RevocationType } from '../protocol/index.js';
 import { randomSeed } from './digest.js';
 import { DigestTable, NEVER } from './digest-table.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -106,7 +106,7 @@ export class RevocationList {
     const bucket = this.#bucketOf(entry.pruneAt);
     if (bucket < this.#prunedThrough) return;
     const [table, queue] = this.#queueOf(entry.type);
-    const value = entry.type === 'subject' ? (entry.cutoff ?? entry.pruneAt) : 0;
+    const value = entry.type === 'subject' ? cutoffOf(entry) : 0;
     if (table.put(entry.id, bucket, value) && bucket !== NEVER) queue.add(bucket, table.lastKey);
   }
 
@@ -160,8 +160,9 @@ export class RevocationList {
     return bytes;
   }
 
+  /** The bucket of the last second the entry must be enforced in ({@link enforcedUntil}). */
   #bucketOf(pruneAt: number): number {
-    const bucket = Math.floor((pruneAt + this.#toleranceMs) / BUCKET_MS);
+    const bucket = Math.floor(enforcedUntil(pruneAt, this.#toleranceMs) / BUCKET_MS);
     return bucket >= NEVER ? NEVER : bucket;
   }
 

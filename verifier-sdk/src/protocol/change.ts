@@ -1,5 +1,6 @@
 import { isRevocationType, type Entry, type RevocationType } from './entry.js';
 import { isValidId } from './id.js';
+import { isInteger } from './integer.js';
 
 /** One change to the revocation list, as carried on the wire. */
 export type Change =
@@ -24,10 +25,6 @@ export function encodeChange(change: Change): string {
   return JSON.stringify(wire);
 }
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** Parses a change; `undefined` when anything about it is off. */
 export function decodeChange(json: string): Change | undefined {
   let wire: unknown;
@@ -44,11 +41,11 @@ export function changeFromWire(wire: unknown): Change | undefined {
   if (typeof wire !== 'object' || wire === null) return undefined;
   const { op, type, id, at, pruneAt, cutoff } = wire as Record<string, unknown>;
   if (!isRevocationType(type) || !isValidId(id)) return undefined;
-  if (!isTime(at)) return undefined;
+  if (!isInteger(at)) return undefined;
   if (op === 'reinstate') return { op, type, id, at };
-  if (op !== 'revoke' || !isTime(pruneAt)) return undefined;
+  if (op !== 'revoke' || !isInteger(pruneAt)) return undefined;
   if (type === 'subject') {
-    if (!isTime(cutoff)) return undefined;
+    if (!isInteger(cutoff)) return undefined;
     return { op, at, entry: { type, id, pruneAt, cutoff } };
   }
   if (cutoff !== undefined) return undefined;

@@ -28,19 +28,23 @@ export interface Entry {
   readonly cutoff?: number;
 }
 
-const TYPE_OF_CLAIM: Record<string, RevocationType> = { jti: 'token', sub: 'subject', sid: 'session' };
+/** Between the claim and the id in a member name. */
+export const MEMBER_SEPARATOR = ':';
 
-/** The Redis member name of an entry: `jti:<id>`, `sub:<id>` or `sid:<id>`. */
+/** A Map, so a prefix such as `constructor` finds nothing inherited. */
+const TYPE_OF_CLAIM: ReadonlyMap<string, RevocationType> = new Map(REVOCATION_TYPES.map((type) => [CLAIM_OF_TYPE[type], type]));
+
+/** The Redis member name of an entry: `jti:<id>`, `sub:<id>` or `sid:<id>` (the claim it matches, {@link MEMBER_SEPARATOR}, the id). */
 export function memberOf(type: RevocationType, id: string): string {
-  return `${CLAIM_OF_TYPE[type]}:${id}`;
+  return `${CLAIM_OF_TYPE[type]}${MEMBER_SEPARATOR}${id}`;
 }
 
-/** Inverse of {@link memberOf}; `undefined` for anything else. */
+/** Inverse of {@link memberOf}; `undefined` for anything else (an unknown claim, no separator, an empty id). */
 export function parseMember(member: string): { type: RevocationType; id: string } | undefined {
-  const colon = member.indexOf(':');
-  if (colon !== 3) return undefined;
-  const type = TYPE_OF_CLAIM[member.slice(0, 3)];
-  const id = member.slice(4);
+  const separator = member.indexOf(MEMBER_SEPARATOR);
+  if (separator < 0) return undefined;
+  const type = TYPE_OF_CLAIM.get(member.slice(0, separator));
+  const id = member.slice(separator + MEMBER_SEPARATOR.length);
   if (type === undefined || id.length === 0) return undefined;
   return { type, id };
 }

@@ -1,13 +1,17 @@
 /**
  * The wire protocol shared by the revocation service and every verifier:
- * Redis key and channel names, message encoding and the offset/epoch rules.
- * It imports nothing heavy, so both sides can depend on it.
+ * Redis key and channel names, message encoding, the offset/epoch rules and
+ * the list's rules (widening, cutoff, pruning), with the Lua fragments the
+ * Redis writers are assembled from. It imports nothing heavy, so both sides
+ * can depend on it. PROTOCOL.md at the repository root specifies it for
+ * other languages, with conformance vectors in `protocol/vectors/`.
  *
  * @packageDocumentation
  */
 export {
   CLAIM_OF_TYPE,
   MAX_ID_LENGTH,
+  MEMBER_SEPARATOR,
   REVOCATION_TYPES,
   isRevocationType,
   memberOf,
@@ -16,15 +20,21 @@ export {
   type RevocationType,
 } from './entry.js';
 export { idProblem, isValidId } from './id.js';
-export { coveredByCutoff } from './cutoff.js';
-export { DEFAULT_KEY_PREFIX, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
+export { coveredByCutoff, cutoffOf } from './cutoff.js';
+export { reachOf, widens } from './widening.js';
+export { enforcedUntil, isEnforced } from './pruning.js';
+export { DEFAULT_KEY_PREFIX, DURABLE_MARK, LOG_FIELDS, META, keyPrefixProblem, redisKeys, type RedisKeys } from './keys.js';
 export { changeFromWire, decodeChange, encodeChange, type Change } from './change.js';
 export {
+  MESSAGE_SEPARATOR,
   decodeLogEntry,
   decodeMessage,
   decodeMessages,
   encodeBatchMessage,
+  encodeLogEntry,
   encodeMessage,
+  encodeMessages,
+  encodePosition,
   isEpoch,
   isStreamId,
   parseOffset,
@@ -53,4 +63,5 @@ export {
   type PresenceChannel,
   type VerifierReport,
 } from './presence.js';
+export { LUA_PROTOCOL } from './lua-protocol.js';
 export { RedisUrlError, parseRedisTarget, type RedisNode, type RedisTarget } from './redis-target.js';

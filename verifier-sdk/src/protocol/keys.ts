@@ -69,6 +69,9 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
   };
 }
 
+/** Prefix of the meta hash fields that count live entries per type: `live:token`, `live:subject`, `live:session`. */
+const LIVE_COUNT_PREFIX = 'live:';
+
 /** Field names inside the meta hash. */
 export const META = {
   epoch: 'epoch',
@@ -81,8 +84,12 @@ export const META = {
    * it inside their scripts and refuse to write while it is set.
    */
   durable: 'durable',
-  liveCount: (type: string) => `live:${type}`,
+  liveCountPrefix: LIVE_COUNT_PREFIX,
+  liveCount: (type: string) => `${LIVE_COUNT_PREFIX}${type}`,
 } as const;
 
-/** Field names of a stream entry. */
+/** The value of {@link META.durable} that marks a durable history; any other value, or none, marks none. */
+export const DURABLE_MARK = '1';
+
+/** Field names of a stream entry: the change's epoch, its offset and the change JSON. */
 export const LOG_FIELDS = { epoch: 'e', offset: 'o', change: 'c' } as const;

@@ -1,4 +1,5 @@
 import { changeFromWire, decodeChange, type Change } from './change.js';
+import { LOG_FIELDS } from './keys.js';
 
 /**
  * A change with its place in the ordered history.
@@ -35,8 +36,20 @@ export function parseOffset(value: unknown): number | undefined {
   return Number.isSafeInteger(offset) ? offset : undefined;
 }
 
+/** Between the parts of a channel message: `<epoch>:<offset>:<streamId>:<body>`. Only the body may contain it. */
+export const MESSAGE_SEPARATOR = ':';
+
+/**
+ * Where a change sits, as a channel message begins: `<epoch>:<offset>:<streamId>`.
+ * The service's change stream names its events by it too.
+ */
+export function encodePosition(epoch: string, offset: number, streamId: string): string {
+  return `${epoch}${MESSAGE_SEPARATOR}${offset}${MESSAGE_SEPARATOR}${streamId}`;
+}
+
+/** The channel message of one change: `<epoch>:<offset>:<streamId>:<change JSON>`. */
 export function encodeMessage(epoch: string, offset: number, streamId: string, changeJson: string): string {
-  return `${epoch}:${offset}:${streamId}:${changeJson}`;
+  return `${encodePosition(epoch, offset, streamId)}${MESSAGE_SEPARATOR}${changeJson}`;
 }
 
 /**
@@ -46,7 +59,17 @@ export function encodeMessage(epoch: string, offset: number, streamId: string, c
  * the first one's: the writer gives the stream entries exactly those ids.
  */
 export function encodeBatchMessage(epoch: string, offset: number, streamId: string, changeJsons: readonly string[]): string {
-  return `${epoch}:${offset}:${streamId}:[${changeJsons.join(',')}]`;
+  return encodeMessage(epoch, offset, streamId, `[${changeJsons.join(',')}]`);
+}
+
+/**
+ * The one message that carries consecutive changes: a single message for
+ * one change, a batch message for more. Every writer publishes this way, so
+ * the bytes on the channel do not depend on which writer made the change.
+ */
+export function encodeMessages(epoch: string, offset: number, streamId: string, changeJsons: readonly string[]): string {
+  if (changeJsons.length === 0) throw new RangeError('a message carries at least one change');
+  return changeJsons.length === 1 ? encodeMessage(epoch, offset, streamId, changeJsons[0] as string) : encodeBatchMessage(epoch, offset, streamId, changeJsons);
 }
 
 interface Header {
@@ -57,9 +80,9 @@ interface Header {
 }
 
 function decodeHeader(raw: string): Header | undefined {
-  const first = raw.indexOf(':');
-  const second = raw.indexOf(':', first + 1);
-  const third = raw.indexOf(':', second + 1);
+  const first = raw.indexOf(MESSAGE_SEPARATOR);
+  const second = raw.indexOf(MESSAGE_SEPARATOR, first + 1);
+  const third = raw.indexOf(MESSAGE_SEPARATOR, second + 1);
   if (first < 0 || second < 0 || third < 0) return undefined;
   const epoch = raw.slice(0, first);
   const offset = parseOffset(raw.slice(first + 1, second));
@@ -68,7 +91,11 @@ function decodeHeader(raw: string): Header | undefined {
   return { epoch, offset, streamId, body: raw.slice(third + 1) };
 }
 
-/** Parses a channel message; `undefined` when it is malformed. */
+/**
+ * Parses a single channel message; `undefined` when it is malformed, and
+ * for a batch message too. Whoever reads the channel reads batches as well:
+ * use {@link decodeMessages}.
+ */
 export function decodeMessage(raw: string): Message | undefined {
   const header = decodeHeader(raw);
   if (header === undefined) return undefined;
@@ -109,7 +136,15 @@ export function decodeMessages(raw: string): Message[] | undefined {
   return messages;
 }
 
-/** Parses one entry of the Redis stream (`XRANGE` reply). */
+/**
+ * The fields of the stream entry that holds a change, in the order writers
+ * add them (`XADD <log> <id> e <epoch> o <offset> c <change JSON>`).
+ */
+export function encodeLogEntry(epoch: string, offset: number, changeJson: string): string[] {
+  return [LOG_FIELDS.epoch, epoch, LOG_FIELDS.offset, String(offset), LOG_FIELDS.change, changeJson];
+}
+
+/** Parses one entry of the Redis stream (`XRANGE` reply); fields it does not know are ignored. */
 export function decodeLogEntry(streamId: string, fields: readonly string[]): Message | undefined {
   let epoch: string | undefined;
   let offsetText: string | undefined;
@@ -117,9 +152,9 @@ export function decodeLogEntry(streamId: string, fields: readonly string[]): Mes
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
-      case 'e': epoch = value; break;
-      case 'o': offsetText = value; break;
-      case 'c': changeJson = value; break;
+      case LOG_FIELDS.epoch: epoch = value; break;
+      case LOG_FIELDS.offset: offsetText = value; break;
+      case LOG_FIELDS.change: changeJson = value; break;
     }
   }
   const offset = parseOffset(offsetText);

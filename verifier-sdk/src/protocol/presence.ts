@@ -1,3 +1,4 @@
+import { isInteger } from './integer.js';
 import { isEpoch, parseOffset } from './message.js';
 
 /**
@@ -50,10 +51,6 @@ export function isVerifierId(value: unknown): value is string {
   return typeof value === 'string' && VERIFIER_ID.test(value);
 }
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 export function encodeReport(report: VerifierReport): string {
   return JSON.stringify(report);
 }
@@ -70,8 +67,8 @@ export function decodeReport(json: string): VerifierReport | undefined {
   const r = value as Record<string, unknown>;
   const strings = [r.host, r.sdkVersion, r.state, r.streamId].every((v) => typeof v === 'string' && v.length <= 256);
   if (!isVerifierId(r.id) || !strings || !(r.epoch === null || isEpoch(r.epoch))) return undefined;
-  if (!isTime(r.offset) || !isTime(r.startedAt) || !isTime(r.reportedAt) || !isTime(r.heartbeatMs)) return undefined;
-  if (!(r.lastSyncAt === null || isTime(r.lastSyncAt))) return undefined;
+  if (!isInteger(r.offset) || !isInteger(r.startedAt) || !isInteger(r.reportedAt) || !isInteger(r.heartbeatMs)) return undefined;
+  if (!(r.lastSyncAt === null || isInteger(r.lastSyncAt))) return undefined;
   return r as unknown as VerifierReport;
 }
 

@@ -1,3 +1,4 @@
+import { DURABLE_MARK } from './keys.js';
 import { isEpoch, isStreamId, parseOffset, type Message } from './message.js';
 
 /**
@@ -72,9 +73,9 @@ export function compareHead(position: Position, head: Head): Standing {
 }
 
 /**
- * The head from the meta hash fields `epoch`, `offset`, `last_id` and
- * `durable` (`'1'` when a durable record stands behind it); throws when they
- * are malformed.
+ * The head from the meta hash fields (`META`) `epoch`, `offset`,
+ * `lastId` and `durable` ({@link DURABLE_MARK} when a durable record stands
+ * behind it); throws when they are malformed.
  */
 export function parseHead(epoch: string | null, offset: string | null, lastId: string | null, durable: string | null = null): Head {
   if (epoch === null) return { epoch: null, offset: 0, streamId: '0-0' };
@@ -83,5 +84,5 @@ export function parseHead(epoch: string | null, offset: string | null, lastId: s
     throw new Error(`revocation meta hash is malformed (epoch ${JSON.stringify(epoch)}, offset ${JSON.stringify(offset)})`);
   }
   const head = { epoch, offset: parsedOffset, streamId: lastId ?? '0-0' };
-  return durable === '1' ? { ...head, durable: true } : head;
+  return durable === DURABLE_MARK ? { ...head, durable: true } : head;
 }

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { encodeChange, parseMember, type RevocationType } from '@revocast/verifier-sdk/protocol';
+import { encodeChange, parseMember, reachOf, widens, type RevocationType } from '@revocast/verifier-sdk/protocol';
 import type { RevocationRecord } from '../../model/revocation.js';
 import type { ProjectedEntry } from '../redis-projection.js';
 import type { Tables } from './migrations.js';
@@ -38,9 +38,11 @@ export function mustAdopt(
 ): boolean {
   if (entry.pruneAt <= now) return false;
   // Verifiers skip a subject without a cutoff too: there is nothing enforced to keep.
-  if (type === 'subject' && entry.cutoff === undefined) return false;
+  const reach = reachOf({ type, ...entry });
+  if (reach === undefined) return false;
   if (held !== undefined) {
-    return type === 'subject' ? (entry.cutoff as number) > (held.cutoff ?? Number.NEGATIVE_INFINITY) : entry.pruneAt > held.pruneAt;
+    // The record holds it already: adopt only what reaches further (the protocol's widening rule).
+    return widens(reachOf({ type, pruneAt: held.pruneAt, ...(held.cutoff === null ? {} : { cutoff: held.cutoff }) }), reach);
   }
   if (last?.reinstated === true) return revokedAt !== undefined && revokedAt > last.at;
   return true;
@@ -108,7 +110,7 @@ export async function adoptFromRedis(
       });
       const { rows } = await pool.query<{ applied: boolean; assigned: string | null }>(
         `SELECT applied, assigned FROM ${t.recordChange}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [member, parsed.type, parsed.id, record.sub ?? null, entry.pruneAt, cutoff, cutoff ?? entry.pruneAt, JSON.stringify(record), change, now],
+        [member, parsed.type, parsed.id, record.sub ?? null, entry.pruneAt, cutoff, reachOf({ type: parsed.type, ...entry }), JSON.stringify(record), change, now],
       );
       const row = rows[0];
       if (row?.applied !== true) continue;

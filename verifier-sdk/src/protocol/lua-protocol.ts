@@ -1,0 +1,79 @@
+import { CLAIM_OF_TYPE, MEMBER_SEPARATOR, REVOCATION_TYPES } from './entry.js';
+import { DURABLE_MARK, LOG_FIELDS, META } from './keys.js';
+import { MESSAGE_SEPARATOR } from './message.js';
+
+/** A Lua string literal of a protocol constant (printable ASCII, as every one is). */
+function lua(text: string): string {
+  if (!/^[\x20-\x7e]*$/.test(text)) throw new TypeError(`protocol constant ${JSON.stringify(text)} is not printable ASCII`);
+  return `'${text.replace(/[\\']/g, (c) => `\\${c}`)}'`;
+}
+
+const claims = REVOCATION_TYPES.map((type) => `[${lua(type)}] = ${lua(CLAIM_OF_TYPE[type])}`).join(', ');
+const types = REVOCATION_TYPES.map((type) => `[${lua(CLAIM_OF_TYPE[type])}] = ${lua(type)}`).join(', ');
+const [E, O, C, SEP] = [lua(LOG_FIELDS.epoch), lua(LOG_FIELDS.offset), lua(LOG_FIELDS.change), lua(MESSAGE_SEPARATOR)];
+
+/**
+ * The wire protocol for the writers that run inside Redis, generated from
+ * the same constants as the TypeScript encoders: a Lua script frames a
+ * message, files a stream entry, names a meta field or reads a member
+ * exactly as `encodeMessage`, `encodeLogEntry`, {@link META} and
+ * `parseMember` do, and no script spells any of them itself. Each fragment
+ * defines Lua locals; a script starts with the fragments it uses.
+ *
+ * `test/revocation-service/store/wire-contract.test.ts` runs every writer on
+ * a real Redis and decodes what it published and appended with the
+ * TypeScript decoders, and feeds these functions the protocol's vectors.
+ */
+export const LUA_PROTOCOL = {
+  /**
+   * `META_EPOCH`, `META_OFFSET`, `META_LAST_ID`, `META_DURABLE` (field names
+   * of the meta hash), `DURABLE_MARK`, and `live_count_field(kind)`.
+   */
+  meta: `local META_EPOCH, META_OFFSET, META_LAST_ID, META_DURABLE = ${lua(META.epoch)}, ${lua(META.offset)}, ${lua(META.lastId)}, ${lua(META.durable)}
+local DURABLE_MARK = ${lua(DURABLE_MARK)}
+local function live_count_field(kind) return ${lua(META.liveCountPrefix)} .. kind end`,
+
+  /**
+   * `CLAIM_OF_TYPE` (type -> claim, also the member prefix) and
+   * `parse_member(member)`: the type and id a member names, nil for
+   * anything else, as `parseMember`.
+   */
+  members: `local CLAIM_OF_TYPE = { ${claims} }
+local TYPE_OF_CLAIM = { ${types} }
+local function parse_member(member)
+  local separator = string.find(member, ${lua(MEMBER_SEPARATOR)}, 1, true)
+  if not separator then return nil end
+  local kind = TYPE_OF_CLAIM[string.sub(member, 1, separator - 1)]
+  local id = string.sub(member, separator + ${MEMBER_SEPARATOR.length})
+  if not kind or id == '' then return nil end
+  return kind, id
+end`,
+
+  /**
+   * `offset_text(n)` (an offset as the decimal digits the decoders read,
+   * never an exponent), `frame_message(epoch, offset, stream_id, body)` as
+   * `encodeMessage`, `message_body(changes)` (one change, or a JSON array of
+   * several, as `encodeMessages`), and `append_change(log, min_id, id,
+   * epoch, offset, change)`: XADD of the fields `encodeLogEntry` lists, at
+   * `id` (`'*'` for the next id), trimming entries below `min_id` unless it
+   * is false. Returns the entry's id.
+   */
+  message: `local function offset_text(n) return string.format('%.0f', n) end
+local function frame_message(epoch, offset, stream_id, body)
+  return epoch .. ${SEP} .. offset .. ${SEP} .. stream_id .. ${SEP} .. body
+end
+local function message_body(changes)
+  if #changes == 1 then return changes[1] end
+  return '[' .. table.concat(changes, ',') .. ']'
+end
+local function append_change(log, min_id, id, epoch, offset, change)
+  if min_id then return redis.call('XADD', log, 'MINID', '~', min_id, id, ${E}, epoch, ${O}, offset, ${C}, change) end
+  return redis.call('XADD', log, id, ${E}, epoch, ${O}, offset, ${C}, change)
+end`,
+
+  /**
+   * `widens(held, reach)`: the widening rule, as `widens`. `held` is nil
+   * (or false) when nothing is held or its reach cannot be read.
+   */
+  widening: `local function widens(held, reach) return (not held) or reach > held end`,
+} as const;
