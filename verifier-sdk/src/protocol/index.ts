@@ -52,6 +52,22 @@ export {
   type Watermark,
 } from './watermark.js';
 export {
+  MANIFEST_FIELDS,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_SEGMENT_BYTES,
+  SnapshotDecodeError,
+  decodeManifest,
+  decodeSnapshotSegment,
+  encodeManifest,
+  encodeSnapshotSegment,
+  planSegments,
+  snapshotFits,
+  snapshotSize,
+  type SnapshotEncoding,
+  type SnapshotFit,
+  type SnapshotManifest,
+} from './snapshot.js';
+export {
   decodeAck,
   decodeAckRequest,
   decodeReport,

@@ -16,12 +16,15 @@ import {
   type Head,
   type Message,
   type PresenceChannel,
+  type Position,
   type RedisKeys,
+  type RevocationType,
   type SyncSource,
   UndecodableChangeError,
 } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import { withDeadline } from './deadline.js';
+import { readSnapshot, type SnapshotMiss } from './snapshot-reader.js';
 import { duplicateRedis, openRedis, type RedisClient } from './redis-connection.js';
 
 export interface RedisSourceOptions {
@@ -82,6 +85,8 @@ export class RedisSource implements SyncSource {
   readonly #ownsCommand: boolean;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  /** The last reason a compact snapshot was not used, so a lasting one is logged once. */
+  #lastMiss: SnapshotMiss | undefined;
 
   constructor(options: RedisSourceOptions) {
     this.#keys = redisKeys(options.keyPrefix);
@@ -178,6 +183,35 @@ export class RedisSource implements SyncSource {
       if (unreadable > 0) this.#logger.error({ unreadable }, 'the revocation list in Redis holds entries this verifier cannot read; they are not loaded');
       return head;
     }
+  }
+
+  async compactSnapshot(
+    onEntries: (entries: readonly Entry[]) => void,
+    onSize: (counts: Readonly<Record<RevocationType, number>>) => void,
+  ): Promise<{ readonly head: Head; readonly from: Position } | undefined> {
+    const started = performance.now();
+    const read = await readSnapshot({
+      client: this.#command,
+      keys: this.#keys,
+      head: () => this.head(),
+      within: (work, what) => this.#within(work, what),
+      onSize,
+      onEntries,
+    });
+    if ('miss' in read) {
+      if (read.miss !== this.#lastMiss && read.miss !== 'none') {
+        this.#logger.warn({ reason: read.miss }, 'the compact snapshot in Redis cannot be used; reading every entry instead');
+      }
+      this.#lastMiss = read.miss;
+      return undefined;
+    }
+    this.#lastMiss = undefined;
+    const { manifest } = read;
+    this.#logger.debug(
+      { offset: manifest.offset, chunks: manifest.chunks, bytes: manifest.bytes, ms: Math.round(performance.now() - started) },
+      'loaded the compact snapshot',
+    );
+    return { head: read.head, from: read.from };
   }
 
   async readAfter(streamId: string, count: number): Promise<readonly Message[]> {
