@@ -100,7 +100,12 @@ describe('the compact snapshot encoding', () => {
   });
 
   it('splits entries into segments by size, keeping their order', () => {
-    const entries: Entry[] = Array.from({ length: 1000 }, (_, i) => ({ type: 'token', id: `token-${i}`.padEnd(200, 'x'), pruneAt: i }));
+    const entries: Entry[] = Array.from({ length: 1000 }, (_, i) => ({
+      type: 'token',
+      // ASCII, two-byte, three-byte and four-byte (surrogate pair) characters.
+      id: `token-${i}`.padEnd(i % 4 === 0 ? 200 : 60, ['x', 'é', '€', '😀'][i % 4] as string).slice(0, 200),
+      pruneAt: i,
+    }));
     const segments = planSegments(entries, 64 * 1024);
     expect(segments.length).toBeGreaterThan(1);
     expect(segments.flat()).toEqual(entries);

@@ -45,6 +45,7 @@ export { UndecodableChangeError, type SyncSource } from './source.js';
 export {
   READ_HEAD_SCRIPT,
   READ_TIME_SCRIPT,
+  WRITE_HEAD_WATERMARK_SCRIPT,
   decodeWatermark,
   encodeWatermark,
   redisTimeMs,

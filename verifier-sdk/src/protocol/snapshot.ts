@@ -219,17 +219,29 @@ export function encodeSnapshotSegment(unsorted: readonly Entry[]): Uint8Array {
   return w.bytes.slice(0, w.length);
 }
 
+/** Bytes of `text` in UTF-8 (lone surrogates, which no valid id holds, count as 3). */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    // A surrogate pair is 4 bytes for 2 units; anything else from U+0080 is 2 or 3 bytes for 1 unit.
+    bytes += unit < 0x800 ? 1 : unit >= 0xd800 && unit < 0xdc00 ? 1 : unit >= 0xdc00 && unit < 0xe000 ? 1 : 2;
+  }
+  return bytes;
+}
+
 /**
- * Splits entries into segments of about {@link SNAPSHOT_SEGMENT_BYTES}
- * encoded bytes each (an id takes at most 3 bytes a code unit, its other
- * columns at most 20).
+ * Splits entries into segments of at most about {@link SNAPSHOT_SEGMENT_BYTES}
+ * encoded bytes each (an id's UTF-8 bytes, plus at most 21 for its type,
+ * length, time and cutoff).
  */
 export function planSegments(entries: readonly Entry[], segmentBytes = SNAPSHOT_SEGMENT_BYTES): Entry[][] {
   const segments: Entry[][] = [];
   let current: Entry[] = [];
   let bytes = 0;
   for (const entry of entries) {
-    const size = entry.id.length * 3 + 20;
+    const size = utf8Length(entry.id) + 21;
     if (current.length > 0 && bytes + size > segmentBytes) {
       segments.push(current);
       current = [];
