@@ -1,4 +1,4 @@
-import { memberOf, type Change, type Entry, type RevocationType } from '../protocol/index.js';
+import { cutoffOf, isEnforced, memberOf, widens, type Change, type Entry, type RevocationType } from '../protocol/index.js';
 import type { SyncedList } from '../sync/sync-engine.js';
 
 /**
@@ -31,12 +31,13 @@ export class EntryMap implements SyncedList {
       this.#entries.set(member, entry);
       return;
     }
+    // The protocol's widening rule, for each of the two things an entry holds: how long it lasts, and (subjects) how far it cuts.
     const pruneAt = Math.max(held.pruneAt, entry.pruneAt);
     if (entry.type !== 'subject') {
-      if (pruneAt !== held.pruneAt) this.#entries.set(member, { type: entry.type, id: entry.id, pruneAt });
+      if (widens(held.pruneAt, entry.pruneAt)) this.#entries.set(member, { type: entry.type, id: entry.id, pruneAt });
       return;
     }
-    const cutoff = Math.max(held.cutoff ?? held.pruneAt, entry.cutoff ?? entry.pruneAt);
+    const cutoff = widens(cutoffOf(held), cutoffOf(entry)) ? cutoffOf(entry) : cutoffOf(held);
     if (pruneAt !== held.pruneAt || cutoff !== held.cutoff) this.#entries.set(member, { type: 'subject', id: entry.id, pruneAt, cutoff });
   }
 
@@ -58,7 +59,7 @@ export class EntryMap implements SyncedList {
   live(nowMs: number): Entry[] {
     const live: Entry[] = [];
     for (const [member, entry] of this.#entries) {
-      if (entry.pruneAt + this.#toleranceMs < nowMs) this.#entries.delete(member);
+      if (!isEnforced(entry.pruneAt, this.#toleranceMs, nowMs)) this.#entries.delete(member);
       else live.push(entry);
     }
     return live;
