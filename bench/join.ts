@@ -13,10 +13,10 @@ import { redisKeys } from '@revocast/verifier-sdk/protocol';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { uuid } from './support/ids.js';
 import { spawnTs, stop } from './support/processes.js';
+import { BENCH_ADMIN_SECRET as ADMIN_SECRET } from './support/admin-key.js';
 import { report, type Row } from './support/report.js';
 
 const KEY_PREFIX = 'bench';
-const ADMIN_SECRET = 'bench-admin-secret-0123456789';
 const BATCH = 10_000;
 const LIVE = 1_000_000;
 const MISSED = 10_000;

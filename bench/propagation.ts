@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../test/support/redis-server.js';
 import { spawnTs, stop, waitForLine } from './support/processes.js';
+import { BENCH_ADMIN_SECRET as ADMIN_SECRET } from './support/admin-key.js';
 import { report, saveChart, type Row } from './support/report.js';
 import { quantile, sortedCopy } from './support/stats.js';
 import { lineChart } from './support/svg.js';
@@ -22,7 +23,6 @@ const WARMUP = 50;
 const MESSAGES = 1500;
 const KEY_PREFIX = 'bench';
 const RAW_CHANNEL = 'bench:raw-fanout';
-const ADMIN_SECRET = 'bench-admin-secret-0123456789';
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));

@@ -1,5 +1,5 @@
 /**
- * The joining verifier of the join benchmark, in a fresh process: times
+ * The joining verifier of the join benchmarks, in a fresh process: times
  * createVerifier() to ready() against a Redis holding a million
  * revocations, then, on request, the catch-up after its subscription missed
  * a batch of revocations (it is told of the reconnection, as ioredis would
@@ -16,6 +16,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 let deaf = false;
 let resubscribed: () => void = () => {};
 const real = new RedisSource({ redis: redisUrl, keyPrefix, commandTimeoutMs: 10_000, logger: quiet });
+// SCAN=1: join by reading every entry, as verifiers did before the compact snapshot (the baseline).
+const scanOnly = process.env.SCAN === '1';
 const source: SyncSource = {
   subscribe: (onMessage, onResubscribed) => {
     resubscribed = onResubscribed;
@@ -25,6 +27,7 @@ const source: SyncSource = {
   },
   head: () => real.head(),
   snapshot: (onEntries) => real.snapshot(onEntries),
+  ...(scanOnly ? {} : { compactSnapshot: (onEntries, onSize) => real.compactSnapshot(onEntries, onSize) }),
   readAfter: (streamId, count) => real.readAfter(streamId, count),
   close: () => real.close(),
 };

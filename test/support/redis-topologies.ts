@@ -110,6 +110,8 @@ export interface SentinelOptions {
   readonly persist?: boolean;
   /** How long a master may not answer before the Sentinels fail over. Default 1000 ms. */
   readonly downAfterMs?: number;
+  /** Replicas of the master. Default 1. */
+  readonly replicas?: number;
 }
 
 /** Starts a master, a replica of it and three Sentinels watching it, on free ports. */
@@ -117,8 +119,11 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const base: RedisServerOptions = options.persist === true ? { persist: true } : {};
   const debug = ['--enable-debug-command', 'local'];
   const primary = await startRedisServer({ ...base, args: debug });
-  const replica = await startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] });
-  const servers = [primary, replica];
+  const replicas = await Promise.all(
+    Array.from({ length: options.replicas ?? 1 }, () => startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] })),
+  );
+  const replica = replicas[0] as RedisHandle;
+  const servers = [primary, ...replicas];
   const config = [
     `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
     `sentinel down-after-milliseconds ${MASTER_NAME} ${options.downAfterMs ?? 1000}`,
@@ -173,13 +178,15 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   }
 
   try {
-    await until(async () => String(await command(replica.url, 'INFO', 'replication')).includes('master_link_status:up'), 'replica not in sync');
+    for (const node of replicas) {
+      await until(async () => String(await command(node.url, 'INFO', 'replication')).includes('master_link_status:up'), 'replica not in sync');
+    }
     // Every Sentinel has found the replica and its peers: a failover can be agreed.
     for (const sentinel of sentinels) {
       await until(async () => {
         const info = (await command(sentinel.url, 'SENTINEL', 'MASTER', MASTER_NAME)) as string[];
         const field = (name: string) => Number(info[info.indexOf(name) + 1]);
-        return field('num-slaves') >= 1 && field('num-other-sentinels') >= 2;
+        return field('num-slaves') >= replicas.length && field('num-other-sentinels') >= 2;
       }, `Sentinel ${sentinel.port} did not see the replica and its peers`);
     }
   } catch (err) {

@@ -35,3 +35,4 @@ export type { SyncState } from './sync/sync-engine.js';
 export type { Logger } from './internal/logger.js';
 export type { SyncSource } from './protocol/index.js';
 export { openRedis, type RedisClient } from './sync/redis-connection.js';
+export { createRevocationMirror, type RevocationMirror, type RevocationMirrorOptions } from './mirror/create-mirror.js';

@@ -1,6 +1,6 @@
 import type { RedisOptions } from 'ioredis';
 import { openRedis, type RedisClient } from '@revocast/verifier-sdk';
-import { parseRedisTarget } from '@revocast/verifier-sdk/protocol';
+import { RedisUrlError, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
 
 /** The service's Redis connection, and whether the service opened it (and so closes it). */
 export interface ServiceRedis {
@@ -48,7 +48,11 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
         // connection. The failed command is not resent: the caller retries (503, or the outbox's next pass).
         reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 1 : false),
       };
-  const client = openRedis(parseRedisTarget(url), connection, options.subscriber === true);
+  const target = parseRedisTarget(url);
+  if (target.mode === 'sentinel' && target.role === 'replica') {
+    throw new RedisUrlError('names replicas (role=replica), but the service writes: give it the master (drop role=replica); verifiers may read replicas');
+  }
+  const client = openRedis(target, connection, options.subscriber === true);
   // Reconnect errors are reported through /readyz, failed requests and the outbox, not as crashes.
   client.on('error', () => {});
   return client;

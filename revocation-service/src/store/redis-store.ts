@@ -3,6 +3,7 @@ import type { RedisClient } from '@revocast/verifier-sdk';
 import {
   META,
   REVOCATION_TYPES,
+  WRITE_HEAD_WATERMARK_SCRIPT,
   encodeChange,
   memberOf,
   redisKeys,
@@ -42,6 +43,11 @@ export interface RedisStoreOptions {
   readonly retentionGraceMs: number;
   /** Default 3000. */
   readonly commandTimeoutMs?: number;
+  /**
+   * How often the head watermark is written (ms), so verifiers that read a
+   * replica can tell how far behind it is. Default 1000; 0 writes none.
+   */
+  readonly watermarkIntervalMs?: number;
 }
 
 const PRUNE_BATCH = 1000;
@@ -61,6 +67,7 @@ export class RedisStore implements RevocationStore {
   readonly #publishCommand: 'PUBLISH' | 'SPUBLISH';
   readonly #keys: RedisKeys;
   readonly #options: RedisStoreOptions;
+  readonly #watermarkTimer: NodeJS.Timeout | undefined;
 
   constructor(options: RedisStoreOptions) {
     this.#options = options;
@@ -72,6 +79,15 @@ export class RedisStore implements RevocationStore {
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
     this.#redis.defineCommand('revocastRevokeBatch', { numberOfKeys: 6, lua: REVOKE_BATCH });
     this.#redis.defineCommand('revocastEnsureHistory', { numberOfKeys: 1, lua: ENSURE_HISTORY });
+    this.#redis.defineCommand('revocastHeadWatermark', { numberOfKeys: 2, lua: WRITE_HEAD_WATERMARK_SCRIPT });
+    const every = options.watermarkIntervalMs ?? 1000;
+    if (every > 0) {
+      // Failures are harmless here: a missing watermark makes replica readers stale, never current.
+      this.#watermarkTimer = setInterval(() => {
+        (this.#redis as unknown as Scripts).revocastHeadWatermark(this.#keys.meta, this.#keys.watermark).catch(() => {});
+      }, every);
+      this.#watermarkTimer.unref();
+    }
     // Redis may come back empty (a restart without persistence): give verifiers a new history at once.
     this.#redis.on('ready', () => void this.#ensureHistory());
     if (this.#redis.status === 'ready') void this.#ensureHistory();
@@ -238,6 +254,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.#watermarkTimer);
     await closeServiceRedis(this.#connection);
   }
 }
@@ -261,4 +278,5 @@ interface Scripts {
   revocastPrune(...args: string[]): Promise<unknown>;
   revocastRevokeBatch(...args: string[]): Promise<unknown>;
   revocastEnsureHistory(...args: string[]): Promise<unknown>;
+  revocastHeadWatermark(...args: string[]): Promise<unknown>;
 }

@@ -42,12 +42,17 @@ type Runner = (vector: Vector) => void;
 
 const field = <T>(vector: Vector, name: string): T => vector[name] as T;
 
-/** Key names as the vectors list them: a string, or [argument, key] for the keys named per verifier, admin key, client or session. */
+/**
+ * Key names as the vectors list them: a string, or [...arguments, key] for
+ * the keys named per verifier, admin key, client, session or snapshot chunk.
+ */
 function keysAsListed(keys: RedisKeys, expected: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(expected).map(([name, value]) => {
       const key = keys[name as keyof RedisKeys];
-      return [name, typeof key === 'function' ? [(value as [string])[0], key((value as [string])[0])] : key];
+      if (typeof key !== 'function') return [name, key];
+      const args = (value as unknown[]).slice(0, -1) as [never, never];
+      return [name, [...args, (key as (...a: unknown[]) => string)(...args)]];
     }),
   );
 }

@@ -22,8 +22,14 @@ describe('Redis URLs shared by the service and the verifiers', () => {
       username: 'app',
       password: 's3cret',
       sentinelPassword: 'sp@ss',
+      role: 'master',
     });
     expect(parseRedisTarget('rediss+sentinel://:pw@s1/main')).toMatchObject({ tls: true, password: 'pw', db: 0, masterName: 'main' });
+  });
+
+  it('reads role=replica on a Sentinel URL: reads and subscriptions go to a replica', () => {
+    expect(parseRedisTarget('redis+sentinel://s1,s2/main?role=replica')).toMatchObject({ mode: 'sentinel', role: 'replica' });
+    expect(parseRedisTarget('redis+sentinel://s1,s2/main?role=master')).toMatchObject({ role: 'master' });
   });
 
   it('reads Cluster seed nodes', () => {
@@ -46,6 +52,9 @@ describe('Redis URLs shared by the service and the verifiers', () => {
     ['redis+sentinel://s1/main?db=2', /unknown parameter "db"/],
     ['redis+cluster://n1:7000/2', /no path or query/],
     ['redis+cluster://n1:7000,,n2', /invalid host:port/],
+    ['redis+sentinel://s1/main?role=primary', /unknown role "primary"/],
+    ['redis://replica:6379?role=replica', /takes no role: replicas are read through Sentinel/],
+    ['redis+cluster://n1:7000?role=replica', /cluster replicas is not supported/],
   ])('refuses %s and says why', (url, message) => {
     expect(() => parseRedisTarget(url)).toThrow(RedisUrlError);
     expect(() => parseRedisTarget(url)).toThrow(message);

@@ -37,6 +37,13 @@ describe('confirmation: what a head read proves about a list', () => {
     expect(confirmation(at(5), head(5, { durable: true }), ISSUED)).toEqual({ unconfirmed: 'no-watermark' });
   });
 
+  it('never trusts a head read on a replica without the master\'s watermark, and ages it by the watermark', () => {
+    expect(confirmation(at(5), head(5, { fromReplica: true }), ISSUED)).toEqual({ unconfirmed: 'no-watermark' });
+    expect(confirmation(at(5), head(5, { fromReplica: true, watermark: { offset: 5, ageMs: 300 } }), ISSUED)).toEqual({ at: ISSUED - 300 });
+    // The master had acknowledged more than the replica holds.
+    expect(confirmation(at(5), head(5, { fromReplica: true, watermark: { offset: 9, ageMs: 0 } }), ISSUED)).toEqual({ unconfirmed: 'behind-record' });
+  });
+
   it('ignores a watermark on a head that is not durable (Redis is the record)', () => {
     expect(confirmation(at(5), head(5, { watermark: { offset: 9, ageMs: 60_000 } }), ISSUED)).toEqual({ at: ISSUED });
   });

@@ -96,6 +96,15 @@ export class DigestTable {
     return true;
   }
 
+  /**
+   * Makes room for `count` entries in all, so that filling a table of known
+   * size (a snapshot load) rehashes once instead of at every growth step.
+   */
+  reserve(count: number): void {
+    if (count <= this.#growAt) return;
+    this.#rehash(Math.ceil(count / MAX_LOAD) + 1);
+  }
+
   /** Removes `id`; false when it was not there. */
   remove(id: string): boolean {
     const slot = this.find(id);

@@ -110,6 +110,14 @@ export class RevocationList {
     if (table.put(entry.id, bucket, value) && bucket !== NEVER) queue.add(bucket, table.lastKey);
   }
 
+  /** Makes room for this many entries of each type (see {@link DigestTable.reserve}). */
+  reserve(counts: Partial<Record<RevocationType, number>>): void {
+    for (const type of ['token', 'session', 'subject'] as const) {
+      const count = counts[type];
+      if (count !== undefined) this.#tableOf(type).reserve(this.#tableOf(type).size + count);
+    }
+  }
+
   remove(type: RevocationType, id: string): void {
     this.#tableOf(type).remove(id);
   }

@@ -45,12 +45,29 @@ export { UndecodableChangeError, type SyncSource } from './source.js';
 export {
   READ_HEAD_SCRIPT,
   READ_TIME_SCRIPT,
+  WRITE_HEAD_WATERMARK_SCRIPT,
   decodeWatermark,
   encodeWatermark,
   redisTimeMs,
   withWatermark,
   type Watermark,
 } from './watermark.js';
+export {
+  MANIFEST_FIELDS,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_SEGMENT_BYTES,
+  SnapshotDecodeError,
+  decodeManifest,
+  decodeSnapshotSegment,
+  encodeManifest,
+  encodeSnapshotSegment,
+  planSegments,
+  snapshotFits,
+  snapshotSize,
+  type SnapshotEncoding,
+  type SnapshotFit,
+  type SnapshotManifest,
+} from './snapshot.js';
 export {
   decodeAck,
   decodeAckRequest,

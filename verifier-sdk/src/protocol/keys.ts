@@ -27,6 +27,12 @@ export interface RedisKeys {
   readonly acks: string;
   /** String: the record watermark `<offset>:<ms>` a durable record refreshes (see `Watermark`). */
   readonly watermark: string;
+  /** Hash: the manifest of the compact snapshot (see `SnapshotManifest`); absent until a service writes one. */
+  readonly snapshot: string;
+  /** String: chunk `index` (from 0) of the snapshot named `id`: `<snapshotChunkPrefix><id>:<index>`; expires some minutes after it is replaced. */
+  readonly snapshotChunk: (id: string, index: number) => string;
+  /** What every snapshot chunk key starts with (for scripts that name chunks themselves). */
+  readonly snapshotChunkPrefix: string;
   /** Hash: one admin key's request budget (token bucket), shared by every service replica. Expires once full. */
   readonly rateLimit: (keyName: string) => string;
   /** Hash: one client address's budget of failed admin authentications, shared by every replica. Expires once full. */
@@ -63,6 +69,9 @@ export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {
     ackRequests: `${tag}:ack-requests`,
     acks: `${tag}:acks`,
     watermark: `${tag}:watermark`,
+    snapshot: `${tag}:snapshot`,
+    snapshotChunk: (id, index) => `${tag}:snapshot:${id}:${index}`,
+    snapshotChunkPrefix: `${tag}:snapshot:`,
     rateLimit: (keyName) => `${tag}:rate-limit:${keyName}`,
     authFailures: (client) => `${tag}:auth-failures:${client}`,
     consoleSession: (idHash) => `${tag}:console-session:${idHash}`,

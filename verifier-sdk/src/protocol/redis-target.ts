@@ -15,9 +15,12 @@ interface TargetAuth {
  * Where Redis is, as both the service and the verifiers read it from one URL:
  *
  * - `redis://[user:pass@]host:port[/db]` or `rediss://…`: one server;
- * - `redis+sentinel://[user:pass@]host:port,host:port/<master name>[/db][?sentinelUsername=…&sentinelPassword=…]`:
+ * - `redis+sentinel://[user:pass@]host:port,host:port/<master name>[/db][?sentinelUsername=…&sentinelPassword=…&role=replica]`:
  *   the master that the Sentinels name, followed across failovers (the
  *   credentials are the master's; the query gives the Sentinels' own);
+ *   with `role=replica`, a verifier reads and subscribes on one of the
+ *   master's replicas instead (delivery then scales with the replicas),
+ *   and writes only its heartbeats and acknowledgements to the master;
  * - `redis+cluster://[user:pass@]host:port,host:port`: a Redis Cluster, seeded
  *   from these nodes. Changes travel on sharded pub/sub (`SPUBLISH`).
  *
@@ -32,6 +35,8 @@ export type RedisTarget =
       readonly db: number;
       readonly sentinelUsername?: string;
       readonly sentinelPassword?: string;
+      /** Where reads and subscriptions go: the master (default), or one of its replicas. */
+      readonly role: 'master' | 'replica';
     })
   | (TargetAuth & { readonly mode: 'cluster'; readonly nodes: readonly RedisNode[] });
 
@@ -76,13 +81,17 @@ function parseAuth(userinfo: string | undefined): { username?: string; password?
  * // { mode: 'sentinel', sentinels: [...], masterName: 'revocast', db: 0, tls: false }
  * ```
  */
+const REPLICAS_THROUGH_SENTINEL = 'replicas are read through Sentinel, which follows them across failures: redis+sentinel://host:26379/<master name>?role=replica';
+
 export function parseRedisTarget(url: string): RedisTarget {
   if (/^rediss?:\/\//.test(url)) {
+    let parsed: URL;
     try {
-      new URL(url);
+      parsed = new URL(url);
     } catch {
       throw new RedisUrlError('must be a URL such as redis://127.0.0.1:6379');
     }
+    if (parsed.searchParams.has('role')) throw new RedisUrlError(`of one server takes no role: ${REPLICAS_THROUGH_SENTINEL}`);
     return { mode: 'standalone', url };
   }
   const match = MULTI_HOST.exec(url);
@@ -93,6 +102,7 @@ export function parseRedisTarget(url: string): RedisTarget {
   const tls = scheme === 'rediss';
   const auth = { tls, ...parseAuth(userinfo) };
   if (kind === 'cluster') {
+    if (new URLSearchParams(query).has('role')) throw new RedisUrlError(`of a cluster takes no role: reading from cluster replicas is not supported (${REPLICAS_THROUGH_SENTINEL})`);
     if (path !== '' || query !== '') throw new RedisUrlError('of a cluster takes no path or query: name the nodes only');
     return { mode: 'cluster', nodes: parseNodes(hosts, DEFAULT_PORT.cluster), ...auth };
   }
@@ -106,10 +116,12 @@ export function parseRedisTarget(url: string): RedisTarget {
   }
   const params = new URLSearchParams(query);
   for (const key of params.keys()) {
-    if (key !== 'sentinelUsername' && key !== 'sentinelPassword') {
-      throw new RedisUrlError(`has an unknown parameter ${JSON.stringify(key)} (known: sentinelUsername, sentinelPassword)`);
+    if (key !== 'sentinelUsername' && key !== 'sentinelPassword' && key !== 'role') {
+      throw new RedisUrlError(`has an unknown parameter ${JSON.stringify(key)} (known: sentinelUsername, sentinelPassword, role)`);
     }
   }
+  const role = params.get('role') ?? 'master';
+  if (role !== 'master' && role !== 'replica') throw new RedisUrlError(`has an unknown role ${JSON.stringify(role)} (known: master, replica)`);
   const sentinelUsername = params.get('sentinelUsername');
   const sentinelPassword = params.get('sentinelPassword');
   return {
@@ -117,6 +129,7 @@ export function parseRedisTarget(url: string): RedisTarget {
     sentinels: parseNodes(hosts, DEFAULT_PORT.sentinel),
     masterName,
     db,
+    role,
     ...auth,
     ...(sentinelUsername === null ? {} : { sentinelUsername }),
     ...(sentinelPassword === null ? {} : { sentinelPassword }),

@@ -42,6 +42,12 @@ export interface Head {
    */
   readonly durable?: boolean;
   /**
+   * Read from a replica: it says what that replica holds, which may lag the
+   * master, so it confirms nothing without a watermark written on the
+   * master's side (by the service in either mode).
+   */
+  readonly fromReplica?: boolean;
+  /**
    * What the record watermark said when the head was read (durable heads
    * only, and only from a service that writes one): the record's last
    * offset, and how old that statement was on Redis's clock.

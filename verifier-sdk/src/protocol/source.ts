@@ -1,7 +1,8 @@
 import type { Entry } from './entry.js';
 import type { Message } from './message.js';
 import type { PresenceChannel } from './presence.js';
-import type { Head } from './sequence.js';
+import type { Head, Position } from './sequence.js';
+import type { RevocationType } from './entry.js';
 
 /**
  * Where a verifier reads revocations from. Redis in production; the service's
@@ -22,6 +23,19 @@ export interface SyncSource {
    * may or may not be in it, so the caller replays the stream from that head.
    */
   snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head>;
+  /**
+   * Loads the compact snapshot, when there is one that fits the history:
+   * reads it, then the head, and hands the entries over in pages (after
+   * `onSize` with how many of each type follow). Resolves with that head
+   * (it dates the load) and the position the snapshot stands at (the replay
+   * continues from there), or with `undefined` when there is no usable
+   * snapshot; then whatever was handed over must be discarded and the
+   * caller scans with {@link snapshot} instead. Sources without one scan.
+   */
+  compactSnapshot?(
+    onEntries: (entries: readonly Entry[]) => void,
+    onSize: (counts: Readonly<Record<RevocationType, number>>) => void,
+  ): Promise<{ readonly head: Head; readonly from: Position } | undefined>;
   /**
    * Up to `count` changes after `streamId`, oldest first. Never passes over
    * an entry it cannot decode: it throws {@link UndecodableChangeError}

@@ -24,13 +24,16 @@ export interface Watermark {
   readonly at: number;
 }
 
+/** Between the offset and the time in a stored watermark. */
+const SEPARATOR = ':';
+
 export function encodeWatermark(watermark: Watermark): string {
-  return `${watermark.offset}:${watermark.at}`;
+  return `${watermark.offset}${SEPARATOR}${watermark.at}`;
 }
 
 export function decodeWatermark(raw: string | null | undefined): Watermark | undefined {
   if (typeof raw !== 'string') return undefined;
-  const colon = raw.indexOf(':');
+  const colon = raw.indexOf(SEPARATOR);
   if (colon < 0) return undefined;
   const offset = parseOffset(raw.slice(0, colon));
   const at = parseOffset(raw.slice(colon + 1));
@@ -48,7 +51,7 @@ export function redisTimeMs(time: readonly [string | number, string | number]): 
  * Redis is the record and needs none.
  */
 export function withWatermark(head: Head, watermark: Watermark | undefined, redisNowMs: number): Head {
-  if (head.durable !== true || watermark === undefined) return head;
+  if ((head.durable !== true && head.fromReplica !== true) || watermark === undefined) return head;
   return { ...head, watermark: { offset: watermark.offset, ageMs: Math.max(0, redisNowMs - watermark.at) } };
 }
 
@@ -63,6 +66,24 @@ export const READ_HEAD_SCRIPT = `
 local m = redis.call('HMGET', KEYS[1], '${META.epoch}', '${META.offset}', '${META.lastId}', '${META.durable}')
 -- A nil would end the reply array early; false arrives as a null.
 return {m[1] or false, m[2] or false, m[3] or false, m[4] or false, redis.call('GET', KEYS[2]) or false, redis.call('TIME')}
+`;
+
+/**
+ * The head watermark, for a Redis that is itself the record (no
+ * PostgreSQL): "at this Redis time, every change acknowledged had an offset
+ * of at most this one", read and written in one script on the master, where
+ * every change is made. Replicas receive it with the changes, so a verifier
+ * reading a replica ages what it reads by it (see `confirmation`). Writes
+ * nothing on a Redis a durable record owns, where the record's watermark
+ * stands (see {@link Watermark}).
+ * KEYS: meta, watermark. Returns 1 when written, 0 when a record owns this Redis.
+ */
+export const WRITE_HEAD_WATERMARK_SCRIPT = `
+if redis.call('HGET', KEYS[1], '${META.durable}') == '1' then return 0 end
+local offset = redis.call('HGET', KEYS[1], '${META.offset}') or '0'
+local t = redis.call('TIME')
+redis.call('SET', KEYS[2], offset .. '${SEPARATOR}' .. string.format('%.0f', tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)))
+return 1
 `;
 
 /**

@@ -26,13 +26,17 @@ export type Confirmation = { readonly at: number } | { readonly unconfirmed: Unc
  * - a durable head with no watermark is no evidence: nothing says Redis has
  *   what the record acknowledged (the service has not written one yet, Redis
  *   lost it, or it refuses the write), so it confirms nothing until a
- *   service writes one.
+ *   service writes one;
+ * - a head read on a replica says what that replica holds, which may lag
+ *   the master by any amount: it needs a watermark too (written on the
+ *   master by the service in either mode, and replicated), and is aged by
+ *   it, so a lagging or cut-off replica turns its verifiers stale.
  *
  * Callers keep the latest `at` (confirmation never goes backwards).
  */
 export function confirmation(position: Position, head: Head, issuedAt: number): Confirmation {
   if (head.epoch !== position.epoch || position.offset < head.offset) return { unconfirmed: 'behind-head' };
-  if (head.durable !== true) return { at: issuedAt };
+  if (head.durable !== true && head.fromReplica !== true) return { at: issuedAt };
   const watermark = head.watermark;
   if (watermark === undefined) return { unconfirmed: 'no-watermark' };
   if (watermark.offset > position.offset) return { unconfirmed: 'behind-record' };

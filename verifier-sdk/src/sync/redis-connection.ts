@@ -35,6 +35,7 @@ export function openRedis(target: RedisTarget, options: RedisOptions, sharded = 
       ...(target.tls ? { enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
       // Learn of a failover from the Sentinels' +switch-master at once, not from the next failed command.
       failoverDetector: true,
+      ...(target.role === 'replica' ? { role: 'slave' as const } : {}),
     });
   }
   return new Cluster(target.nodes.map((node) => ({ ...node })), clusterOptions(options, auth, sharded));

@@ -16,12 +16,15 @@ import {
   type Head,
   type Message,
   type PresenceChannel,
+  type Position,
   type RedisKeys,
+  type RevocationType,
   type SyncSource,
   UndecodableChangeError,
 } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import { withDeadline } from './deadline.js';
+import { readSnapshot, type SnapshotMiss } from './snapshot-reader.js';
 import { duplicateRedis, openRedis, type RedisClient } from './redis-connection.js';
 
 export interface RedisSourceOptions {
@@ -72,29 +75,60 @@ function connectionOptions(commandTimeoutMs: number): RedisOptions {
   };
 }
 
+/**
+ * Picks the same replica for every connection given the same `seed` (and
+ * a different one for other seeds, spreading verifiers over the replicas):
+ * a verifier's reads and its subscription must come from one node, whose
+ * offsets agree with each other.
+ */
+function replicaPicker(seed: number): (replicas: Array<{ ip: string; port: string }>) => { ip: string; port: string } | null {
+  return (replicas) => {
+    if (replicas.length === 0) return null;
+    const sorted = [...replicas].sort((a, b) => `${a.ip}:${a.port}`.localeCompare(`${b.ip}:${b.port}`));
+    return sorted[seed % sorted.length] ?? null;
+  };
+}
+
 /** Reads revocations from Redis: snapshot, stream and channel. */
 export class RedisSource implements SyncSource {
   readonly #keys: RedisKeys;
   readonly #command: RedisClient;
+  /**
+   * Reading from a replica: a head read there says what that replica has,
+   * not what the master acknowledged, so it counts only with a watermark the
+   * master's side wrote (see `confirmation`); heartbeats and
+   * acknowledgements are writes and go to the master on their own connection.
+   */
+  readonly #onReplica: boolean;
+  readonly #master: RedisClient | undefined;
   readonly #subscriber: RedisClient;
   /** On a cluster, changes travel on sharded pub/sub (SSUBSCRIBE), which stays on the channel's shard. */
   readonly #sharded: boolean;
   readonly #ownsCommand: boolean;
   readonly #logger: Logger;
   readonly #timeoutMs: number;
+  /** The last reason a compact snapshot was not used, so a lasting one is logged once. */
+  #lastMiss: SnapshotMiss | undefined;
 
   constructor(options: RedisSourceOptions) {
     this.#keys = redisKeys(options.keyPrefix);
     this.#logger = options.logger;
     this.#timeoutMs = options.commandTimeoutMs;
     const connection = connectionOptions(options.commandTimeoutMs);
-    if (typeof options.redis === 'string') {
-      this.#command = openRedis(parseRedisTarget(options.redis), connection);
+    const target = typeof options.redis === 'string' ? parseRedisTarget(options.redis) : undefined;
+    this.#onReplica = target?.mode === 'sentinel' && target.role === 'replica';
+    if (target !== undefined) {
+      const seed = Math.floor(Math.random() * 2 ** 31);
+      this.#command = openRedis(target, this.#onReplica ? ({ ...connection, preferredSlaves: replicaPicker(seed) } as RedisOptions) : connection);
       this.#ownsCommand = true;
     } else {
-      this.#command = options.redis;
+      this.#command = options.redis as RedisClient;
       this.#ownsCommand = false;
     }
+    this.#master =
+      this.#onReplica && target?.mode === 'sentinel'
+        ? openRedis({ ...target, role: 'master' }, { ...connection, connectionName: 'revocast-verifier-presence', lazyConnect: true })
+        : undefined;
     this.#sharded = this.#command instanceof Cluster;
     // Keyed, so a cluster runs it on the node that owns the keys (and its clock).
     this.#command.defineCommand('revocastReadHead', { numberOfKeys: 2, lua: READ_HEAD_SCRIPT });
@@ -105,7 +139,9 @@ export class RedisSource implements SyncSource {
       this.#sharded,
     );
     // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
-    for (const [name, client] of [['command', this.#command], ['subscriber', this.#subscriber]] as const) {
+    const connections: Array<readonly [string, RedisClient]> = [['command', this.#command], ['subscriber', this.#subscriber]];
+    if (this.#master !== undefined) connections.push(['presence', this.#master]);
+    for (const [name, client] of connections) {
       let lastMessage = '';
       client.on('error', (err: Error) => {
         if (err.message === lastMessage) return;
@@ -135,7 +171,8 @@ export class RedisSource implements SyncSource {
       (this.#command as unknown as HeadScript).revocastReadHead(this.#keys.meta, this.#keys.watermark),
       'the head read',
     );
-    return withWatermark(parseHead(epoch, offset, lastId, durable), decodeWatermark(watermark), redisTimeMs(time));
+    const head = parseHead(epoch, offset, lastId, durable);
+    return withWatermark(this.#onReplica ? { ...head, fromReplica: true } : head, decodeWatermark(watermark), redisTimeMs(time));
   }
 
   async snapshot(onEntries: (entries: readonly Entry[]) => void): Promise<Head> {
@@ -180,6 +217,35 @@ export class RedisSource implements SyncSource {
     }
   }
 
+  async compactSnapshot(
+    onEntries: (entries: readonly Entry[]) => void,
+    onSize: (counts: Readonly<Record<RevocationType, number>>) => void,
+  ): Promise<{ readonly head: Head; readonly from: Position } | undefined> {
+    const started = performance.now();
+    const read = await readSnapshot({
+      client: this.#command,
+      keys: this.#keys,
+      head: () => this.head(),
+      within: (work, what) => this.#within(work, what),
+      onSize,
+      onEntries,
+    });
+    if ('miss' in read) {
+      if (read.miss !== this.#lastMiss && read.miss !== 'none') {
+        this.#logger.warn({ reason: read.miss }, 'the compact snapshot in Redis cannot be used; reading every entry instead');
+      }
+      this.#lastMiss = read.miss;
+      return undefined;
+    }
+    this.#lastMiss = undefined;
+    const { manifest } = read;
+    this.#logger.debug(
+      { offset: manifest.offset, chunks: manifest.chunks, bytes: manifest.bytes, ms: Math.round(performance.now() - started) },
+      'loaded the compact snapshot',
+    );
+    return { head: read.head, from: read.from };
+  }
+
   async readAfter(streamId: string, count: number): Promise<readonly Message[]> {
     const rows = await this.#within(this.#command.xrange(this.#keys.log, `(${streamId}`, '+', 'COUNT', count), 'the stream read');
     const messages: Message[] = [];
@@ -197,7 +263,7 @@ export class RedisSource implements SyncSource {
     announce: async (report, ttlMs) => {
       const keys = this.#keys;
       const results = await this.#within(
-        this.#command
+        this.#writer
           .pipeline()
           .set(keys.verifier(report.id), encodeReport(report), 'PX', ttlMs)
           .zadd(keys.verifiers, report.reportedAt + ttlMs, report.id)
@@ -209,7 +275,7 @@ export class RedisSource implements SyncSource {
       if (failed !== undefined) throw failed[0] as Error;
     },
     withdraw: async (id) => {
-      await this.#within(this.#command.pipeline().del(this.#keys.verifier(id)).zrem(this.#keys.verifiers, id).exec(), 'the withdrawal');
+      await this.#within(this.#writer.pipeline().del(this.#keys.verifier(id)).zrem(this.#keys.verifiers, id).exec(), 'the withdrawal');
     },
     onAckRequest: async (onRequest) => {
       const channel = this.#keys.ackRequests;
@@ -224,15 +290,22 @@ export class RedisSource implements SyncSource {
     },
     acknowledge: async (ack) => {
       const encoded = encodeAck(ack);
-      await this.#within(this.#sharded ? this.#command.spublish(this.#keys.acks, encoded) : this.#command.publish(this.#keys.acks, encoded), 'the acknowledgement');
+      // Published on the master: a replica delivers only to its own subscribers, the service listens on the master.
+      await this.#within(this.#sharded ? this.#writer.spublish(this.#keys.acks, encoded) : this.#writer.publish(this.#keys.acks, encoded), 'the acknowledgement');
     },
   };
+
+  /** Where heartbeats and acknowledgements go. */
+  get #writer(): RedisClient {
+    return this.#master ?? this.#command;
+  }
 
   #within<T>(work: Promise<T>, what: string): Promise<T> {
     return withDeadline(work, this.#timeoutMs, what);
   }
 
   async close(): Promise<void> {
+    this.#master?.disconnect();
     this.#subscriber.disconnect();
     if (this.#ownsCommand) this.#command.disconnect();
   }

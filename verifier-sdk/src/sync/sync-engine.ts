@@ -1,4 +1,5 @@
 import { RevocationList } from '../list/revocation-list.js';
+import type { RevocationType } from '../protocol/index.js';
 import { errorFields, type Logger } from '../internal/logger.js';
 import type { VerifierMetrics } from '../metrics/verifier-metrics.js';
 import { confirmation } from './confirmation.js';
@@ -8,6 +9,8 @@ import {
   compareHead,
   decodeMessages,
   nextStep,
+  type Change,
+  type Entry,
   type Head,
   type Message,
   type Position,
@@ -19,8 +22,26 @@ export type SyncState = 'starting' | 'ready' | 'stale' | 'closed';
 
 export type ReloadReason = 'start' | 'epoch-changed' | 'offset-regressed' | 'history-trimmed';
 
-export interface SyncEngineOptions {
+/**
+ * What the engine keeps equal to the history: a verifier's
+ * {@link RevocationList} (digests only), or a list that keeps every id (the
+ * service's mirror, from which it writes the compact snapshot).
+ */
+export interface SyncedList {
+  apply(change: Change): void;
+  put(entry: Entry): void;
+  /** Makes room for this many more entries of each type (a hint; may do nothing). */
+  reserve(counts: Partial<Record<RevocationType, number>>): void;
+  /** Drops expired entries, at most `budget`; {@link pruning} says whether more is left. */
+  prune(nowMs: number, budget?: number): number;
+  readonly pruning: boolean;
+  readonly size: number;
+}
+
+export interface SyncEngineOptions<L extends SyncedList = RevocationList> {
   readonly source: SyncSource;
+  /** A new, empty list (at every reload). Default: a {@link RevocationList}. */
+  readonly createList?: (nowMs: number) => L;
   readonly clock: () => number;
   readonly toleranceMs: number;
   readonly pollIntervalMs: number;
@@ -72,8 +93,8 @@ const MALFORMED_LOG_EVERY_MS = 60_000;
  * a buffer. The list is replaced only once a reload has fully succeeded, so
  * checks keep using the previous list until then.
  */
-export class SyncEngine {
-  #list: RevocationList;
+export class SyncEngine<L extends SyncedList = RevocationList> {
+  #list: L;
   #position: Position = START_POSITION;
   #lastConfirmedAt = Number.NEGATIVE_INFINITY;
   #state: SyncState = 'starting';
@@ -93,14 +114,16 @@ export class SyncEngine {
   #readyWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
   /** Waiting for the first confirmation: loaded is not enough, the list must be shown current once. */
   #confirmedWaiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
-  readonly #options: SyncEngineOptions;
+  readonly #options: SyncEngineOptions<L>;
+  readonly #createList: (nowMs: number) => L;
 
-  constructor(options: SyncEngineOptions) {
+  constructor(options: SyncEngineOptions<L>) {
     this.#options = options;
-    this.#list = new RevocationList(options.toleranceMs, options.clock());
+    this.#createList = options.createList ?? ((now) => new RevocationList(options.toleranceMs, now) as unknown as L);
+    this.#list = this.#createList(options.clock());
   }
 
-  get list(): RevocationList {
+  get list(): L {
     return this.#list;
   }
 
@@ -334,27 +357,47 @@ export class SyncEngine {
   async #reload(reason: ReloadReason): Promise<boolean> {
     const { source, clock, toleranceMs, logger, metrics } = this.#options;
     const started = clock();
-    let list: RevocationList;
+    let list: L;
     let position: Position;
     let head: Head;
     let issuedAt: number;
     let stopped: UndecodableChangeError | undefined;
+    let loadedFrom: 'snapshot' | 'scan' = 'scan';
+    const put = (entries: readonly Entry[]) => {
+      for (const entry of entries) list.put(entry);
+    };
+    // The compact snapshot first, when the source has one; anything wrong with it, and the scan.
+    let compact = source.compactSnapshot !== undefined;
     // A reload can race with a second reset (Redis emptied again mid-load); try a few times.
     for (let attempt = 1; ; attempt++) {
       // A fresh list each attempt: what the abandoned snapshot held may since have been reinstated.
-      list = new RevocationList(toleranceMs, clock());
+      list = this.#createList(clock());
       // The snapshot reads the head first: the reload is dated by when that read was sent.
       issuedAt = clock();
-      head = await source.snapshot((entries) => {
-        for (const entry of entries) list.put(entry);
-      });
+      let from: Position;
+      const loaded = compact ? await source.compactSnapshot?.(put, (counts) => list.reserve(counts)) : undefined;
+      if (loaded !== undefined) {
+        head = loaded.head;
+        from = loaded.from;
+        loadedFrom = 'snapshot';
+      } else {
+        if (compact) {
+          // Whatever an unusable snapshot handed over is discarded.
+          compact = false;
+          list = this.#createList(clock());
+          issuedAt = clock();
+        }
+        head = await source.snapshot(put);
+        from = head;
+        loadedFrom = 'scan';
+      }
       // The new history holds less than we have seen: wait for the service to replace it.
       if (compareHead(this.#position, head) === 'lost') {
         this.#onHistoryLost();
         return false;
       }
       try {
-        position = await this.#replay(list, head);
+        position = await this.#replay(list, from);
         break;
       } catch (err) {
         // Keep what could be applied, unconfirmed: reloading again would stop at the same change.
@@ -363,7 +406,15 @@ export class SyncEngine {
           stopped = err.cause;
           break;
         }
-        if (!(err instanceof HistoryBroken) || attempt >= 3) throw err;
+        if (!(err instanceof HistoryBroken)) throw err;
+        if (loaded !== undefined) {
+          // The stream no longer continues from the snapshot (trimmed past it, or another history): never trust it, scan.
+          logger.warn({ offset: from.offset, epoch: from.epoch }, 'the stream does not continue from the compact snapshot; reading every entry instead');
+          compact = false;
+          attempt--;
+          continue;
+        }
+        if (attempt >= 3) throw err;
       }
     }
     this.#list = list;
@@ -376,7 +427,7 @@ export class SyncEngine {
     if (stopped === undefined) this.#confirmFrom(head, issuedAt);
     else this.#onUndecodable(stopped);
     logger.info(
-      { reason, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
+      { reason, from: loadedFrom, epoch: position.epoch, offset: position.offset, entries: list.size, ms: clock() - started },
       firstLoad ? 'revocation list loaded' : 'revocation list reloaded',
     );
     if (firstLoad) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve();
@@ -387,7 +438,7 @@ export class SyncEngine {
    * Applies stream changes after `from` to `list`; returns the new position.
    * Throws {@link StoppedBefore} at a change it cannot decode, having applied those before it.
    */
-  async #replay(list: RevocationList, from: Position): Promise<Position> {
+  async #replay(list: L, from: Position): Promise<Position> {
     let position = from;
     for (;;) {
       let batch: readonly Message[];
