@@ -8,11 +8,14 @@ import {
   decodeChange,
   decodeLogEntry,
   decodeMessages,
+  decodeManifest,
   decodeReport,
+  decodeSnapshotSegment,
   decodeWatermark,
   encodeChange,
   encodeLogEntry,
   encodeMessages,
+  encodeSnapshotSegment,
   idProblem,
   memberOf,
   nextStep,
@@ -21,12 +24,14 @@ import {
   reachOf,
   redisKeys,
   redisTimeMs,
+  snapshotFits,
   widens,
   withWatermark,
   type Entry,
   type Head,
   type Position,
   type RedisKeys,
+  type SnapshotManifest,
 } from '@revocast/verifier-sdk/protocol';
 import { RevocationList, type RevocationClaims } from '../../../verifier-sdk/src/list/revocation-list.js';
 import { confirmation, type Confirmation } from '../../../verifier-sdk/src/sync/confirmation.js';
@@ -155,6 +160,8 @@ const RUNNERS: Record<string, Runner> = {
       return;
     }
     let head = read();
+    // Read on a replica: the head is marked so, and takes the watermark whether durable or not.
+    if (v.replica === true) head = { ...head, fromReplica: true };
     if ('time' in v) head = withWatermark(head, decodeWatermark(field<string | null>(v, 'watermark')), redisTimeMs(field<[string, string]>(v, 'time')));
     expect(head).toEqual(v.head);
   },
@@ -172,6 +179,19 @@ const RUNNERS: Record<string, Runner> = {
     const reach = field<number | undefined>(v, 'rank') ?? (reachOf(repeat) as number);
     expect(widens(held === null ? undefined : reachOf(held), reach)).toBe(v.widens);
   },
+
+  'snapshot-segment': (v) => {
+    const bytes = Buffer.from(field<string>(v, 'hex'), 'hex');
+    const expected = field<Entry[] | null>(v, 'entries');
+    if (expected === null) {
+      expect(() => decodeSnapshotSegment(bytes)).toThrow(/snapshot segment is malformed/);
+      return;
+    }
+    expect(decodeSnapshotSegment(bytes)).toEqual(expected);
+    if (v.canonical === true) expect(Buffer.from(encodeSnapshotSegment(expected)).toString('hex')).toBe(v.hex);
+  },
+  'snapshot-manifest': (v) => expect(decodeManifest(field<Record<string, string>>(v, 'hash')) ?? null).toEqual(v.manifest),
+  'snapshot-fits': (v) => expect(snapshotFits(field<SnapshotManifest>(v, 'manifest'), field<Head>(v, 'head'))).toBe(v.fit),
 
   'ack-request': (v) => expect(decodeAckRequest(field<string>(v, 'raw')) ?? null).toEqual(v.request),
   ack: (v) => expect(decodeAck(field<string>(v, 'raw')) ?? null).toEqual(v.ack),
