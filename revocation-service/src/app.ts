@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   app.use(methodNotAllowed(ROUTES));
   app.use((req) => {
-    throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
+    throw new HttpProblem('ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });
   app.use(errorHandler(logger));
   return app;

@@ -1,5 +1,6 @@
 import { SUPPORTED_ALGORITHMS } from '@revocast/verifier-sdk';
 import { DEFAULT_KEY_PREFIX, RedisUrlError, keyPrefixProblem, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
+import { ServiceError } from './errors.js';
 import { SCOPES, type AdminKey, type RateLimit, type Scope } from './http/admin-auth.js';
 import { MAKE_A_KEY, MIN_KEY_BITS, estimateKeyBits } from './http/key-strength.js';
 
@@ -48,12 +49,11 @@ export interface DatabaseConfig {
 }
 
 /** A configuration problem; the message names the variable. */
-export class ConfigError extends Error {
+export class ConfigError extends ServiceError<'ERR_CONFIG'> {
   readonly variable: string;
 
   constructor(variable: string, problem: string) {
-    super(`${variable} ${problem}`);
-    this.name = 'ConfigError';
+    super('ERR_CONFIG', `${variable} ${problem}`);
     this.variable = variable;
   }
 }

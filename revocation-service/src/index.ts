@@ -18,6 +18,7 @@ export {
   type ServiceConfig,
   type TokenKeyConfig,
 } from './config.js';
+export { ServiceError, type ServiceErrorCode } from './errors.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { AdminKey, RateLimit, Scope } from './http/admin-auth.js';
 export type { VerifierFleet, FleetSnapshot } from './fleet/verifier-fleet.js';

@@ -132,13 +132,13 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const token = cookies(req)[LOGIN_COOKIE];
     const sent = field(req, '_csrf');
     if (token === undefined || sent === undefined || !sameToken(token, sent)) {
-      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the sign-in form expired or did not come from this console; load it again');
+      throw new HttpProblem('ERR_FORBIDDEN', 'the sign-in form expired or did not come from this console; load it again');
     }
     const identity = keyring.identify(field(req, 'key') ?? '');
     if (identity === undefined) {
       // Throws the 429 page once this address has failed too often.
       try {
-        await refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
+        await refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem('ERR_UNAUTHORIZED', 'not valid'));
       } catch (err) {
         if (!(err instanceof HttpProblem) || err.status !== 401) throw err;
       }
@@ -160,7 +160,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const session = await sessions.get(cookies(req)[SESSION_COOKIE]);
     if (session === undefined) {
       if (req.method === 'GET' && req.path !== '/events') res.redirect(303, consoleLinks(req).to('login'));
-      else throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'sign in to the console first');
+      else throw new HttpProblem('ERR_UNAUTHORIZED', 'sign in to the console first');
       return;
     }
     res.locals.session = session;
@@ -172,7 +172,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const session = res.locals.session as ConsoleSession;
     const sent = field(req, '_csrf');
     if (sent === undefined || !sameToken(sent, session.csrf)) {
-      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
+      throw new HttpProblem('ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
     }
     await enforceRateLimit(limiter, session.actor, onReject);
     next();
@@ -231,7 +231,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const type = field(req, 'type');
     const id = idField.safeParse(field(req, 'id'));
     const sub = field(req, 'sub');
-    if (!isRevocationType(type) || !id.success) throw new HttpProblem(400, 'ERR_VALIDATION', 'the form named no revocation to reinstate');
+    if (!isRevocationType(type) || !id.success) throw new HttpProblem('ERR_VALIDATION', 'the form named no revocation to reinstate');
     const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
     await sessions.setFlash(
       session.id,

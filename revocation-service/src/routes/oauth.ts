@@ -1,6 +1,7 @@
 import { coveredByCutoff } from '@revocast/verifier-sdk/protocol';
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
+import { ServiceError } from '../errors.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { formBody } from '../http/body-parsers.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
@@ -25,13 +26,13 @@ export interface OAuthRoutesDeps {
 }
 
 /** An OAuth error (RFC 6749 §5.2): `{ "error": …, "error_description": … }`. */
-class OAuthError extends Error {
+class OAuthError extends ServiceError<'ERR_OAUTH'> {
   constructor(
     readonly status: number,
     readonly error: string,
     description: string,
   ) {
-    super(description);
+    super('ERR_OAUTH', description);
   }
 }
 
@@ -60,7 +61,7 @@ function tokenParameter(req: Request): string {
 
 function requireInspector(inspector: TokenInspector | undefined): TokenInspector {
   if (inspector === undefined) {
-    throw new HttpProblem(501, 'ERR_NOT_CONFIGURED', 'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)');
+    throw new HttpProblem('ERR_NOT_CONFIGURED', 'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)');
   }
   return inspector;
 }
@@ -70,7 +71,7 @@ async function inspect(inspector: TokenInspector, token: string, use: Inspection
     return await inspector.inspect(token, use);
   } catch (err) {
     if (err instanceof KeysUnavailableError) {
-      throw new HttpProblem(503, 'ERR_KEYS_UNAVAILABLE', err.message, { headers: { 'Retry-After': '5' }, cause: err });
+      throw new HttpProblem('ERR_KEYS_UNAVAILABLE', err.message, { headers: { 'Retry-After': '5' }, cause: err });
     }
     throw err;
   }
