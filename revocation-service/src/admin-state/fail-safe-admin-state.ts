@@ -39,7 +39,7 @@ export function failSafeAdminState(state: AdminState, options: FailSafeOptions):
     onFailure(feature);
     if (failing.has(feature)) return;
     failing.add(feature);
-    logger.warn({ feature, err: { message: err instanceof Error ? err.message : String(err) } }, `shared admin state unavailable: ${consequence}`);
+    logger.warn({ feature, err }, `shared admin state unavailable: ${consequence}`);
   };
   const recovered = (feature: AdminStateFeature) => {
     if (failing.delete(feature)) logger.info({ feature }, 'shared admin state available again');

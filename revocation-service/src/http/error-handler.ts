@@ -16,10 +16,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
     else if (err instanceof RecordOwnedError) {
-      logger.error({ requestId, code: err.code }, err.message);
+      logger.error({ requestId, err }, 'refused a change: this Redis belongs to a PostgreSQL record');
       problem = new HttpProblem(err.code, err.message);
     } else if (err instanceof StoreUnavailableError) {
-      logger.warn({ requestId, err: { message: err.message } }, 'revocation store unavailable');
+      logger.warn({ requestId, err }, 'revocation store unavailable');
       problem = new HttpProblem('ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {
         headers: { 'Retry-After': '1' },
       });

@@ -150,7 +150,7 @@ export class PostgresStore implements RevocationStore {
         if (applied.length > 0) logger.info({ schema: this.#tables.name, applied }, 'database schema migrated');
         break;
       } catch (err) {
-        logger.warn({ err: { message: (err as Error).message }, attempt }, 'PostgreSQL is not ready; retrying');
+        logger.warn({ err, attempt }, 'PostgreSQL is not ready; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)));
       }
     }

@@ -12,7 +12,7 @@ export function startPruner(store: RevocationStore, logger: Logger, intervalMs =
       .then((removed) => {
         if (removed > 0) logger.debug({ removed }, 'pruned expired revocations');
       })
-      .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'pruning failed; will retry'))
+      .catch((err: unknown) => logger.warn({ err }, 'pruning failed; will retry'))
       .finally(() => {
         running = false;
       });
