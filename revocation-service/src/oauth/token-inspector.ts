@@ -10,7 +10,8 @@ import {
   type VerifiedClaims,
 } from '@revocast/verifier-sdk';
 import type { JWK } from 'jose';
-import { ConfigError, type TokenKeyConfig } from '../config.js';
+import { ConfigError } from '../config/config-error.js';
+import type { TokenKeyConfig } from '../config/token-keys.js';
 import { ServiceError } from '../errors.js';
 
 /** The claims of a token whose signature and claims checked out, by the verifiers' claim rules. */

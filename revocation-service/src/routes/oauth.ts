@@ -12,6 +12,7 @@ import type { RevocationStore } from '../store/revocation-store.js';
 import { parseChangeQuery } from '../validation/list-query.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
 import { checkCanWait } from './revocations.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface OAuthRoutesDeps {
   readonly store: RevocationStore;
@@ -131,7 +132,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): Router {
   const { store, actions, metrics, clock, onReject } = deps;
   const router = Router();
   // Body failures arrive here as problems, answered below in RFC 6749 form like every other refusal.
-  router.use(deps.auth, formBody('16kb', 10));
+  router.use(deps.auth, formBody(DEFAULTS.bodyLimit, DEFAULTS.oauthFormFields));
 
   router.post('/revoke', requireScope('revoke', onReject), async (req: Request, res: Response) => {
     const token = tokenParameter(req);

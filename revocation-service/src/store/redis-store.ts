@@ -31,6 +31,7 @@ import {
   type RevocationStore,
   type RevokeResult,
 } from './revocation-store.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface RedisStoreOptions {
   /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`) or an ioredis client or cluster (not closed by the store). */
@@ -40,7 +41,7 @@ export interface RedisStoreOptions {
   readonly maxTokenTtlMs: number;
   /** Kept past the prune time, so verifiers with a clock tolerance up to this still get the entry. */
   readonly retentionGraceMs: number;
-  /** Default 3000. */
+  /** Default {@link DEFAULTS.redisCommandTimeoutMs} (3 s). */
   readonly commandTimeoutMs?: number;
 }
 
@@ -65,7 +66,7 @@ export class RedisStore implements RevocationStore {
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#keys = redisKeys(options.keyPrefix);
-    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 3000);
+    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs);
     this.#redis = this.#connection.client;
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#redis.defineCommand('revocastRevoke', { numberOfKeys: 6, lua: REVOKE });
