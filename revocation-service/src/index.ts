@@ -5,6 +5,7 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js';
+export { createService, type Service, type ServiceAddress, type ServiceParts } from './create-service.js';
 export { memoryAdminState, openRedisAdminState, type AdminState, type RedisAdminStateOptions } from './admin-state/admin-state.js';
 export { ConfigError } from './config/config-error.js';
 export { loadConfig, type ServiceConfig } from './config/load-config.js';
