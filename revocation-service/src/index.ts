@@ -8,6 +8,7 @@ export { createApp, type AppDeps } from './app.js';
 export { createService, type Service, type ServiceAddress, type ServiceParts } from './create-service.js';
 export { memoryAdminState, openRedisAdminState, type AdminState, type RedisAdminStateOptions } from './admin-state/admin-state.js';
 export { ConfigError } from './config/config-error.js';
+export { DEFAULTS } from './config/defaults.js';
 export { loadConfig, type ServiceConfig } from './config/load-config.js';
 export { parseAdminKeys } from './config/admin-keys.js';
 export { parseDuration, parseInterval } from './config/duration-variables.js';
