@@ -8,7 +8,8 @@ import type { VerifierFleet } from './fleet/verifier-fleet.js';
 import { adminAuth, createKeyring, type AdminKey, type RejectionReason } from './http/admin-auth.js';
 import { memoryAdminState, type AdminState } from './admin-state/admin-state.js';
 import { failSafeAdminState } from './admin-state/fail-safe-admin-state.js';
-import { AuthThrottle, DEFAULT_AUTH_FAILURE_LIMIT } from './http/auth-throttle.js';
+import { AuthThrottle } from './http/auth-throttle.js';
+import { DEFAULTS } from './config/defaults.js';
 import { jsonBody } from './http/body-parsers.js';
 import { errorHandler } from './http/error-handler.js';
 import { methodNotAllowed } from './http/method-not-allowed.js';
@@ -97,7 +98,7 @@ export function createApp(deps: AppDeps): Express {
     new Map(deps.adminKeys.flatMap((key): Array<[string, RateLimit]> => (key.rateLimit === undefined ? [] : [[key.name, key.rateLimit]]))),
     adminState.buckets,
   );
-  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT), adminState.buckets, (client) =>
+  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULTS.authFailureLimit), adminState.buckets, (client) =>
     // The address only: never the key that was tried.
     logger.warn({ client }, 'admin authentication keeps failing from this address; its further failures are answered 429'),
   );
@@ -117,18 +118,18 @@ export function createApp(deps: AppDeps): Express {
   // Before the general mount: a batch needs its own, larger body limit.
   app.use(
     '/v1/revocations/batch',
-    jsonBody(deps.batchBodyLimit ?? '10mb'),
+    jsonBody(deps.batchBodyLimit ?? DEFAULTS.batchBodyLimit),
     revocationBatchRoutes({ actions, clock, onReject }),
   );
   app.use(
     '/v1/revocations',
-    jsonBody(deps.bodyLimit ?? '16kb'),
+    jsonBody(deps.bodyLimit ?? DEFAULTS.bodyLimit),
     revocationRoutes({ store, actions, clock, onReject }),
   );
   app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   app.use(methodNotAllowed(ROUTES));
   app.use((req) => {
-    throw new HttpProblem(404, 'ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
+    throw new HttpProblem('ERR_NOT_FOUND', `no route for ${req.method} ${req.path}`);
   });
   app.use(errorHandler(logger));
   return app;

@@ -5,19 +5,17 @@
  * @packageDocumentation
  */
 export { createApp, type AppDeps } from './app.js';
+export { createService, type Service, type ServiceAddress, type ServiceParts } from './create-service.js';
 export { memoryAdminState, openRedisAdminState, type AdminState, type RedisAdminStateOptions } from './admin-state/admin-state.js';
-export {
-  ConfigError,
-  loadConfig,
-  parseAdminKeys,
-  parseDuration,
-  parseInterval,
-  parseRateLimit,
-  parseTokenKeys,
-  type DatabaseConfig,
-  type ServiceConfig,
-  type TokenKeyConfig,
-} from './config.js';
+export { ConfigError } from './config/config-error.js';
+export { DEFAULTS } from './config/defaults.js';
+export { loadConfig, type ServiceConfig } from './config/load-config.js';
+export { parseAdminKeys } from './config/admin-keys.js';
+export { parseDuration, parseInterval } from './config/duration-variables.js';
+export { parseRateLimit } from './config/rate-limit.js';
+export { parseTokenKeys, type TokenKeyConfig } from './config/token-keys.js';
+export type { DatabaseConfig } from './config/database-config.js';
+export { ServiceError, type ServiceErrorCode } from './errors.js';
 export { createLogger, REDACT_PATHS } from './logger.js';
 export type { AdminKey, RateLimit, Scope } from './http/admin-auth.js';
 export type { VerifierFleet, FleetSnapshot } from './fleet/verifier-fleet.js';

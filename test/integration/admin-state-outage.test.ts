@@ -1,8 +1,6 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, createLogger, openRedisAdminState, type AdminState } from '@revocast/revocation-service';
-import { MAX_TOKEN_TTL, captureLogs, memoryStore, uniquePrefix, waitFor } from '../support/fixtures.js';
+import { createLogger, createService, openRedisAdminState, type Service } from '@revocast/revocation-service';
+import { captureLogs, memoryStore, serviceConfig, uniquePrefix, waitFor } from '../support/fixtures.js';
 import { startRedisServer, type RedisHandle } from '../support/redis-server.js';
 
 /**
@@ -46,35 +44,30 @@ async function signIn(url: string): Promise<{ status: number; cookie: string | u
 
 describe('the shared admin state when its Redis is down', () => {
   let redis: RedisHandle;
-  let adminState: AdminState;
-  let server: Server;
+  let service: Service;
   let url: string;
   const logs = captureLogs();
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    adminState = openRedisAdminState({ redis: redis.url, keyPrefix: uniquePrefix() });
-    await adminState.ready();
-    const app = createApp({
-      store: memoryStore(),
-      adminState,
+    const config = serviceConfig({
       adminKeys: [
         { name: 'ops', secret: OPS },
         { name: 'limited', secret: LIMITED, rateLimit: { requests: 3, perMs: HOUR } },
       ],
       authFailureLimit: { requests: 2, perMs: HOUR },
+    });
+    // Revocations in memory, the shared admin state alone on the Redis this test stops.
+    service = createService(config, {
+      store: memoryStore(),
+      adminState: openRedisAdminState({ redis: redis.url, keyPrefix: uniquePrefix() }),
       logger: createLogger('debug', logs),
-      maxTokenTtl: MAX_TOKEN_TTL,
     });
-    server = await new Promise((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await service.adminState.ready();
+    ({ url } = await service.listen(0, '127.0.0.1'));
   }, 30_000);
   afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await adminState.close();
+    await service.close({ graceMs: 0 });
     await redis.stop();
   });
 

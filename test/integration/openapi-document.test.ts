@@ -6,10 +6,10 @@ import { promisify } from 'node:util';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { Express } from 'express';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
-import { createApp, createTokenInspector, MemoryFleet, MemoryStore } from '@revocast/revocation-service';
-import { ADMIN_SECRET, signToken, startService, testVerifier, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
+import { createService, createTokenInspector } from '@revocast/revocation-service';
+import { ADMIN_SECRET, memoryStore, serviceConfig, signToken, startService, testVerifier, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
 
 interface Operation {
   operationId?: string;
@@ -165,9 +165,9 @@ describe('the OpenAPI document describes the real answers', () => {
   });
 
   it('documents every route the app serves, and the app serves every documented operation', () => {
-    const store = new MemoryStore({ maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000 });
-    const app = createApp({ store, fleet: new MemoryFleet(store), adminKeys: [], logger: pino({ enabled: false }), maxTokenTtl: 3600 });
-    const served = servedRoutes((app as Express & { router: RouterLike }).router);
+    const built = createService(serviceConfig(), { store: memoryStore(), logger: pino({ enabled: false }) });
+    onTestFinished(() => built.close());
+    const served = servedRoutes((built.app as Express & { router: RouterLike }).router);
     expect(served.length).toBeGreaterThanOrEqual(21);
     expect([...new Set(served)].sort()).toEqual([...new Set(documentedRoutes(document))].sort());
   });

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
-import { RedisStore, createApp, createLogger, openRedisAdminState, type AdminState } from '@revocast/revocation-service';
-import { MAX_TOKEN_TTL, uniquePrefix } from '../support/fixtures.js';
+import { createLogger, createService } from '@revocast/revocation-service';
+import { serviceConfig, uniquePrefix } from '../support/fixtures.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
 
 /**
@@ -28,32 +26,21 @@ interface Replica {
   close(): Promise<void>;
 }
 
+/** A replica as the service's process builds one: store, fleet and admin state on the shared Redis and prefix. */
 async function startReplica(keyPrefix: string): Promise<Replica> {
-  const store = new RedisStore({ redis: redisUrl, keyPrefix, maxTokenTtlMs: MAX_TOKEN_TTL * 1000, retentionGraceMs: 60_000 });
-  const adminState: AdminState = openRedisAdminState({ redis: redisUrl, keyPrefix });
-  const app = createApp({
-    store,
-    adminState,
+  const config = serviceConfig({
+    redisUrl,
+    keyPrefix,
     adminKeys: [
       { name: 'ops', secret: OPS },
       { name: 'limited', secret: LIMITED, rateLimit: { requests: 6, perMs: HOUR } },
     ],
     authFailureLimit: { requests: 4, perMs: HOUR },
-    logger: createLogger('silent'),
-    maxTokenTtl: MAX_TOKEN_TTL,
   });
-  await Promise.all([store.ready(), adminState.ready()]);
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await Promise.all([store.close(), adminState.close()]);
-    },
-  };
+  const service = createService(config, { logger: createLogger('silent') });
+  await Promise.all([service.store.ready(), service.adminState.ready()]);
+  const { url } = await service.listen(0, '127.0.0.1');
+  return { url, close: () => service.close({ graceMs: 0 }) };
 }
 
 async function statusOf(url: string, secret: string): Promise<number> {

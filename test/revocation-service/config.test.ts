@@ -58,6 +58,7 @@ describe('service configuration', () => {
     ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1:99999/main' }],
     ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1:7000/0' }],
     ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?password=x' }],
+    ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?role=replica' }],
   ])('names %s when it is wrong', (variable, env) => {
     let error: unknown;
     try {

@@ -1,6 +1,4 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { SignJWT, type JWTPayload } from 'jose';
 import type { Redis } from 'ioredis';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
@@ -8,16 +6,19 @@ import { createVerifier, type Verifier, type VerifierOptions } from '@revocast/v
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import {
-  MemoryFleet,
   MemoryStore,
   PostgresStore,
-  RedisFleet,
-  RedisStore,
-  createApp,
   createLogger,
+  createService,
+  loadConfig,
+  memoryAdminState,
   type AdminKey,
+  type RateLimit,
   type RevocationInput,
   type RevocationStore,
+  type Service,
+  type ServiceConfig,
+  type ServiceParts,
   type TokenInspector,
   type VerifierFleet,
 } from '@revocast/revocation-service';
@@ -61,50 +62,66 @@ export interface ServiceHandle {
   /** The service's view of the verifiers: Redis-backed with `redisUrl`, in-process with a `MemoryStore`. */
   readonly fleet: VerifierFleet | undefined;
   readonly logs: Array<Record<string, unknown>>;
+  /** The service itself, as `createService` assembled it. */
+  readonly service: Service;
   /** Calls the admin API with the test admin key. */
   admin(path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
 }
 
-/** Starts the service on a free port, on Redis (`redisUrl`) or in memory (`store`). */
+/**
+ * The service's configuration for a test, read by the service's own reader
+ * as the environment would give it: Redis at `redisUrl` under `keyPrefix`,
+ * tokens living up to {@link MAX_TOKEN_TTL}, a minute of retention grace,
+ * and the given admin keys (none by default).
+ */
+export function serviceConfig(options: { redisUrl?: string; keyPrefix?: string; adminKeys?: readonly AdminKey[]; authFailureLimit?: RateLimit | null } = {}): ServiceConfig {
+  const config = loadConfig({
+    ...(options.redisUrl === undefined ? {} : { REDIS_URL: options.redisUrl }),
+    ...(options.keyPrefix === undefined ? {} : { REVOCAST_KEY_PREFIX: options.keyPrefix }),
+    REVOCAST_MAX_TOKEN_TTL: String(MAX_TOKEN_TTL),
+    REVOCAST_RETENTION_GRACE: '60',
+    LOG_LEVEL: 'debug',
+  });
+  // Keys and limits as data: test secrets need not pass the strength check a deployment's must.
+  return {
+    ...config,
+    adminKeys: options.adminKeys ?? [],
+    ...(options.authFailureLimit === undefined ? {} : { authFailureLimit: options.authFailureLimit }),
+  };
+}
+
+/**
+ * Starts the service on a free port through `createService`, as the
+ * service's process does: on Redis (`redisUrl`: store, fleet and admin state
+ * there), or on a store of the test's (`store`; a `MemoryStore` brings its
+ * fleet and admin state in memory). A test store without `redisUrl` gets no
+ * fleet unless it is given one, and its admin state in memory.
+ */
 export async function startService(
   options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; fleet?: VerifierFleet; adminKeys?: AdminKey[]; clock?: () => number; tokenInspector?: TokenInspector } = {},
 ): Promise<ServiceHandle> {
-  const store =
-    options.store ??
-    new RedisStore({
-      redis: options.redisUrl as string,
-      keyPrefix: options.keyPrefix as string,
-      maxTokenTtlMs: MAX_TOKEN_TTL * 1000,
-      retentionGraceMs: 60_000,
-    });
-  await store.ready();
-  const fleet =
-    options.fleet ??
-    (options.redisUrl !== undefined
-      ? new RedisFleet({ redis: options.redisUrl, keyPrefix: options.keyPrefix as string })
-      : store instanceof MemoryStore
-        ? new MemoryFleet(store)
-        : undefined);
+  const config = serviceConfig({ ...options, adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }] });
   const logs = captureLogs();
-  const app = createApp({
-    store,
-    ...(fleet === undefined ? {} : { fleet }),
-    ...(options.tokenInspector === undefined ? {} : { tokenInspector: options.tokenInspector }),
-    adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }],
+  // Without a Redis of the test's, nothing may open a connection to the default URL.
+  const offRedis = options.redisUrl === undefined && !(options.store instanceof MemoryStore);
+  const parts: ServiceParts = {
     logger: createLogger('debug', logs),
-    maxTokenTtl: MAX_TOKEN_TTL,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.fleet === undefined ? (offRedis ? { fleet: null } : {}) : { fleet: options.fleet }),
+    ...(offRedis ? { adminState: memoryAdminState(options.clock) } : {}),
+    ...(options.tokenInspector === undefined ? {} : { tokenInspector: options.tokenInspector }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
-  });
-  const server: Server = await new Promise((resolve) => {
-    const s = app.listen(0, '127.0.0.1', () => resolve(s));
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+  const service = createService(config, parts);
+  await service.store.ready();
+  const { url } = await service.listen(0, '127.0.0.1');
   return {
     url,
-    store,
-    fleet,
+    store: service.store,
+    fleet: service.fleet,
     logs: logs.lines,
+    service,
     admin: (path, init = {}) =>
       fetch(url + path, {
         method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
@@ -115,11 +132,8 @@ export async function startService(
         },
         ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : JSON.stringify(init.body) }),
       }),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await Promise.all([store.close(), fleet?.close()]);
-    },
+    // Requests still in flight when a test ends are cut, as they always were here: no test waits out a grace period.
+    close: () => service.close({ graceMs: 0 }),
   };
 }
 

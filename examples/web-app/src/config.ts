@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, parseDuration, type ServiceConfig } from '@revocast/revocation-service';
+import { ConfigError, DEFAULTS, loadConfig, parseDuration, type ServiceConfig } from '@revocast/revocation-service';
 import { keyPrefixProblem } from '@revocast/verifier-sdk/protocol';
 
 /** The example's configuration, read once from the environment at start. Durations in seconds. */
@@ -6,7 +6,7 @@ export interface ExampleConfig {
   readonly host: string;
   /** The web app's port (`PORT`, default 3000). */
   readonly port: number;
-  /** The embedded service's port (`SERVICE_PORT`, default 8080). */
+  /** The embedded service's port (`SERVICE_PORT`, default the service's own, 8080). */
   readonly servicePort: number;
   /** `REDIS_URL`: app state and revocations in Redis, shared by every instance. */
   readonly redisUrl: string | undefined;
@@ -75,9 +75,9 @@ export function loadExampleConfig(env: NodeJS.ProcessEnv = process.env): Example
   if (prefixProblem !== undefined) throw new ConfigError('APP_KEY_PREFIX', prefixProblem);
   if (appKeyPrefix === service.keyPrefix) throw new ConfigError('APP_KEY_PREFIX', 'must differ from REVOCAST_KEY_PREFIX');
   return {
-    host: env.HOST ?? '127.0.0.1',
+    host: env.HOST ?? DEFAULTS.host,
     port: port('PORT', env.PORT, 3000),
-    servicePort: port('SERVICE_PORT', env.SERVICE_PORT, 8080),
+    servicePort: port('SERVICE_PORT', env.SERVICE_PORT, DEFAULTS.port),
     redisUrl: env.REDIS_URL || undefined,
     remoteService: remote,
     signingSecret,

@@ -1,22 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import {
-  ConfigError,
-  MemoryFleet,
-  MemoryStore,
-  RedisFleet,
-  RedisStore,
-  createApp,
-  memoryAdminState,
-  openRedisAdminState,
-  type AdminState,
-  createLogger,
-  startPruner,
-  type AdminKey,
-  type RevocationStore,
-  type VerifierFleet,
-} from '@revocast/revocation-service';
+import { ConfigError, MemoryFleet, MemoryStore, createLogger, createService, type AdminKey } from '@revocast/revocation-service';
 import { createVerifier, type VerifierOptions } from '@revocast/verifier-sdk';
 import { seedDemoUsers } from './auth/demo-users.js';
 import { loadExampleConfig, type ExampleConfig } from './config.js';
@@ -33,13 +18,17 @@ import { createWebApp } from './web-app.js';
  * process's memory; with it, revocations and the app's own state go through
  * Redis, and more instances of the app act as one.
  */
+function exitOnConfigError(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(`revocast example: invalid configuration: ${err.message}`);
+  process.exit(78);
+}
+
 function configOrExit(): ExampleConfig {
   try {
     return loadExampleConfig();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`revocast example: invalid configuration: ${err.message}`);
-    process.exit(78);
+    return exitOnConfigError(err);
   }
 }
 
@@ -68,51 +57,35 @@ interface EmbeddedService {
 
 /** The revocation service inside this process. The app calls it over loopback with a key of its own, so its revocations are audited as "web-app". */
 async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; source: Pick<VerifierOptions, 'redis' | 'source'> }> {
-  const maxTokenTtlMs = serviceConfig.maxTokenTtl * 1000;
-  const retentionGraceMs = serviceConfig.retentionGrace * 1000;
-  let store: RevocationStore;
-  let fleet: VerifierFleet;
-  let adminState: AdminState;
-  let source: Pick<VerifierOptions, 'redis' | 'source'>;
-  if (redisUrl !== undefined) {
-    store = new RedisStore({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix, maxTokenTtlMs, retentionGraceMs });
-    fleet = new RedisFleet({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix });
-    // Every instance of the app then shares the admin keys' rate limits and the console sessions.
-    adminState = openRedisAdminState({ redis: redisUrl, keyPrefix: serviceConfig.keyPrefix });
-    source = { redis: redisUrl };
-  } else {
-    const memory = new MemoryStore({ maxTokenTtlMs, retentionGraceMs });
-    const memoryFleet = new MemoryFleet(memory);
-    store = memory;
-    fleet = memoryFleet;
-    adminState = memoryAdminState();
-    source = { source: memoryFleet.feed() };
-    logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
-  }
   const demoKey = serviceConfig.adminKeys[0] ?? { name: 'demo', secret: randomBytes(32).toString('base64url') };
   const appKey = { name: 'web-app', secret: randomBytes(24).toString('base64url') };
-  const app = createApp({ store, fleet, adminState, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey], logger, maxTokenTtl: serviceConfig.maxTokenTtl });
-  const stopPruner = startPruner(store, logger);
-  await Promise.all([store.ready(), adminState.ready()]);
-  const server = await listen(app, config.servicePort);
-  return {
-    source,
-    embedded: {
-      url: urlOf(server),
-      demoKey,
-      appKey,
-      close: async () => {
-        stopPruner();
-        server.closeAllConnections();
-        server.close();
-        await Promise.all([store.close(), fleet.close(), adminState.close()]);
-      },
+  // The embedded service records in Redis or in memory, never in PostgreSQL: DATABASE_URL is the separate service's.
+  const { database: _separateServiceOnly, ...settings } = serviceConfig;
+  const service = createService(
+    { ...settings, host: config.host, port: config.servicePort, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey] },
+    {
+      logger,
+      // Without Redis, the service, its fleet and admin state, and the verifier all live in this process.
+      ...(redisUrl === undefined
+        ? { store: new MemoryStore({ maxTokenTtlMs: serviceConfig.maxTokenTtl * 1000, retentionGraceMs: serviceConfig.retentionGrace * 1000 }) }
+        : {}),
     },
+  );
+  if (service.fleet instanceof MemoryFleet) {
+    logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
+  }
+  // With Redis, every instance of the app shares the admin keys' rate limits and the console sessions through it.
+  await Promise.all([service.store.ready(), service.adminState.ready()]);
+  const { url } = await service.listen();
+  return {
+    source: service.fleet instanceof MemoryFleet ? { source: service.fleet.feed() } : { redis: redisUrl as string },
+    embedded: { url, demoKey, appKey, close: () => service.close() },
   };
 }
 
 const { embedded, source } =
-  config.remoteService === undefined ? await startEmbeddedService() : { embedded: undefined, source: { redis: redisUrl as string } };
+  // A key the embedded service cannot use (REVOCAST_JWT_*) is found as it starts: a configuration error like any other.
+  config.remoteService === undefined ? await startEmbeddedService().catch(exitOnConfigError) : { embedded: undefined, source: { redis: redisUrl as string } };
 if (redisUrl !== undefined) logger.info({ redis: new URL(redisUrl).host }, 'using Redis: run more instances against it and they act as one app');
 
 const appStore: AppStore = redisUrl === undefined ? new MemoryAppStore() : new RedisAppStore({ redis: redisUrl, keyPrefix: config.appKeyPrefix });

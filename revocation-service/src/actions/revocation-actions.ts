@@ -62,7 +62,7 @@ export function createRevocationActions(deps: RevocationActionsDeps): Revocation
       propagation = await waitForVerifiers(fleet, offset, { timeoutMs: wait.timeoutMs, since });
     } catch (err) {
       // The change is recorded either way: say the wait failed rather than fail the request.
-      logger.warn({ err: { message: (err as Error).message }, offset }, 'could not wait for the verifiers');
+      logger.warn({ err, offset }, 'could not wait for the verifiers');
       const ms = Math.round(performance.now() - since);
       return { propagation: { applied: 0, total: 0, ms, complete: false, pending: [], message: `recorded, but the verifiers could not be asked (${(err as Error).message})` } };
     }

@@ -5,6 +5,7 @@ import { RedisConsoleSessions } from '../console/redis-console-sessions.js';
 import { closeServiceRedis, connectServiceRedis } from '../store/redis-connection.js';
 import { RedisTokenBuckets } from './redis-token-buckets.js';
 import { MemoryTokenBuckets, type TokenBuckets } from './token-buckets.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /**
  * What the replicas of the service must agree on: the admin keys' rate-limit
@@ -28,7 +29,7 @@ export interface RedisAdminStateOptions {
   readonly redis: string | RedisClient;
   /** The key prefix of the store: the keys carry its hash tag. */
   readonly keyPrefix: string;
-  /** How long a call may take before it counts as a failure. Default 1000. */
+  /** How long a call may take before it counts as a failure. Default {@link DEFAULTS.adminStateCommandTimeoutMs} (1 s). */
   readonly commandTimeoutMs?: number;
   readonly clock?: () => number;
 }
@@ -45,7 +46,7 @@ export interface RedisAdminStateOptions {
  * ```
  */
 export function openRedisAdminState(options: RedisAdminStateOptions): AdminState {
-  const connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 1000);
+  const connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? DEFAULTS.adminStateCommandTimeoutMs);
   const keys = redisKeys(options.keyPrefix);
   const clock = options.clock ?? Date.now;
   return {

@@ -39,7 +39,7 @@ export function failSafeAdminState(state: AdminState, options: FailSafeOptions):
     onFailure(feature);
     if (failing.has(feature)) return;
     failing.add(feature);
-    logger.warn({ feature, err: { message: err instanceof Error ? err.message : String(err) } }, `shared admin state unavailable: ${consequence}`);
+    logger.warn({ feature, err }, `shared admin state unavailable: ${consequence}`);
   };
   const recovered = (feature: AdminStateFeature) => {
     if (failing.delete(feature)) logger.info({ feature }, 'shared admin state available again');
@@ -68,7 +68,7 @@ export function failSafeAdminState(state: AdminState, options: FailSafeOptions):
       if (err instanceof HttpProblem) throw err;
       failed('console_sessions', err, 'the console answers 503 until Redis answers');
       // The console renders it as its own error page; the code is the store's, as the sessions share its Redis.
-      throw new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'console sessions are unavailable (their store is not answering); try again shortly', {
+      throw new HttpProblem('ERR_STORE_UNAVAILABLE', 'console sessions are unavailable (their store is not answering); try again shortly', {
         headers: { 'Retry-After': '1' },
         cause: err,
       });

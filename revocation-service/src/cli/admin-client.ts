@@ -1,14 +1,14 @@
+import { ServiceError } from '../errors.js';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.js';
 
 /** A failure the CLI reports on stderr and exits with. */
-export class CliError extends Error {
+export class CliError extends ServiceError<'ERR_CLI'> {
   constructor(
     message: string,
     readonly exitCode: ExitCode,
     readonly body?: unknown,
   ) {
-    super(message);
-    this.name = 'CliError';
+    super('ERR_CLI', message);
   }
 }
 

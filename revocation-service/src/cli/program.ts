@@ -2,8 +2,11 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { Command, CommanderError, Option } from 'commander';
 import { AdminClient, CliError } from './admin-client.js';
 import { EXIT, type ExitCode } from './exit-codes.js';
+import { DEFAULTS, DEFAULT_SERVICE_URL } from '../config/defaults.js';
+import { formatDuration } from '../config/duration.js';
 import { SERVICE_VERSION } from '../version.js';
 import { changeLine, idOf, revocationDetails, revocationTable, verifierTable } from './format.js';
+import { parseTime } from './parse-time.js';
 
 /** Where the CLI reads and writes; the real process by default, buffers in tests. */
 export interface CliIo {
@@ -19,25 +22,8 @@ interface GlobalOptions {
 }
 
 const TYPES = ['token', 'subject', 'session'];
-/** `tail` retries a lost stream after 250 ms, doubling up to 5 s between tries. */
-const RECONNECT_MIN_MS = 250;
-const RECONNECT_MAX_MS = 5000;
-const DEFAULT_URL = 'http://127.0.0.1:8080';
 
-/** Epoch seconds from `1767225600`, an ISO 8601 date, or `+15m` / `+2h` / `+7d` from now. */
-function parseTime(value: string, name: string): number {
-  const relative = /^\+(\d+)([smhd])$/.exec(value);
-  if (relative !== null) {
-    const unit = { s: 1, m: 60, h: 3600, d: 86400 }[relative[2] as 's' | 'm' | 'h' | 'd'];
-    return Math.floor(Date.now() / 1000) + Number(relative[1]) * unit;
-  }
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
-  const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new CliError(`${name}: give epoch seconds, an ISO 8601 date or +15m/+2h/+7d (got ${JSON.stringify(value)})`, EXIT.usage);
-  return parsed / 1000;
-}
-
-/** `--wait` alone waits 2 s; `--wait 500ms` or `--wait 5s` sets the timeout. */
+/** `--wait` alone waits the service's default; `--wait 500ms` or `--wait 5s` sets the timeout. */
 function waitQuery(wait: string | boolean | undefined): string {
   if (wait === undefined || wait === false) return '';
   return wait === true ? '?wait=all' : `?wait=all&timeout=${encodeURIComponent(wait)}`;
@@ -56,14 +42,14 @@ export function createProgram(io: CliIo): { run(argv: readonly string[]): Promis
   const program = new Command('revocast')
     .description('Revoke JWTs, inspect revocations and watch them reach every verifier.')
     .version(SERVICE_VERSION, '-V, --version', 'print the version')
-    .addOption(new Option('--url <url>', 'revocation service URL').env('REVOCAST_URL').default(DEFAULT_URL))
+    .addOption(new Option('--url <url>', 'revocation service URL').env('REVOCAST_URL').default(DEFAULT_SERVICE_URL))
     .option('--json', 'print the API answers as JSON (tail: one JSON object per line)')
-    .option('--timeout <seconds>', 'give up on a request after this many seconds', '10')
+    .option('--timeout <seconds>', 'give up on a request after this many seconds', String(DEFAULTS.cliRequestTimeoutSeconds))
     .addHelpText(
       'after',
       `
 Environment:
-  REVOCAST_URL        the service URL (or --url), default ${DEFAULT_URL}
+  REVOCAST_URL        the service URL (or --url), default ${DEFAULT_SERVICE_URL}
   REVOCAST_ADMIN_KEY  the admin key secret; never passed as an argument, so it stays out of process lists
 
 Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing scope,
@@ -81,11 +67,11 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
     const seconds = Number(options.timeout);
     if (!(seconds > 0)) throw new CliError('--timeout must be a positive number of seconds', EXIT.usage);
     try {
-      new URL(options.url ?? DEFAULT_URL);
+      new URL(options.url ?? DEFAULT_SERVICE_URL);
     } catch {
       throw new CliError(`--url / REVOCAST_URL is not a URL: ${JSON.stringify(options.url)}`, EXIT.usage);
     }
-    return new AdminClient({ url: options.url ?? DEFAULT_URL, key, timeoutMs: seconds * 1000 });
+    return new AdminClient({ url: options.url ?? DEFAULT_SERVICE_URL, key, timeoutMs: seconds * 1000 });
   };
   const json = () => program.opts<GlobalOptions>().json === true;
   const print = (answer: unknown, text: () => string) => io.out(`${json() ? JSON.stringify(answer, null, 2) : text()}\n`);
@@ -106,7 +92,7 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
   ) =>
     configure(revoke.command(`${type} <${type === 'token' ? 'jti' : type === 'subject' ? 'sub' : 'sid'}>`).description(description))
       .option('--reason <text>', 'why, for the audit log')
-      .option('--wait [timeout]', 'answer once every live verifier applied it (default timeout 2s; e.g. 500ms, 5s)')
+      .option('--wait [timeout]', `answer once every live verifier applied it (default timeout ${formatDuration(DEFAULTS.waitTimeoutMs)}; e.g. 500ms, 5s)`)
       .action(async (id: string, options: Record<string, string | undefined> & { wait?: string | boolean }) => {
         const payload = { type, ...body(id, options), ...(options.reason === undefined ? {} : { reason: options.reason }) };
         const answer = await client().request<Record<string, unknown>>('POST', `/v1/revocations${waitQuery(options.wait)}`, payload);
@@ -138,7 +124,7 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
     .description('list live revocations')
     .option('--type <type>', 'only this type: token, subject or session')
     .option('--sub <sub>', "only this user's revocations")
-    .option('--limit <n>', 'page size, 1 to 1000', '100')
+    .option('--limit <n>', 'page size, 1 to 1000', String(DEFAULTS.listLimit))
     .option('--all', 'follow every page')
     .action(async (options: { type?: string; sub?: string; limit: string; all?: boolean }) => {
       if (options.type !== undefined) checkType(options.type);
@@ -173,7 +159,7 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
     .command('reinstate <type> <id>')
     .description('lift a revocation (type: token, subject or session)')
     .option('--reason <text>', 'why, for the audit log')
-    .option('--wait [timeout]', 'answer once every live verifier applied it (default timeout 2s)')
+    .option('--wait [timeout]', `answer once every live verifier applied it (default timeout ${formatDuration(DEFAULTS.waitTimeoutMs)})`)
     .action(async (type: string, id: string, options: { reason?: string; wait?: string | boolean }) => {
       checkType(type);
       const query = new URLSearchParams(waitQuery(options.wait).slice(1));
@@ -211,7 +197,7 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
           if (!(err instanceof CliError) || err.exitCode !== EXIT.unavailable) throw err;
         }
         if (attempt === 0) io.err(`revocast: the change stream closed; reconnecting${lastEventId === undefined ? '' : ` and resuming after ${lastEventId}`}\n`);
-        await delay(Math.min(RECONNECT_MIN_MS * 2 ** attempt, RECONNECT_MAX_MS));
+        await delay(Math.min(DEFAULTS.cliReconnectMs.first * 2 ** attempt, DEFAULTS.cliReconnectMs.max));
         attempt += 1;
       }
     });

@@ -16,9 +16,10 @@ import { idField } from '../validation/fields.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
 import { changeToApi } from '../routes/fleet.js';
 import { CONSOLE_CSS, CONSOLE_ICON, CONSOLE_JS } from './assets.js';
-import { SESSION_TTL_MS, newToken, sameToken, type ConsoleSession, type ConsoleSessionStore } from './console-sessions.js';
+import { newToken, sameToken, type ConsoleSession, type ConsoleSessionStore } from './console-sessions.js';
 import { consoleLinks } from './console-links.js';
 import { consolePage, errorPage, loginPage } from './pages.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface ConsoleDeps {
   readonly store: RevocationStore;
@@ -40,10 +41,7 @@ export interface ConsoleDeps {
 
 const SESSION_COOKIE = 'revocast_console';
 const LOGIN_COOKIE = 'revocast_login';
-/** How long the console waits for the verifiers after a change before showing the result. */
-const WAIT_MS = 2000;
-/** How often the live view refreshes the verifier table. */
-const FLEET_EVERY_MS = 1000;
+const ASSET_CACHE = `public, max-age=${DEFAULTS.consoleAssetMaxAgeSeconds}`;
 
 /** No script or style but our own files, no framing, forms only to ourselves. */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -100,7 +98,7 @@ function back(req: Request, sub: string | undefined): string {
 export function adminConsole(deps: ConsoleDeps): Router {
   const { store, actions, keyring, limiter, sessions, metrics, logger, clock, onReject } = deps;
   const router = Router();
-  router.use(securityHeaders, formBody('8kb', 20));
+  router.use(securityHeaders, formBody(DEFAULTS.consoleBodyLimit, DEFAULTS.consoleFormFields));
 
   const fleetStatus = async (): Promise<FleetStatus | undefined> => {
     if (deps.fleet === undefined) return undefined;
@@ -112,19 +110,19 @@ export function adminConsole(deps: ConsoleDeps): Router {
   };
 
   router.get('/assets/console.css', (_req, res) => {
-    res.type('text/css').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_CSS);
+    res.type('text/css').setHeader('Cache-Control', ASSET_CACHE).send(CONSOLE_CSS);
   });
   router.get('/assets/console.js', (_req, res) => {
-    res.type('text/javascript').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_JS);
+    res.type('text/javascript').setHeader('Cache-Control', ASSET_CACHE).send(CONSOLE_JS);
   });
 
   router.get('/assets/favicon.svg', (_req, res) => {
-    res.type('image/svg+xml').setHeader('Cache-Control', 'public, max-age=300').send(CONSOLE_ICON);
+    res.type('image/svg+xml').setHeader('Cache-Control', ASSET_CACHE).send(CONSOLE_ICON);
   });
 
   router.get('/login', (req, res) => {
     const csrf = newToken();
-    setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
+    setCookie(req, res, LOGIN_COOKIE, csrf, DEFAULTS.consoleSignInFormTtlMs);
     res.type('html').send(loginPage(consoleLinks(req), csrf));
   });
 
@@ -132,25 +130,25 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const token = cookies(req)[LOGIN_COOKIE];
     const sent = field(req, '_csrf');
     if (token === undefined || sent === undefined || !sameToken(token, sent)) {
-      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the sign-in form expired or did not come from this console; load it again');
+      throw new HttpProblem('ERR_FORBIDDEN', 'the sign-in form expired or did not come from this console; load it again');
     }
     const identity = keyring.identify(field(req, 'key') ?? '');
     if (identity === undefined) {
       // Throws the 429 page once this address has failed too often.
       try {
-        await refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'not valid'));
+        await refuseAuthentication(deps.throttle, req.ip, onReject, new HttpProblem('ERR_UNAUTHORIZED', 'not valid'));
       } catch (err) {
         if (!(err instanceof HttpProblem) || err.status !== 401) throw err;
       }
       const csrf = newToken();
-      setCookie(req, res, LOGIN_COOKIE, csrf, 10 * 60_000);
+      setCookie(req, res, LOGIN_COOKIE, csrf, DEFAULTS.consoleSignInFormTtlMs);
       res.status(401).type('html').send(loginPage(consoleLinks(req), csrf, 'That admin key is not valid.'));
       return;
     }
     await enforceRateLimit(limiter, identity.name, onReject);
     const session = await sessions.create(identity.name, identity.scopes);
     setCookie(req, res, LOGIN_COOKIE, '', 0);
-    setCookie(req, res, SESSION_COOKIE, session.id, SESSION_TTL_MS);
+    setCookie(req, res, SESSION_COOKIE, session.id, DEFAULTS.consoleSessionTtlMs);
     logger.info({ audit: { action: 'console-sign-in', actor: identity.name } }, 'console sign-in');
     res.redirect(303, consoleLinks(req).home);
   });
@@ -160,7 +158,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const session = await sessions.get(cookies(req)[SESSION_COOKIE]);
     if (session === undefined) {
       if (req.method === 'GET' && req.path !== '/events') res.redirect(303, consoleLinks(req).to('login'));
-      else throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'sign in to the console first');
+      else throw new HttpProblem('ERR_UNAUTHORIZED', 'sign in to the console first');
       return;
     }
     res.locals.session = session;
@@ -172,7 +170,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const session = res.locals.session as ConsoleSession;
     const sent = field(req, '_csrf');
     if (sent === undefined || !sameToken(sent, session.csrf)) {
-      throw new HttpProblem(403, 'ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
+      throw new HttpProblem('ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
     }
     await enforceRateLimit(limiter, session.actor, onReject);
     next();
@@ -215,7 +213,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
       res.redirect(303, back(req, sub));
       return;
     }
-    const outcome = await actions.revoke(parsed.value, session.actor, actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
+    const outcome = await actions.revoke(parsed.value, session.actor, actions.canWait ? { timeoutMs: DEFAULTS.waitTimeoutMs } : undefined);
     const what = outcome.record.type === 'subject' ? `every token of ${outcome.record.id}` : `session ${outcome.record.id}`;
     const done = outcome.changed ? `Revoked ${what}` : `Already revoked: ${what}`;
     await sessions.setFlash(session.id, {
@@ -231,8 +229,8 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const type = field(req, 'type');
     const id = idField.safeParse(field(req, 'id'));
     const sub = field(req, 'sub');
-    if (!isRevocationType(type) || !id.success) throw new HttpProblem(400, 'ERR_VALIDATION', 'the form named no revocation to reinstate');
-    const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: WAIT_MS } : undefined);
+    if (!isRevocationType(type) || !id.success) throw new HttpProblem('ERR_VALIDATION', 'the form named no revocation to reinstate');
+    const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: DEFAULTS.waitTimeoutMs } : undefined);
     await sessions.setFlash(
       session.id,
       outcome === null
@@ -264,7 +262,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
       if (status !== undefined) stream.send('fleet', status);
       running = false;
     };
-    const timer = setInterval(() => void push(), FLEET_EVERY_MS);
+    const timer = setInterval(() => void push(), DEFAULTS.consoleFleetRefreshMs);
     stream.onClose(() => clearInterval(timer));
     void push();
     if (deps.fleet !== undefined) {

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Scope } from '../http/admin-auth.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** A message shown once, on the next page. */
 export interface Flash {
@@ -33,8 +34,6 @@ export interface ConsoleSessionStore {
   delete(id: string): Promise<void>;
 }
 
-/** Sessions end this long after sign-in. */
-export const SESSION_TTL_MS = 8 * 3600_000;
 const MAX_SESSIONS = 10_000;
 
 export function newToken(): string {
@@ -63,7 +62,7 @@ export function csrfOf(id: string): string {
 /** A new session's fields. */
 export function newSession(actor: string, scopes: ReadonlySet<Scope>, now: number): ConsoleSession {
   const id = newToken();
-  return { id, actor, scopes, csrf: csrfOf(id), expiresAt: now + SESSION_TTL_MS };
+  return { id, actor, scopes, csrf: csrfOf(id), expiresAt: now + DEFAULTS.consoleSessionTtlMs };
 }
 
 /** Console sessions in this process: with several replicas, sign in again after a switch. */

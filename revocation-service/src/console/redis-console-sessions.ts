@@ -2,7 +2,6 @@ import type { RedisClient } from '@revocast/verifier-sdk';
 import type { RedisKeys } from '@revocast/verifier-sdk/protocol';
 import { SCOPES, type Scope } from '../http/admin-auth.js';
 import {
-  SESSION_TTL_MS,
   csrfOf,
   newSession,
   sessionIdHash,
@@ -10,6 +9,7 @@ import {
   type ConsoleSessionStore,
   type Flash,
 } from './console-sessions.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** Sets the flash only on a session that still exists: a late write must not bring back a signed-out one without expiry. */
 const SET_FLASH = `
@@ -55,7 +55,7 @@ export class RedisConsoleSessions implements ConsoleSessionStore {
     const replies = await this.#redis
       .multi()
       .hset(key, { actor, scopes: [...scopes].join(','), expires: String(session.expiresAt) })
-      .pexpire(key, SESSION_TTL_MS)
+      .pexpire(key, DEFAULTS.consoleSessionTtlMs)
       .exec();
     const failed = replies?.find(([err]) => err !== null)?.[0];
     if (replies === null || failed) throw failed ?? new Error('the session transaction was discarded');

@@ -1,6 +1,7 @@
 import type { VerifierReport } from '@revocast/verifier-sdk/protocol';
 import { collectAcks } from './wait-for-verifiers.js';
 import type { VerifierFleet } from './verifier-fleet.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** One live verifier as `GET /v1/verifiers` shows it. */
 export interface VerifierView {
@@ -27,16 +28,13 @@ export interface FleetStatus {
   readonly verifiers: readonly VerifierView[];
 }
 
-/** How long a status read waits for verifiers to confirm they are at the head. */
-export const PROBE_MS = 250;
-
 /**
  * Reads the live verifiers and their lag. Reports are up to one heartbeat
  * old, so the verifiers not already at the head are asked to acknowledge it
  * (for up to `probeMs`): those that do are current, the rest are measured
  * from their last report.
  */
-export async function readFleetStatus(fleet: VerifierFleet, clock: () => number = Date.now, probeMs = PROBE_MS): Promise<FleetStatus> {
+export async function readFleetStatus(fleet: VerifierFleet, clock: () => number = Date.now, probeMs: number = DEFAULTS.fleetProbeMs): Promise<FleetStatus> {
   const { head, reports } = await fleet.snapshot();
   const behind = new Set(reports.filter((r) => r.epoch !== head.epoch || r.offset < head.offset).map((r) => r.id));
   const current =

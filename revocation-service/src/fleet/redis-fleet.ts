@@ -17,12 +17,13 @@ import {
 import { openServiceRedis } from '../store/redis-connection.js';
 import { StoreUnavailableError } from '../store/revocation-store.js';
 import type { FleetSnapshot, VerifierFleet } from './verifier-fleet.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface RedisFleetOptions {
   /** Redis URL: standalone, `redis+sentinel://` or `redis+cluster://` (the fleet opens its own connections). */
   readonly redis: string;
   readonly keyPrefix: string;
-  /** Default 3000. */
+  /** Default {@link DEFAULTS.redisCommandTimeoutMs} (3 s). */
   readonly commandTimeoutMs?: number;
 }
 
@@ -46,7 +47,7 @@ export class RedisFleet implements VerifierFleet {
   constructor(options: RedisFleetOptions) {
     this.#keys = redisKeys(options.keyPrefix);
     this.#url = options.redis;
-    this.#command = openServiceRedis(options.redis, { commandTimeoutMs: options.commandTimeoutMs ?? 3000, connectionName: 'revocast-service-fleet' });
+    this.#command = openServiceRedis(options.redis, { commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs, connectionName: 'revocast-service-fleet' });
     this.#sharded = this.#command instanceof Cluster;
   }
 

@@ -71,7 +71,7 @@ export async function enforceRateLimit(limiter: RateLimiter, name: string, onRej
   if (waitMs === 0) return;
   onReject('rate_limited');
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  throw new HttpProblem(429, 'ERR_RATE_LIMITED', `the admin key "${name}" is over its rate limit; retry in ${seconds} s`, {
+  throw new HttpProblem('ERR_RATE_LIMITED', `the admin key "${name}" is over its rate limit; retry in ${seconds} s`, {
     headers: { 'Retry-After': String(seconds) },
   });
 }
@@ -93,7 +93,7 @@ export async function refuseAuthentication(
   }
   onReject('throttled');
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-  throw new HttpProblem(429, 'ERR_RATE_LIMITED', `too many failed authentications from this address; retry in ${seconds} s`, {
+  throw new HttpProblem('ERR_RATE_LIMITED', `too many failed authentications from this address; retry in ${seconds} s`, {
     headers: { 'Retry-After': String(seconds) },
   });
 }
@@ -109,19 +109,19 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: Auth
   return async (req, res, next) => {
     if (keyring.size === 0) {
       onReject('unauthenticated');
-      throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin API is closed: no admin keys are configured (REVOCAST_ADMIN_KEYS)', {
+      throw new HttpProblem('ERR_UNAUTHORIZED', 'the admin API is closed: no admin keys are configured (REVOCAST_ADMIN_KEYS)', {
         headers: CHALLENGE,
       });
     }
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
     if (match === null) {
       onReject('unauthenticated');
-      throw new HttpProblem(401, 'ERR_UNAUTHORIZED', 'send an admin key as "Authorization: Bearer <secret>"', { headers: CHALLENGE });
+      throw new HttpProblem('ERR_UNAUTHORIZED', 'send an admin key as "Authorization: Bearer <secret>"', { headers: CHALLENGE });
     }
     // A valid key passes whatever failures came from the same address: only failures are throttled.
     const identity = keyring.identify(match[1] as string);
     if (identity === undefined) {
-      return refuseAuthentication(throttle, req.ip, onReject, new HttpProblem(401, 'ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
+      return refuseAuthentication(throttle, req.ip, onReject, new HttpProblem('ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
     }
     await enforceRateLimit(limiter, identity.name, onReject);
     res.locals.actor = identity.name;
@@ -134,7 +134,7 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: Auth
 export function checkScope(identity: { name: string; scopes: ReadonlySet<Scope> }, scope: Scope, onReject: (reason: RejectionReason) => void): void {
   if (identity.scopes.has(scope)) return;
   onReject('forbidden');
-  throw new HttpProblem(403, 'ERR_FORBIDDEN', `the admin key "${identity.name}" lacks the "${scope}" scope`);
+  throw new HttpProblem('ERR_FORBIDDEN', `the admin key "${identity.name}" lacks the "${scope}" scope`);
 }
 
 /** Route guard: the key that passed {@link adminAuth} must hold `scope`. */

@@ -2,9 +2,6 @@ import { isIPv6 } from 'node:net';
 import type { TokenBuckets } from '../admin-state/token-buckets.js';
 import type { RateLimit } from './rate-limiter.js';
 
-/** Default budget of failed authentications per client address. */
-export const DEFAULT_AUTH_FAILURE_LIMIT: RateLimit = { requests: 10, perMs: 60_000 };
-
 /**
  * The address failures are counted under: an IPv4 address, or the /64 of an
  * IPv6 address (one host commonly holds a whole /64). IPv4-mapped IPv6

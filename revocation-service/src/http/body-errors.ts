@@ -17,7 +17,7 @@ export const NOT_UTF8_CHARSET = 'charset.not.utf8';
 export const INVALID_UTF8 = 'entity.utf8.invalid';
 
 const invalid = (message: string) => validationProblem([{ field: '(body)', message }]);
-const unsupported = (detail: string) => new HttpProblem(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', detail);
+const unsupported = (detail: string) => new HttpProblem('ERR_UNSUPPORTED_MEDIA_TYPE', detail);
 
 /**
  * Every failure type of body-parser 2 and raw-body 3, with its answer. The
@@ -27,7 +27,7 @@ const unsupported = (detail: string) => new HttpProblem(415, 'ERR_UNSUPPORTED_ME
  */
 const BODY_ERRORS: Record<string, (err: BodyError, kind: BodyKind) => HttpProblem> = {
   'entity.parse.failed': (_err, kind) => invalid(kind === 'JSON' ? 'is not valid JSON' : 'is not a valid form'),
-  'entity.too.large': (err) => new HttpProblem(413, 'ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${String(err.limit)} bytes`),
+  'entity.too.large': (err) => new HttpProblem('ERR_BODY_TOO_LARGE', `the body is larger than the limit of ${String(err.limit)} bytes`),
   'parameters.too.many': () => invalid('has too many fields'),
   'querystring.parse.rangeError': () => invalid('nests too deeply'),
   'encoding.unsupported': (err) =>

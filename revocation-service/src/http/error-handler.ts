@@ -16,11 +16,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     // The router throws a URIError when a path segment is not valid percent-encoding.
     else if (err instanceof URIError) problem = validationProblem([{ field: '(path)', message: 'is not valid percent-encoded UTF-8' }]);
     else if (err instanceof RecordOwnedError) {
-      logger.error({ requestId, code: err.code }, err.message);
-      problem = new HttpProblem(err.status, err.code, err.message);
+      logger.error({ requestId, err }, 'refused a change: this Redis belongs to a PostgreSQL record');
+      problem = new HttpProblem(err.code, err.message);
     } else if (err instanceof StoreUnavailableError) {
-      logger.warn({ requestId, err: { message: err.message } }, 'revocation store unavailable');
-      problem = new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {
+      logger.warn({ requestId, err }, 'revocation store unavailable');
+      problem = new HttpProblem('ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable; retrying is safe', {
         headers: { 'Retry-After': '1' },
       });
     } else {
@@ -29,7 +29,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       if (fromBody !== undefined) problem = fromBody;
       else {
         logger.error({ requestId, method: req.method, path: req.path, err }, 'unexpected error');
-        problem = new HttpProblem(500, 'ERR_INTERNAL', 'internal error');
+        problem = new HttpProblem('ERR_INTERNAL', 'internal error');
       }
     }
     sendProblem(res, problem, requestId);

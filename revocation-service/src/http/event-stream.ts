@@ -1,8 +1,7 @@
 import type { Request, Response } from 'express';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
+import { DEFAULTS } from '../config/defaults.js';
 
-/** A comment line this often keeps proxies from closing an idle stream. */
-const KEEPALIVE_MS = 15_000;
 
 export interface EventStream {
   send(event: string, data: unknown, id?: string): void;
@@ -28,7 +27,7 @@ export function openEventStream(req: Request, res: Response, metrics: ServiceMet
   res.write(': revocast change stream\n\n');
   metrics.changeStreams.inc();
   const cleanups: Array<() => void> = [];
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
+  const keepalive = setInterval(() => res.write(': keepalive\n\n'), DEFAULTS.keepaliveMs);
   keepalive.unref();
   const end = () => {
     if (!res.writableEnded) res.end();

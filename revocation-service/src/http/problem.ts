@@ -1,61 +1,52 @@
 import type { Response } from 'express';
+import { ServiceError } from '../errors.js';
 import type { FieldError } from '../validation/fields.js';
 
-/** Every error code the service answers with. Each is listed in the README and in the OpenAPI document. */
-export const PROBLEM_CODES = [
-  'ERR_VALIDATION',
-  'ERR_UNAUTHORIZED',
-  'ERR_FORBIDDEN',
-  'ERR_NOT_FOUND',
-  'ERR_METHOD_NOT_ALLOWED',
-  'ERR_BODY_TOO_LARGE',
-  'ERR_UNSUPPORTED_MEDIA_TYPE',
-  'ERR_RATE_LIMITED',
-  'ERR_NOT_CONFIGURED',
-  'ERR_KEYS_UNAVAILABLE',
-  'ERR_STORE_UNAVAILABLE',
-  'ERR_REDIS_OWNED_BY_RECORD',
-  'ERR_INTERNAL',
-] as const;
+/**
+ * Every problem the service answers with: its HTTP status and title. A code
+ * always goes with one status, so a call site names the code and says what
+ * went wrong, nothing more. Each is listed in the README (the table there
+ * and this one are compared by a test) and in the OpenAPI document.
+ */
+export const PROBLEMS = {
+  ERR_VALIDATION: { status: 400, title: 'Invalid request' },
+  ERR_UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
+  ERR_FORBIDDEN: { status: 403, title: 'Forbidden' },
+  ERR_NOT_FOUND: { status: 404, title: 'Not found' },
+  ERR_METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  ERR_BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
+  ERR_RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  ERR_NOT_CONFIGURED: { status: 501, title: 'Not configured' },
+  ERR_KEYS_UNAVAILABLE: { status: 503, title: 'Verification keys unavailable' },
+  ERR_STORE_UNAVAILABLE: { status: 503, title: 'Revocation store unavailable' },
+  ERR_REDIS_OWNED_BY_RECORD: { status: 409, title: 'Redis belongs to a PostgreSQL record' },
+  ERR_INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<`ERR_${string}`, { readonly status: number; readonly title: string }>;
 
-export type ProblemCode = (typeof PROBLEM_CODES)[number];
+export type ProblemCode = keyof typeof PROBLEMS;
 
-const TITLES: Record<ProblemCode, string> = {
-  ERR_VALIDATION: 'Invalid request',
-  ERR_UNAUTHORIZED: 'Unauthorized',
-  ERR_FORBIDDEN: 'Forbidden',
-  ERR_NOT_FOUND: 'Not found',
-  ERR_METHOD_NOT_ALLOWED: 'Method not allowed',
-  ERR_BODY_TOO_LARGE: 'Request body too large',
-  ERR_UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
-  ERR_RATE_LIMITED: 'Too many requests',
-  ERR_NOT_CONFIGURED: 'Not configured',
-  ERR_KEYS_UNAVAILABLE: 'Verification keys unavailable',
-  ERR_STORE_UNAVAILABLE: 'Revocation store unavailable',
-  ERR_REDIS_OWNED_BY_RECORD: 'Redis belongs to a PostgreSQL record',
-  ERR_INTERNAL: 'Internal error',
-};
+/** The codes of {@link PROBLEMS}, in its order. */
+export const PROBLEM_CODES = Object.keys(PROBLEMS) as readonly ProblemCode[];
 
 /**
  * An error answered as RFC 9457 `application/problem+json`:
- * `{ type, title, status, detail, code, errors? }`.
+ * `{ type, title, status, detail, code, errors? }`. The status and title
+ * come from {@link PROBLEMS}.
+ *
+ * @example
+ * ```ts
+ * throw new HttpProblem('ERR_NOT_FOUND', `no token revocation for "abc"`);
+ * ```
  */
-export class HttpProblem extends Error {
+export class HttpProblem extends ServiceError<ProblemCode> {
   readonly status: number;
-  readonly code: ProblemCode;
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    status: number,
-    code: ProblemCode,
-    detail: string,
-    extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
-  ) {
-    super(detail, extra.cause === undefined ? undefined : { cause: extra.cause });
-    this.name = 'HttpProblem';
-    this.status = status;
-    this.code = code;
+  constructor(code: ProblemCode, detail: string, extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; cause?: unknown } = {}) {
+    super(code, detail, extra.cause === undefined ? undefined : { cause: extra.cause });
+    this.status = PROBLEMS[code].status;
     this.errors = extra.errors;
     this.headers = extra.headers ?? {};
   }
@@ -75,7 +66,7 @@ export function validationProblem(errors: readonly FieldError[]): HttpProblem {
       ? errors
       : [...errors.slice(0, MAX_LISTED_ERRORS), { field: '(body)', message: `${errors.length - MAX_LISTED_ERRORS} more problems are not listed` }];
   const detail = listed.map((error) => `${error.field}: ${error.message}`).join('; ');
-  return new HttpProblem(400, 'ERR_VALIDATION', detail, { errors: listed });
+  return new HttpProblem('ERR_VALIDATION', detail, { errors: listed });
 }
 
 export function sendProblem(res: Response, problem: HttpProblem, requestId?: string): void {
@@ -86,7 +77,7 @@ export function sendProblem(res: Response, problem: HttpProblem, requestId?: str
     .send(
       JSON.stringify({
         type: `urn:revocast:problem:${problem.code.slice(4).toLowerCase().replaceAll('_', '-')}`,
-        title: TITLES[problem.code],
+        title: PROBLEMS[problem.code].title,
         status: problem.status,
         detail: problem.message,
         code: problem.code,

@@ -3,6 +3,7 @@ import type { RevocationType } from '@revocast/verifier-sdk/protocol';
 import type { FleetStatus } from '../fleet/fleet-status.js';
 import type { AdminStateFeature } from '../admin-state/fail-safe-admin-state.js';
 import type { RejectionReason } from '../http/admin-auth.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** Why introspection found a token inactive; `none` for an active one. */
 export type IntrospectionReason = 'none' | 'jti' | 'subject' | 'session' | 'expired' | 'invalid';
@@ -23,8 +24,6 @@ export interface ServiceMetrics {
 const REJECTION_REASONS: readonly RejectionReason[] = ['unauthenticated', 'forbidden', 'rate_limited', 'throttled'];
 const ADMIN_STATE_FEATURES: readonly AdminStateFeature[] = ['rate_limit', 'auth_throttle', 'console_sessions'];
 const REPORTED_STATES = ['starting', 'ready', 'stale'] as const;
-/** Scrapes within this window share one read of the fleet. */
-const FLEET_CACHE_MS = 1000;
 
 /** Registers the service metrics. `counts` and `fleetStatus` are read on scrape. */
 export function createServiceMetrics(
@@ -123,7 +122,7 @@ function registerFleetGauges(registers: Registry[], fleetStatus: () => Promise<F
   let cached: { at: number; status: Promise<FleetStatus | undefined> } | undefined;
   const read = (): Promise<FleetStatus | undefined> => {
     const now = Date.now();
-    if (cached === undefined || now - cached.at > FLEET_CACHE_MS) {
+    if (cached === undefined || now - cached.at > DEFAULTS.fleetMetricsCacheMs) {
       // Redis down: no fleet values this scrape; /readyz reports the outage.
       cached = { at: now, status: fleetStatus().catch(() => undefined) };
     }

@@ -10,7 +10,9 @@ import {
   type VerifiedClaims,
 } from '@revocast/verifier-sdk';
 import type { JWK } from 'jose';
-import { ConfigError, type TokenKeyConfig } from '../config.js';
+import { ConfigError } from '../config/config-error.js';
+import type { TokenKeyConfig } from '../config/token-keys.js';
+import { ServiceError } from '../errors.js';
 
 /** The claims of a token whose signature and claims checked out, by the verifiers' claim rules. */
 export type InspectedClaims = VerifiedClaims;
@@ -35,10 +37,9 @@ export interface TokenInspector {
 }
 
 /** The JSON Web Key Set could not be fetched: no answer about the token can be given. */
-export class KeysUnavailableError extends Error {
+export class KeysUnavailableError extends ServiceError<'ERR_KEYS_UNAVAILABLE'> {
   constructor(options?: { cause?: unknown }) {
-    super('the JSON Web Key Set could not be fetched', options);
-    this.name = 'KeysUnavailableError';
+    super('ERR_KEYS_UNAVAILABLE', 'the JSON Web Key Set could not be fetched', options);
   }
 }
 

@@ -34,7 +34,7 @@ export function changeToApi(message: Message): Record<string, unknown> {
 }
 
 function requireFleet(fleet: VerifierFleet | undefined): VerifierFleet {
-  if (fleet === undefined) throw new HttpProblem(501, 'ERR_NOT_CONFIGURED', 'this service was built without a view of the verifier fleet');
+  if (fleet === undefined) throw new HttpProblem('ERR_NOT_CONFIGURED', 'this service was built without a view of the verifier fleet');
   return fleet;
 }
 
@@ -55,7 +55,7 @@ export function fleetRoutes(deps: FleetRoutesDeps): Router {
     const lastEventId = req.get('last-event-id');
     const resume = lastEventId === undefined || lastEventId === '' ? undefined : parseChangeEventId(lastEventId);
     if (lastEventId !== undefined && lastEventId !== '' && resume === undefined) {
-      throw new HttpProblem(400, 'ERR_VALIDATION', 'Last-Event-ID: must be the id of an event this stream sent (<epoch>:<offset>:<streamId>)', {
+      throw new HttpProblem('ERR_VALIDATION', 'Last-Event-ID: must be the id of an event this stream sent (<epoch>:<offset>:<streamId>)', {
         errors: [{ field: 'Last-Event-ID', message: 'must be <epoch>:<offset>:<streamId>' }],
       });
     }

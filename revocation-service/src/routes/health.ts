@@ -14,7 +14,7 @@ export function healthRoutes(store: RevocationStore, registry: Registry): Router
     try {
       await store.ping();
     } catch (err) {
-      throw new HttpProblem(503, 'ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable', { cause: err });
+      throw new HttpProblem('ERR_STORE_UNAVAILABLE', 'the revocation store is not reachable', { cause: err });
     }
     res.json({ status: 'ready' });
   });

@@ -2,6 +2,7 @@ import { DEFAULT_CLOCK_TOLERANCE } from '@revocast/verifier-sdk';
 import { coveredByCutoff, cutoffOf, isEnforced } from '@revocast/verifier-sdk/protocol';
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
+import { ServiceError } from '../errors.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { formBody } from '../http/body-parsers.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
@@ -12,6 +13,7 @@ import type { RevocationStore } from '../store/revocation-store.js';
 import { parseChangeQuery } from '../validation/list-query.js';
 import { parseRevocationInput } from '../validation/revocation-input.js';
 import { checkCanWait } from './revocations.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface OAuthRoutesDeps {
   readonly store: RevocationStore;
@@ -26,13 +28,13 @@ export interface OAuthRoutesDeps {
 }
 
 /** An OAuth error (RFC 6749 §5.2): `{ "error": …, "error_description": … }`. */
-class OAuthError extends Error {
+class OAuthError extends ServiceError<'ERR_OAUTH'> {
   constructor(
     readonly status: number,
     readonly error: string,
     description: string,
   ) {
-    super(description);
+    super('ERR_OAUTH', description);
   }
 }
 
@@ -61,7 +63,7 @@ function tokenParameter(req: Request): string {
 
 function requireInspector(inspector: TokenInspector | undefined): TokenInspector {
   if (inspector === undefined) {
-    throw new HttpProblem(501, 'ERR_NOT_CONFIGURED', 'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)');
+    throw new HttpProblem('ERR_NOT_CONFIGURED', 'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)');
   }
   return inspector;
 }
@@ -71,7 +73,7 @@ async function inspect(inspector: TokenInspector, token: string, use: Inspection
     return await inspector.inspect(token, use);
   } catch (err) {
     if (err instanceof KeysUnavailableError) {
-      throw new HttpProblem(503, 'ERR_KEYS_UNAVAILABLE', err.message, { headers: { 'Retry-After': '5' }, cause: err });
+      throw new HttpProblem('ERR_KEYS_UNAVAILABLE', err.message, { headers: { 'Retry-After': '5' }, cause: err });
     }
     throw err;
   }
@@ -136,7 +138,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): Router {
   const { store, actions, metrics, clock, onReject } = deps;
   const router = Router();
   // Body failures arrive here as problems, answered below in RFC 6749 form like every other refusal.
-  router.use(deps.auth, formBody('16kb', 10));
+  router.use(deps.auth, formBody(DEFAULTS.bodyLimit, DEFAULTS.oauthFormFields));
 
   router.post('/revoke', requireScope('revoke', onReject), async (req: Request, res: Response) => {
     const token = tokenParameter(req);

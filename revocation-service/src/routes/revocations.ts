@@ -19,7 +19,7 @@ export interface RevocationRoutesDeps {
 /** `req.is` is null without a body (answered as a missing object), false for another type. */
 export function requireJson(req: Request): void {
   if (req.is('application/json') === false) {
-    throw new HttpProblem(415, 'ERR_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
+    throw new HttpProblem('ERR_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json');
   }
 }
 
@@ -36,7 +36,7 @@ function target(req: Request): { type: RevocationType; id: string } {
 /** `wait=all` needs a view of the verifiers; say so instead of answering as if nobody were listening. */
 export function checkCanWait(actions: RevocationActions, wait: WaitRequest | undefined): void {
   if (wait !== undefined && !actions.canWait) {
-    throw new HttpProblem(501, 'ERR_NOT_CONFIGURED', 'wait=all needs the verifier fleet, which this service was built without');
+    throw new HttpProblem('ERR_NOT_CONFIGURED', 'wait=all needs the verifier fleet, which this service was built without');
   }
 }
 
@@ -66,7 +66,7 @@ export function revocationRoutes(deps: RevocationRoutesDeps): Router {
   router.get('/:type/:id', requireScope('read', onReject), async (req: Request, res: Response) => {
     const { type, id } = target(req);
     const record = await store.get(type, id);
-    if (record === null) throw new HttpProblem(404, 'ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
+    if (record === null) throw new HttpProblem('ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
     res.json(toApi(record));
   });
 
@@ -76,7 +76,7 @@ export function revocationRoutes(deps: RevocationRoutesDeps): Router {
     if (!query.ok) throw validationProblem(query.errors);
     checkCanWait(actions, query.value.wait);
     const result = await actions.reinstate(type, id, res.locals.actor as string, query.value.reason, query.value.wait);
-    if (result === null) throw new HttpProblem(404, 'ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
+    if (result === null) throw new HttpProblem('ERR_NOT_FOUND', `no ${type} revocation for ${JSON.stringify(id)}`);
     const { propagation } = result;
     res.json({ reinstated: toApi(result.record), offset: result.offset, ...(propagation === undefined ? {} : { propagation }) });
   });

@@ -113,7 +113,7 @@ export class OutboxPublisher {
         // One line per kind of failure, not one per retry.
         if (message !== this.#lastError) {
           this.#lastError = message;
-          this.#options.logger.warn({ err: { message } }, 'could not publish to Redis; the outbox keeps the changes and retries');
+          this.#options.logger.warn({ err }, 'could not publish to Redis; the outbox keeps the changes and retries');
         }
       } finally {
         this.#running = undefined;

@@ -25,11 +25,12 @@ import {
   type RevocationStore,
   type RevokeResult,
 } from './revocation-store.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface PostgresStoreOptions {
   /** PostgreSQL connection string (`postgres://…`) or a pg pool (not closed by the store). */
   readonly database: string | Pool;
-  /** Schema holding the tables; created if missing. Default `"revocast"`. */
+  /** Schema holding the tables; created if missing. Default {@link DEFAULTS.databaseSchema} (`"revocast"`). */
   readonly schema?: string;
   /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`) or an ioredis client (not closed by the store). */
   readonly redis: string | RedisClient;
@@ -39,13 +40,13 @@ export interface PostgresStoreOptions {
   readonly logger: Logger;
   /** Registry for the durability metrics (re-seeds, reconciliation, outbox). */
   readonly registry?: Registry;
-  /** How often the outbox looks for unpublished changes and for a Redis that lost data. Default 1000 ms. */
+  /** How often the outbox looks for unpublished changes and for a Redis that lost data. Default {@link DEFAULTS.outboxIntervalMs} (1 s). */
   readonly outboxIntervalMs?: number;
-  /** How often Redis is compared with the record. Default 60 000 ms. */
+  /** How often Redis is compared with the record. Default {@link DEFAULTS.reconcileIntervalMs} (1 min). */
   readonly reconcileIntervalMs?: number;
-  /** How long a change waits for Redis before it is answered anyway (it is committed; the outbox delivers it). Default 1000 ms. */
+  /** How long a change waits for Redis before it is answered anyway (it is committed; the outbox delivers it). Default {@link DEFAULTS.publishWaitMs} (1 s). */
   readonly publishWaitMs?: number;
-  /** Redis command timeout. Default 3000 ms. */
+  /** Redis command timeout. Default {@link DEFAULTS.redisCommandTimeoutMs} (3 s). */
   readonly commandTimeoutMs?: number;
   readonly clock?: () => number;
 }
@@ -95,16 +96,17 @@ export class PostgresStore implements RevocationStore {
   constructor(options: PostgresStoreOptions) {
     this.#options = options;
     this.#clock = options.clock ?? Date.now;
-    this.#tables = tables(options.schema ?? 'revocast');
+    this.#tables = tables(options.schema ?? DEFAULTS.databaseSchema);
     if (typeof options.database === 'string') {
+      const pool = DEFAULTS.postgres;
       this.#pool = new pg.Pool({
         connectionString: options.database,
-        max: 10,
-        connectionTimeoutMillis: 5000,
-        query_timeout: 15_000,
+        max: pool.maxConnections,
+        connectionTimeoutMillis: pool.connectionTimeoutMs,
+        query_timeout: pool.queryTimeoutMs,
         // A change waits at most this long for the history lock, and a crashed
         // transaction cannot hold it for long: both end as a 503, not a hang.
-        options: '-c lock_timeout=5000 -c idle_in_transaction_session_timeout=30000',
+        options: `-c lock_timeout=${pool.lockTimeoutMs} -c idle_in_transaction_session_timeout=${pool.idleInTransactionTimeoutMs}`,
         application_name: 'revocast-service',
       });
       this.#ownsPool = true;
@@ -120,11 +122,11 @@ export class PostgresStore implements RevocationStore {
       keyPrefix: options.keyPrefix,
       maxTokenTtlMs: options.maxTokenTtlMs,
       retentionGraceMs: options.retentionGraceMs,
-      commandTimeoutMs: options.commandTimeoutMs ?? 3000,
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs,
     });
     const shared = { pool: this.#pool, tables: this.#tables, projection: this.#projection, logger: options.logger, metrics, clock: this.#clock };
-    this.#publisher = new OutboxPublisher({ ...shared, intervalMs: options.outboxIntervalMs ?? 1000 });
-    this.#reconciler = new Reconciler({ ...shared, publisher: this.#publisher, intervalMs: options.reconcileIntervalMs ?? 60_000 });
+    this.#publisher = new OutboxPublisher({ ...shared, intervalMs: options.outboxIntervalMs ?? DEFAULTS.outboxIntervalMs });
+    this.#reconciler = new Reconciler({ ...shared, publisher: this.#publisher, intervalMs: options.reconcileIntervalMs ?? DEFAULTS.reconcileIntervalMs });
   }
 
   /** The Redis connection, for tests. */
@@ -150,8 +152,8 @@ export class PostgresStore implements RevocationStore {
         if (applied.length > 0) logger.info({ schema: this.#tables.name, applied }, 'database schema migrated');
         break;
       } catch (err) {
-        logger.warn({ err: { message: (err as Error).message }, attempt }, 'PostgreSQL is not ready; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(200 * attempt, 2000)));
+        logger.warn({ err, attempt }, 'PostgreSQL is not ready; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(DEFAULTS.postgres.retryStepMs * attempt, DEFAULTS.postgres.retryMaxMs)));
       }
     }
     this.#publisher.start();
@@ -254,7 +256,7 @@ export class PostgresStore implements RevocationStore {
   /** Committed already; give Redis a moment so verifiers have it when the caller hears back. */
   async #publish(offset: number): Promise<void> {
     void this.#publisher.kick();
-    await this.#publisher.waitFor(offset, this.#options.publishWaitMs ?? 1000);
+    await this.#publisher.waitFor(offset, this.#options.publishWaitMs ?? DEFAULTS.publishWaitMs);
   }
 
   async get(type: RevocationType, id: string): Promise<RevocationRecord | null> {

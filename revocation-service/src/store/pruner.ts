@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { RevocationStore } from './revocation-store.js';
+import { DEFAULTS } from '../config/defaults.js';
 
-/** Prunes expired revocations from the store every `intervalMs`. Returns a stop function. */
-export function startPruner(store: RevocationStore, logger: Logger, intervalMs = 10_000, clock: () => number = Date.now): () => void {
+/** Prunes expired revocations from the store every `intervalMs` (default {@link DEFAULTS.pruneIntervalMs}, 10 s). Returns a stop function. */
+export function startPruner(store: RevocationStore, logger: Logger, intervalMs: number = DEFAULTS.pruneIntervalMs, clock: () => number = Date.now): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;
@@ -12,7 +13,7 @@ export function startPruner(store: RevocationStore, logger: Logger, intervalMs =
       .then((removed) => {
         if (removed > 0) logger.debug({ removed }, 'pruned expired revocations');
       })
-      .catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'pruning failed; will retry'))
+      .catch((err: unknown) => logger.warn({ err }, 'pruning failed; will retry'))
       .finally(() => {
         running = false;
       });

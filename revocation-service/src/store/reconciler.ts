@@ -61,7 +61,7 @@ export class Reconciler {
   run(): Promise<ReconcileReport> {
     this.#running ??= this.#reconcile()
       .catch((err: unknown) => {
-        this.#options.logger.warn({ err: { message: (err as Error).message } }, 'reconciliation failed; will retry');
+        this.#options.logger.warn({ err }, 'reconciliation failed; will retry');
         return { result: 'failed', missing: 0, extra: 0, mismatched: 0 } as const;
       })
       .then((report) => {

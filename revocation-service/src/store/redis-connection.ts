@@ -1,6 +1,7 @@
 import type { RedisOptions } from 'ioredis';
 import { openRedis, type RedisClient } from '@revocast/verifier-sdk';
 import { RedisUrlError, parseRedisTarget } from '@revocast/verifier-sdk/protocol';
+import { DEFAULTS } from '../config/defaults.js';
 
 /** The service's Redis connection, and whether the service opened it (and so closes it). */
 export interface ServiceRedis {
@@ -20,6 +21,9 @@ export interface ServiceRedisOptions {
   readonly subscriber?: boolean;
 }
 
+/** After a lost connection: the first retry soon, then doubling, never more than a couple of seconds apart. */
+const retryStrategy = (attempt: number): number => Math.min(DEFAULTS.redisReconnectMs.first * 2 ** attempt, DEFAULTS.redisReconnectMs.max);
+
 /**
  * Opens a connection of the service from a Redis URL: standalone,
  * `redis+sentinel://` or `redis+cluster://`, read by the SDK's
@@ -34,7 +38,7 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
         enableOfflineQueue: true,
         maxRetriesPerRequest: null,
         connectionName: options.connectionName,
-        retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+        retryStrategy,
       }
     : {
         commandTimeout: options.commandTimeoutMs,
@@ -42,7 +46,7 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectionName: options.connectionName,
-        retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
+        retryStrategy,
         // A node that answers READONLY was demoted by a failover while this connection stayed on it: reconnect
         // (through Sentinel, to the new master) instead of failing every write until something else breaks the
         // connection. The failed command is not resent: the caller retries (503, or the outbox's next pass).

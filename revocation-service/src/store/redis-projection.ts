@@ -16,6 +16,7 @@ import {
 import { PRUNE } from './lua-scripts.js';
 import { APPLY, READ_ALL, SWAP_IN } from './projection-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
+import { ServiceError } from '../errors.js';
 
 /** One change of the record, as Redis needs it. */
 export interface ProjectedChange {
@@ -66,10 +67,9 @@ export interface RedisProjectionOptions {
 }
 
 /** A re-seed found Redis changed since what it held was read (and adopted): nothing was swapped in. */
-export class RedisChangedError extends Error {
+export class RedisChangedError extends ServiceError<'ERR_REDIS_CHANGED'> {
   constructor() {
-    super('Redis took a change while it was being re-seeded (a writer that bypasses the record?); retrying');
-    this.name = 'RedisChangedError';
+    super('ERR_REDIS_CHANGED', 'Redis took a change while it was being re-seeded (a writer that bypasses the record?); retrying');
   }
 }
 

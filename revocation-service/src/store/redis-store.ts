@@ -32,6 +32,7 @@ import {
   type RevocationStore,
   type RevokeResult,
 } from './revocation-store.js';
+import { DEFAULTS } from '../config/defaults.js';
 
 export interface RedisStoreOptions {
   /** Redis URL (standalone, `redis+sentinel://` or `redis+cluster://`) or an ioredis client or cluster (not closed by the store). */
@@ -41,11 +42,11 @@ export interface RedisStoreOptions {
   readonly maxTokenTtlMs: number;
   /** Kept past the prune time, so verifiers with a clock tolerance up to this still get the entry. */
   readonly retentionGraceMs: number;
-  /** Default 3000. */
+  /** Default {@link DEFAULTS.redisCommandTimeoutMs} (3 s). */
   readonly commandTimeoutMs?: number;
   /**
    * How often the head watermark is written (ms), so verifiers that read a
-   * replica can tell how far behind it is. Default 1000; 0 writes none.
+   * replica can tell how far behind it is. Default `DEFAULTS.headWatermarkIntervalMs`; 0 writes none.
    */
   readonly watermarkIntervalMs?: number;
 }
@@ -72,7 +73,7 @@ export class RedisStore implements RevocationStore {
   constructor(options: RedisStoreOptions) {
     this.#options = options;
     this.#keys = redisKeys(options.keyPrefix);
-    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? 3000);
+    this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs);
     this.#redis = this.#connection.client;
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
     this.#redis.defineCommand('revocastReinstate', { numberOfKeys: 6, lua: REINSTATE });
@@ -80,7 +81,7 @@ export class RedisStore implements RevocationStore {
     this.#redis.defineCommand('revocastRevokeBatch', { numberOfKeys: 6, lua: REVOKE_BATCH });
     this.#redis.defineCommand('revocastEnsureHistory', { numberOfKeys: 1, lua: ENSURE_HISTORY });
     this.#redis.defineCommand('revocastHeadWatermark', { numberOfKeys: 2, lua: WRITE_HEAD_WATERMARK_SCRIPT });
-    const every = options.watermarkIntervalMs ?? 1000;
+    const every = options.watermarkIntervalMs ?? DEFAULTS.headWatermarkIntervalMs;
     if (every > 0) {
       // Failures are harmless here: a missing watermark makes replica readers stale, never current.
       this.#watermarkTimer = setInterval(() => {

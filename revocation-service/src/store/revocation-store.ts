@@ -1,4 +1,5 @@
 import { CLAIM_OF_TYPE, idProblem, type RevocationType } from '@revocast/verifier-sdk/protocol';
+import { ServiceError } from '../errors.js';
 import type { RevocationPlan, RevocationRecord } from '../model/revocation.js';
 
 export interface RevokeResult {
@@ -69,10 +70,9 @@ export interface RevocationStore {
   close(): Promise<void>;
 }
 
-export class InvalidCursorError extends Error {
+export class InvalidCursorError extends ServiceError<'ERR_INVALID_CURSOR'> {
   constructor() {
-    super('cursor is not one this API returned');
-    this.name = 'InvalidCursorError';
+    super('ERR_INVALID_CURSOR', 'cursor is not one this API returned');
   }
 }
 
@@ -81,14 +81,13 @@ export class InvalidCursorError extends Error {
  * ids first, so this only fires when a caller skipped them; the writers
  * check again because an id stored here reaches every verifier.
  */
-export class InvalidIdError extends Error {
+export class InvalidIdError extends ServiceError<'ERR_INVALID_ID'> {
   /** The field that carried the id: `jti`, `sub`, `sid` or `id`. */
   readonly field: string;
   readonly problem: string;
 
   constructor(field: string, problem: string) {
-    super(`${field} ${problem}`);
-    this.name = 'InvalidIdError';
+    super('ERR_INVALID_ID', `${field} ${problem}`);
     this.field = field;
     this.problem = problem;
   }
@@ -107,10 +106,9 @@ export function checkPlanIds(plan: RevocationPlan, prefix = ''): void {
 }
 
 /** The backing store could not be reached or did not answer in time. */
-export class StoreUnavailableError extends Error {
+export class StoreUnavailableError extends ServiceError<'ERR_STORE_UNAVAILABLE'> {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StoreUnavailableError';
+    super('ERR_STORE_UNAVAILABLE', message, options);
   }
 }
 
@@ -120,17 +118,14 @@ export class StoreUnavailableError extends Error {
  * embedded mode). Nothing was written: a change that bypassed the record
  * would be replaced by the record at the next re-seed.
  */
-export class RecordOwnedError extends Error {
-  readonly code = 'ERR_REDIS_OWNED_BY_RECORD';
-  readonly status = 409;
-
+export class RecordOwnedError extends ServiceError<'ERR_REDIS_OWNED_BY_RECORD'> {
   constructor(options?: { cause?: unknown }) {
     super(
+      'ERR_REDIS_OWNED_BY_RECORD',
       'this Redis belongs to a PostgreSQL record and takes changes only through it: point this writer at the revocation service that owns the record ' +
         '(REVOCAST_SERVICE_URL for the example app), or give it the record too (DATABASE_URL)',
       options,
     );
-    this.name = 'RecordOwnedError';
   }
 }
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import type { ListQuery } from '../store/revocation-store.js';
 import type { WaitRequest } from '../actions/revocation-actions.js';
 import { fieldErrors, idField, reasonField, typeField, type FieldError } from './fields.js';
-import { DEFAULT_WAIT_MS, MAX_WAIT_MS, parseWaitQuery, TIMEOUT_PATTERN } from './wait-query.js';
+import { DEFAULTS } from '../config/defaults.js';
+import { DURATION_PATTERN } from '../config/duration.js';
+import { MAX_WAIT_MS, parseWaitQuery } from './wait-query.js';
 import type { ParseResult } from './revocation-input.js';
 
 /** The query of `GET /v1/revocations`; the OpenAPI document is generated from it. */
@@ -14,7 +16,7 @@ export const listQuerySchema = z.strictObject({
     .regex(/^\d{1,4}$/, { error: 'must be a whole number from 1 to 1000' })
     .transform(Number)
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
-    .meta({ description: '1 to 1000, default 100.' })
+    .meta({ description: `1 to 1000, default ${DEFAULTS.listLimit}.` })
     .optional(),
   cursor: z.string({ error: 'must be given once' }).min(1).max(4096, { error: 'is too long' }).meta({ description: 'nextCursor of the previous page.' }).optional(),
 });
@@ -26,7 +28,7 @@ export function parseListQuery(query: unknown): ParseResult<ListQuery> {
   return {
     ok: true,
     value: {
-      limit: limit ?? 100,
+      limit: limit ?? DEFAULTS.listLimit,
       ...(type === undefined ? {} : { type }),
       ...(sub === undefined ? {} : { sub }),
       ...(cursor === undefined ? {} : { cursor }),
@@ -39,8 +41,8 @@ const once = z.string({ error: 'must be given once' });
 const waitParameter = once.meta({ description: 'Answer once every live verifier has applied the change, or at the timeout.', const: 'all' }).optional();
 const timeoutParameter = once
   .meta({
-    description: `How long wait=all waits: 500ms, ${DEFAULT_WAIT_MS / 1000}s (default), at most ${MAX_WAIT_MS / 1000}s; a bare number is seconds.`,
-    pattern: TIMEOUT_PATTERN.source,
+    description: `How long wait=all waits: 500ms, ${DEFAULTS.waitTimeoutMs / 1000}s (default), at most ${MAX_WAIT_MS / 1000}s; a bare number is seconds.`,
+    pattern: DURATION_PATTERN.source,
   })
   .optional();
 
