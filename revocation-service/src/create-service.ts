@@ -15,6 +15,10 @@ import { MemoryStore } from './store/memory-store.js';
 import { PostgresStore } from './store/postgres-store.js';
 import { startPruner } from './store/pruner.js';
 import { RedisStore } from './store/redis-store.js';
+import { createSnapshotMetrics } from './metrics/snapshot-metrics.js';
+import { closeServiceRedis, openServiceRedis } from './store/redis-connection.js';
+import { SnapshotWriter } from './snapshot/snapshot-writer.js';
+import { createRevocationMirror } from '@revocast/verifier-sdk';
 import type { RevocationStore } from './store/revocation-store.js';
 
 /**
@@ -119,6 +123,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
   });
   const stopPruner = startPruner(store, logger, DEFAULTS.pruneIntervalMs, clock);
+  const stopSnapshots = inMemory || config.snapshot === undefined ? async () => {} : startSnapshots(config, logger, registry);
   if (config.adminKeys.length === 0) logger.warn('no admin keys configured (REVOCAST_ADMIN_KEYS): the admin API refuses every call');
 
   const servers: Server[] = [];
@@ -149,10 +154,11 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
 
   const shutDown = async (graceMs: number): Promise<void> => {
     stopPruner();
+    const snapshotsStopped = stopSnapshots();
     // Change streams never finish by themselves: end them first, so only real requests hold the servers open.
     closing.abort();
     await Promise.all(servers.map((server) => stopServing(server, graceMs)));
-    const results = await Promise.allSettled([store.close(), fleet?.close(), adminState.close()]);
+    const results = await Promise.allSettled([snapshotsStopped, store.close(), fleet?.close(), adminState.close()]);
     const failure = results.find((result) => result.status === 'rejected');
     if (failure !== undefined) throw failure.reason;
   };
@@ -168,6 +174,36 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     ready,
     listen,
     close: (options = {}) => (closed ??= shutDown(options.graceMs ?? DEFAULTS.shutdownGraceMs)),
+  };
+}
+
+/**
+ * The compact snapshot verifiers join from: a mirror of the list with every
+ * id (it follows the history in Redis as a verifier does, and starts from
+ * the snapshot itself when one fits) and the writer, on a connection of
+ * their own. Every replica runs them; the newest snapshot wins. Returns
+ * what stops them.
+ */
+function startSnapshots(config: ServiceConfig, logger: Logger, registry: Registry): () => Promise<void> {
+  const snapshot = config.snapshot as NonNullable<ServiceConfig['snapshot']>;
+  const redis = openServiceRedis(config.redisUrl, { commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs, connectionName: 'revocast-service-snapshot' });
+  const log = logger.child({ component: 'snapshot' });
+  // Entries are kept as long as the store keeps them (the retention grace covers the verifiers' clock tolerance).
+  const mirror = createRevocationMirror({ redis, keyPrefix: config.keyPrefix, clockTolerance: config.retentionGrace, logger: log });
+  const writer = new SnapshotWriter({
+    redis,
+    keyPrefix: config.keyPrefix,
+    mirror,
+    logger: log,
+    everyChanges: snapshot.everyChanges,
+    everyMs: snapshot.everyMs,
+    metrics: createSnapshotMetrics(registry),
+  });
+  writer.start();
+  return async () => {
+    await writer.close();
+    await mirror.close();
+    await closeServiceRedis({ client: redis, owned: true });
   };
 }
 

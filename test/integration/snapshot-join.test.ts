@@ -182,3 +182,39 @@ describe('joining from the compact snapshot', () => {
     await other.close();
   });
 });
+
+describe('the service writing the compact snapshot by itself', () => {
+  it('writes one soon after changes, at the head, and a joining verifier loads from it', async () => {
+    const redis = new Redis(redisUrl);
+    const keyPrefix = uniquePrefix();
+    const keys = redisKeys(keyPrefix);
+    const service = await startService({ redisUrl, keyPrefix, snapshotInterval: '100ms' });
+    let verifier: Verifier | undefined;
+    try {
+      for (let i = 0; i < 20; i++) {
+        expect((await service.admin('/v1/revocations', { body: { type: 'token', jti: `auto-${i}`, exp: inAnHour() } })).status).toBe(201);
+      }
+      const head = Number(await redis.hget(keys.meta, 'offset'));
+      await waitFor(async () => Number(await redis.hget(keys.snapshot, 'offset')) === head, 10_000, 20);
+      expect(await redis.hget(keys.snapshot, 'tokens')).toBe('20');
+
+      let from: unknown;
+      verifier = testVerifier({
+        redis: redisUrl,
+        keyPrefix,
+        logger: { ...quiet, info: (fields: object, msg?: string) => void (msg === 'revocation list loaded' && (from = (fields as { from?: unknown }).from)) },
+      });
+      await verifier.ready();
+      expect(from).toBe('snapshot');
+      for (let i = 0; i < 20; i++) expect(verifier.isRevoked({ jti: `auto-${i}` })).toBe(true);
+
+      const metrics = await (await service.admin('/metrics')).text();
+      expect(metrics).toMatch(/revocast_snapshot_writes_total\{result="written"\} [1-9]/);
+      expect(metrics).toMatch(/revocast_snapshot_entries 20/);
+    } finally {
+      await verifier?.close();
+      await service.close();
+      redis.disconnect();
+    }
+  });
+});

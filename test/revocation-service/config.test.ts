@@ -14,7 +14,13 @@ describe('service configuration', () => {
       retentionGrace: 300,
       logLevel: 'info',
       keyPrefix: 'revocast',
+      snapshot: { everyMs: 60_000, everyChanges: 10_000 },
     });
+  });
+
+  it('reads when the compact snapshot is written, or that it is not', () => {
+    expect(loadConfig({ REVOCAST_SNAPSHOT_INTERVAL: '15s', REVOCAST_SNAPSHOT_CHANGES: '500' }).snapshot).toEqual({ everyMs: 15_000, everyChanges: 500 });
+    expect(loadConfig({ REVOCAST_SNAPSHOT_INTERVAL: 'off' }).snapshot).toBeUndefined();
   });
 
   it('reads every variable', () => {
@@ -59,6 +65,9 @@ describe('service configuration', () => {
     ['REDIS_URL', { REDIS_URL: 'redis+cluster://n1:7000/0' }],
     ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?password=x' }],
     ['REDIS_URL', { REDIS_URL: 'redis+sentinel://s1/main?role=replica' }],
+    ['REVOCAST_SNAPSHOT_INTERVAL', { REVOCAST_SNAPSHOT_INTERVAL: 'hourly' }],
+    ['REVOCAST_SNAPSHOT_CHANGES', { REVOCAST_SNAPSHOT_CHANGES: '0' }],
+    ['REVOCAST_SNAPSHOT_CHANGES', { REVOCAST_SNAPSHOT_CHANGES: '1e4' }],
   ])('names %s when it is wrong', (variable, env) => {
     let error: unknown;
     try {

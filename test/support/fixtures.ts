@@ -75,9 +75,13 @@ export interface ServiceHandle {
  * tokens living up to {@link MAX_TOKEN_TTL}, a minute of retention grace,
  * and the given admin keys (none by default).
  */
-export function serviceConfig(options: { redisUrl?: string; keyPrefix?: string; adminKeys?: readonly AdminKey[]; authFailureLimit?: RateLimit | null } = {}): ServiceConfig {
+export function serviceConfig(
+  options: { redisUrl?: string; keyPrefix?: string; adminKeys?: readonly AdminKey[]; authFailureLimit?: RateLimit | null; snapshotInterval?: string } = {},
+): ServiceConfig {
   const config = loadConfig({
     ...(options.redisUrl === undefined ? {} : { REDIS_URL: options.redisUrl }),
+    // No compact snapshot unless a test asks for one: its mirror and writer would be connections and work of their own.
+    REVOCAST_SNAPSHOT_INTERVAL: options.snapshotInterval ?? 'off',
     ...(options.keyPrefix === undefined ? {} : { REVOCAST_KEY_PREFIX: options.keyPrefix }),
     REVOCAST_MAX_TOKEN_TTL: String(MAX_TOKEN_TTL),
     REVOCAST_RETENTION_GRACE: '60',
@@ -99,7 +103,17 @@ export function serviceConfig(options: { redisUrl?: string; keyPrefix?: string; 
  * fleet unless it is given one, and its admin state in memory.
  */
 export async function startService(
-  options: { redisUrl?: string; keyPrefix?: string; store?: RevocationStore; fleet?: VerifierFleet; adminKeys?: AdminKey[]; clock?: () => number; tokenInspector?: TokenInspector } = {},
+  options: {
+    redisUrl?: string;
+    keyPrefix?: string;
+    store?: RevocationStore;
+    fleet?: VerifierFleet;
+    adminKeys?: AdminKey[];
+    clock?: () => number;
+    tokenInspector?: TokenInspector;
+    /** `REVOCAST_SNAPSHOT_INTERVAL`; default `off`. */
+    snapshotInterval?: string;
+  } = {},
 ): Promise<ServiceHandle> {
   const config = serviceConfig({ ...options, adminKeys: options.adminKeys ?? [{ name: 'tests', secret: ADMIN_SECRET }] });
   const logs = captureLogs();

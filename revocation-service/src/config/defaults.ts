@@ -33,6 +33,8 @@ export const DEFAULTS = {
   outboxIntervalMs: 1000,
   /** `REVOCAST_RECONCILE_INTERVAL` (`1m`). */
   reconcileIntervalMs: 60_000,
+  /** `REVOCAST_SNAPSHOT_INTERVAL` (`1m`) and `REVOCAST_SNAPSHOT_CHANGES` (`10000`): when the compact snapshot is written. */
+  snapshot: { everyMs: 60_000, everyChanges: 10_000 },
   /** Without PostgreSQL: how often the head watermark is written, so verifiers reading a replica can date what they read. */
   headWatermarkIntervalMs: 1000,
 

@@ -7,6 +7,7 @@ import { parseDuration } from './duration-variables.js';
 import { parseHost, parsePort, parseTrustProxy } from './http-config.js';
 import { parseRateLimit } from './rate-limit.js';
 import { parseKeyPrefix, parseRedisUrl } from './redis-config.js';
+import { parseSnapshot, type SnapshotConfig } from './snapshot-config.js';
 import { parseTokenKeys, type TokenKeyConfig } from './token-keys.js';
 
 /** The service configuration, read once from the environment at start. */
@@ -29,6 +30,8 @@ export interface ServiceConfig {
   readonly tokenKeys?: TokenKeyConfig;
   /** Present when `DATABASE_URL` is set: PostgreSQL is then the record and Redis a projection of it. */
   readonly database?: DatabaseConfig;
+  /** When the compact snapshot is written; absent (`REVOCAST_SNAPSHOT_INTERVAL=off`): never. */
+  readonly snapshot?: SnapshotConfig;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -74,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     ...optional('tokenKeys', parseTokenKeys(env)),
     ...optional('trustProxy', parseTrustProxy(env.REVOCAST_TRUST_PROXY)),
     ...optional('database', parseDatabase(env)),
+    ...optional('snapshot', parseSnapshot(env)),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   type SnapshotManifest,
 } from '@revocast/verifier-sdk/protocol';
 import type { Logger } from 'pino';
+import { NO_SNAPSHOT_METRICS, type SnapshotMetrics } from '../metrics/snapshot-metrics.js';
 import { SWAP_SNAPSHOT } from './snapshot-scripts.js';
 
 export interface SnapshotWriterOptions {
@@ -29,6 +30,7 @@ export interface SnapshotWriterOptions {
   /** ...or once this long has passed with at least one change (and at once after a new epoch). */
   readonly everyMs: number;
   readonly clock?: () => number;
+  readonly metrics?: SnapshotMetrics;
 }
 
 /** What one attempt to write came to. */
@@ -64,6 +66,7 @@ export class SnapshotWriter {
   readonly #options: SnapshotWriterOptions;
   readonly #keys: RedisKeys;
   readonly #clock: () => number;
+  readonly #metrics: SnapshotMetrics;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<WriteResult> | undefined;
   #changes = 0;
@@ -76,6 +79,7 @@ export class SnapshotWriter {
     this.#options = options;
     this.#keys = redisKeys(options.keyPrefix);
     this.#clock = options.clock ?? Date.now;
+    this.#metrics = options.metrics ?? NO_SNAPSHOT_METRICS;
     options.redis.defineCommand('revocastSwapSnapshot', { numberOfKeys: 2, lua: SWAP_SNAPSHOT });
     options.mirror.onAdvanced(() => {
       this.#changes++;
@@ -107,6 +111,7 @@ export class SnapshotWriter {
       await this.writeNow();
       this.#lastError = '';
     } catch (err) {
+      this.#metrics.attempt('failed');
       const message = (err as Error).message;
       if (message !== this.#lastError) {
         this.#lastError = message;
@@ -128,12 +133,16 @@ export class SnapshotWriter {
     const keys = this.#keys;
     const started = this.#clock();
     const { position, entries } = mirror.read(started);
-    if (position.epoch === null) return 'unchanged';
+    if (position.epoch === null) {
+      this.#metrics.attempt('unchanged');
+      return 'unchanged';
+    }
     const changesBefore = this.#changes;
     // Cheap first: another replica may have written this position (or a later one) already.
     const [currentEpoch, currentOffset] = await redis.hmget(keys.snapshot, MANIFEST_FIELDS.epoch, MANIFEST_FIELDS.offset);
     if (currentEpoch === position.epoch && Number(currentOffset) >= position.offset) {
       this.#wrote(position, changesBefore, started);
+      this.#metrics.attempt('not-newer');
       return 'not-newer';
     }
     const id = randomBytes(12).toString('hex');
@@ -170,6 +179,7 @@ export class SnapshotWriter {
       ...encodeManifest(manifest),
     )) as WriteResult;
     if (result === 'written' || result === 'not-newer') this.#wrote(position, changesBefore, started);
+    this.#metrics.attempt(result, result === 'written' ? { entries: entries.length, bytes } : undefined);
     const fields = { result, epoch: position.epoch, offset: position.offset, entries: entries.length, chunks: segments.length, bytes, ms: this.#clock() - started };
     if (result === 'written') logger.info(fields, 'wrote the compact snapshot');
     else logger.debug(fields, 'did not replace the compact snapshot');

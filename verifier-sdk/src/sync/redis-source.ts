@@ -42,6 +42,8 @@ export interface RedisSourceOptions {
    */
   readonly commandTimeoutMs: number;
   readonly logger: Logger;
+  /** `CLIENT SETNAME` of its connections (`-sub`, `-presence` added). Default `revocast-verifier`. */
+  readonly connectionName?: string;
 }
 
 const SCAN_COUNT = 5000;
@@ -66,11 +68,11 @@ function backstopMs(commandTimeoutMs: number): number {
  * Commands time out (queued ones too) and are not retried across reconnects:
  * a failed poll is information, it shows up as staleness.
  */
-function connectionOptions(commandTimeoutMs: number): RedisOptions {
+function connectionOptions(commandTimeoutMs: number, connectionName: string): RedisOptions {
   return {
+    connectionName,
     commandTimeout: backstopMs(commandTimeoutMs),
     maxRetriesPerRequest: 1,
-    connectionName: 'revocast-verifier',
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2000),
   };
 }
@@ -114,7 +116,8 @@ export class RedisSource implements SyncSource {
     this.#keys = redisKeys(options.keyPrefix);
     this.#logger = options.logger;
     this.#timeoutMs = options.commandTimeoutMs;
-    const connection = connectionOptions(options.commandTimeoutMs);
+    const name = options.connectionName ?? 'revocast-verifier';
+    const connection = connectionOptions(options.commandTimeoutMs, name);
     const target = typeof options.redis === 'string' ? parseRedisTarget(options.redis) : undefined;
     this.#onReplica = target?.mode === 'sentinel' && target.role === 'replica';
     if (target !== undefined) {
@@ -127,7 +130,7 @@ export class RedisSource implements SyncSource {
     }
     this.#master =
       this.#onReplica && target?.mode === 'sentinel'
-        ? openRedis({ ...target, role: 'master' }, { ...connection, connectionName: 'revocast-verifier-presence', lazyConnect: true })
+        ? openRedis({ ...target, role: 'master' }, { ...connection, connectionName: `${name}-presence`, lazyConnect: true })
         : undefined;
     this.#sharded = this.#command instanceof Cluster;
     // Keyed, so a cluster runs it on the node that owns the keys (and its clock).
@@ -135,7 +138,7 @@ export class RedisSource implements SyncSource {
     // The subscriber must queue its SUBSCRIBE until connected, and never time out while idle.
     this.#subscriber = duplicateRedis(
       this.#command,
-      { ...connection, commandTimeout: undefined, maxRetriesPerRequest: null, connectionName: 'revocast-verifier-sub' } as RedisOptions,
+      { ...connection, commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: `${name}-sub` } as RedisOptions,
       this.#sharded,
     );
     // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
