@@ -19,6 +19,7 @@ const BENCHMARKS = [
   'express-throughput',
   'propagation',
   'join',
+  'snapshot-join',
   'prune-pause',
   'never-seen-token',
   'never-seen-express',

@@ -1,6 +1,6 @@
 /**
  * Target 13.1: a verifier joining while 1,000,000 revocations are live, from
- * the compact snapshot, against one that reads every entry (ZSCAN, as every
+ * the compact snapshot the service writes, against one that reads every entry (ZSCAN, as every
  * verifier did before), in the same run and on the same Redis: time until
  * ready, and the Redis CPU time each join costs (`INFO cpu` before and
  * after, user + system). Joins alternate, three of each.
@@ -10,8 +10,6 @@
 import { Redis } from 'ioredis';
 import { createRevocationMirror } from '@revocast/verifier-sdk';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
-import { createLogger } from '@revocast/revocation-service';
-import { SnapshotWriter } from '../revocation-service/src/snapshot/snapshot-writer.js';
 import { freePort, startRedisServer } from '../test/support/redis-server.js';
 import { uuid } from './support/ids.js';
 import { spawnTs, stop } from './support/processes.js';
@@ -41,6 +39,10 @@ async function redisCpu(redis: Redis): Promise<number> {
   const info = await redis.info('cpu');
   const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 'NaN');
   return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+async function usedMemory(redis: Redis): Promise<number> {
+  return Number(/^used_memory:(\d+)/m.exec(await redis.info('memory'))?.[1] ?? 'NaN');
 }
 
 async function untilReady(url: string): Promise<void> {
@@ -83,6 +85,7 @@ async function main(): Promise<void> {
   const redis = new Redis(server.url);
   try {
     await untilReady(`http://127.0.0.1:${port}/readyz`);
+    const memoryBefore = await usedMemory(redis);
     const loadStarted = performance.now();
     for (let n = 0; n < LIVE / BATCH; n++) {
       const res = await fetch(`http://127.0.0.1:${port}/v1/revocations/batch`, {
@@ -93,16 +96,29 @@ async function main(): Promise<void> {
       if (res.status !== 201) throw new Error(`batch: HTTP ${res.status} ${await res.text()}`);
     }
     console.log(`loaded ${LIVE.toLocaleString('en-US')} revocations in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`);
+    const redisBytesPerEntry = ((await usedMemory(redis)) - memoryBefore) / LIVE;
+    console.log(`Redis memory per live entry (entries, cutoffs, details, stream, index): ${redisBytesPerEntry.toFixed(0)} B`);
 
+    // The service writes the snapshot by itself (every 10,000 changes, and a minute after the last change at the latest).
+    const keys = redisKeys(KEY_PREFIX);
+    const head = Number(await redis.hget(keys.meta, 'offset'));
+    const waitStarted = performance.now();
+    while (Number(await redis.hget(keys.snapshot, 'offset')) !== head) {
+      if (performance.now() - waitStarted > 180_000) throw new Error('the service wrote no snapshot of the head within 3 minutes');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const manifest = await redis.hgetall(keys.snapshot);
+    console.log(`the service's snapshot: ${manifest.chunks} chunks, ${(Number(manifest.bytes) / 2 ** 20).toFixed(1)} MiB (${(Number(manifest.bytes) / LIVE).toFixed(1)} B an entry), at offset ${manifest.offset}`);
+
+    // What the service's mirror of the list costs it: the heap of a mirror in this process, before and after it loads.
+    globalThis.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
     const mirror = createRevocationMirror({ redis: server.url, keyPrefix: KEY_PREFIX, commandTimeout: 30 });
     await mirror.ready();
-    const writer = new SnapshotWriter({ redis, keyPrefix: KEY_PREFIX, mirror, logger: createLogger('warn'), everyChanges: 1e9, everyMs: 1e9 });
-    const writeStarted = performance.now();
-    const result = await writer.writeNow();
-    const manifest = await redis.hgetall(redisKeys(KEY_PREFIX).snapshot);
-    console.log(`snapshot ${result} in ${(performance.now() - writeStarted).toFixed(0)} ms: ${manifest.chunks} chunks, ${(Number(manifest.bytes) / 2 ** 20).toFixed(1)} MiB`);
-    await writer.close();
+    globalThis.gc?.();
+    const mirrorBytesPerEntry = (process.memoryUsage().heapUsed - heapBefore) / LIVE;
     await mirror.close();
+    console.log(`the service's mirror: ${mirrorBytesPerEntry.toFixed(0)} B of heap an entry`);
 
     const scans: Array<Awaited<ReturnType<typeof joinOnce>>> = [];
     const snapshots: Array<Awaited<ReturnType<typeof joinOnce>>> = [];
@@ -139,6 +155,8 @@ async function main(): Promise<void> {
     ];
     report('snapshot-join', 'Target 13.1: joining with a million live revocations from the compact snapshot', rows, {
       snapshot: { chunks: Number(manifest.chunks), bytes: Number(manifest.bytes) },
+      redisBytesPerEntry,
+      mirrorBytesPerEntry,
       scans,
       snapshots,
     });
