@@ -44,6 +44,8 @@ export interface ServiceParts {
   readonly registry?: Registry;
   /** Epoch milliseconds now; for tests. */
   readonly clock?: () => number;
+  /** How often expired revocations are pruned from the store (ms); 0 for never (tests that compare the store before and after). Default `DEFAULTS.pruneIntervalMs`. */
+  readonly pruneIntervalMs?: number;
 }
 
 /** Where a listening service answers. */
@@ -122,7 +124,8 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     ...(tokenInspector === undefined ? {} : { tokenInspector }),
     ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
   });
-  const stopPruner = startPruner(store, logger, DEFAULTS.pruneIntervalMs, clock);
+  const pruneIntervalMs = parts.pruneIntervalMs ?? DEFAULTS.pruneIntervalMs;
+  const stopPruner = pruneIntervalMs > 0 ? startPruner(store, logger, pruneIntervalMs, clock) : () => {};
   const stopSnapshots = inMemory || config.snapshot === undefined ? async () => {} : startSnapshots(config, logger, registry);
   if (config.adminKeys.length === 0) logger.warn('no admin keys configured (REVOCAST_ADMIN_KEYS): the admin API refuses every call');
 
