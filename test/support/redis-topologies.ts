@@ -221,9 +221,9 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
       await settle();
       return promoted as RedisHandle;
     },
-    async restart(node, options = {}) {
+    async restart(node, how = {}) {
       await node.kill();
-      if (options.wipe === true) node.wipe();
+      if (how.wipe === true) node.wipe();
       const port = await masterPort();
       await node.start(port === node.port ? debug : [...debug, '--replicaof', '127.0.0.1', String(port)]);
     },
