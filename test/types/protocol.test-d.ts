@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  SNAPSHOT_FORMAT,
+  type SNAPSHOT_FORMAT,
   compareHead,
   decodeChange,
   decodeManifest,

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ConfigError,
-  ServiceError,
+  type ServiceError,
   createService,
   loadConfig,
   type AdminKey,

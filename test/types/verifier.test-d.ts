@@ -3,11 +3,11 @@ import type { KeyObject, webcrypto } from 'node:crypto';
 import type { Registry } from 'prom-client';
 import { describe, expectTypeOf, it } from 'vitest';
 import {
-  DEFAULT_CLOCK_TOLERANCE,
+  type DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_REQUIRED_CLAIMS,
   RevocastError,
   SUPPORTED_ALGORITHMS,
-  TokenRevokedError,
+  type TokenRevokedError,
   createSignatureVerifier,
   createVerifier,
   type Algorithm,
