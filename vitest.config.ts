@@ -16,6 +16,8 @@ export default defineConfig({
   oxc: { decorator: { legacy: true } },
   test: {
     include: ['test/**/*.test.ts'],
+    // The public types of both packages (test/types): each expectTypeOf is checked by tsc and reported as a test.
+    typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'], tsconfig: 'test/types/tsconfig.json' },
     globalSetup: ['test/support/global-setup.ts'],
     // Generous: on a loaded two-core machine CPU-bound property tests and the browser and CLI walkthroughs
     // have taken 15-45 s (idle: a few). Tests wait on conditions, so passing runs are no slower.

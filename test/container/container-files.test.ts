@@ -49,18 +49,18 @@ describe('the Dockerfile', () => {
     expect(runtime.some((i) => i.keyword === 'COPY' && i.args.includes(`--from=${depsName} /app/node_modules`))).toBe(true);
     expect(runtime.some((i) => i.keyword === 'RUN' && i.args.includes('npm'))).toBe(false);
     const scripts = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts;
-    for (const i of dockerfile.filter((i) => i.keyword === 'RUN')) {
+    for (const i of dockerfile.filter((step) => step.keyword === 'RUN')) {
       const script = /npm run (\S+)/.exec(i.args)?.[1];
       if (script !== undefined) expect(scripts[script], `npm run ${script}`).toBeDefined();
     }
   });
 
   it('copies only files that exist, and runs a compiled entry point that has a source', () => {
-    for (const i of dockerfile.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))) {
+    for (const i of dockerfile.filter((step) => step.keyword === 'COPY' && !step.args.startsWith('--from'))) {
       const sources = i.args.split(/\s+/).slice(0, -1);
       for (const source of sources) expect(existsSync(source), source).toBe(true);
     }
-    for (const i of runtime.filter((i) => i.keyword === 'COPY' && i.args.includes('/dist '))) {
+    for (const i of runtime.filter((step) => step.keyword === 'COPY' && step.args.includes('/dist '))) {
       const packageDir = /\/app\/(\S+)\/dist /.exec(i.args)?.[1] as string;
       expect(existsSync(`${packageDir}/tsconfig.build.json`), packageDir).toBe(true);
     }

@@ -49,8 +49,7 @@ async function readEvents(res: Response, until: (event: { event: string; data: s
       const next = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now()))]);
       if (next === undefined || next.done) return false;
       buffered += decoder.decode(next.value, { stream: true });
-      let end: number;
-      while ((end = buffered.indexOf('\n\n')) >= 0) {
+      for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
         const block = buffered.slice(0, end);
         buffered = buffered.slice(end + 2);
         const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';

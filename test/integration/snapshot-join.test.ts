@@ -202,7 +202,12 @@ describe('the service writing the compact snapshot by itself', () => {
       verifier = testVerifier({
         redis: redisUrl,
         keyPrefix,
-        logger: { ...quiet, info: (fields: object, msg?: string) => void (msg === 'revocation list loaded' && (from = (fields as { from?: unknown }).from)) },
+        logger: {
+          ...quiet,
+          info: (fields: object, msg?: string) => {
+            if (msg === 'revocation list loaded') from = (fields as { from?: unknown }).from;
+          },
+        },
       });
       await verifier.ready();
       expect(from).toBe('snapshot');

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
 import { outcome, postgresStore, signToken, sql, startService, testVerifier, uniquePrefix, waitFor } from '../support/fixtures.js';
 import { startRedisServer } from '../support/redis-server.js';
-import { command, startRedisCluster, startRedisSentinel } from '../support/redis-topologies.js';
+import { startRedisCluster, startRedisSentinel } from '../support/redis-topologies.js';
 
 const BUDGET_S = 2;
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { SECRET } from './fixtures.js';
 
-const b64 = (text: string) => Buffer.from(text).toString('base64url');
+const b64 = (value: string) => Buffer.from(value).toString('base64url');
 
 /** A compact token from raw header and payload JSON text, HMAC-signed with the test key or with a junk signature. */
 export function rawToken(header: string, payload: string, signed: boolean): string {

@@ -9,6 +9,7 @@ export const INJECTIONS: readonly string[] = [
   '..\\..\\windows\\win.ini',
   '%2e%2e%2f%2e%2e%2f',
   '%00',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log-injection probe, sent as these very characters
   '${jndi:ldap://127.0.0.1/a}',
   '{{7*7}}',
   '<script>alert(1)</script>',
@@ -86,7 +87,7 @@ export function boundaryIds(max: number): string[] {
   const out: string[] = [];
   for (const unit of ['a', '😀', 'é', 'e\u0301', '\u{10ffff}', '中'])
     for (const length of [max - 1, max, max + 1]) out.push(ofLength(unit, length));
-  out.push('😀'.repeat(129), '😀'.repeat(128), 'a'.repeat(255) + '😀', 'a'.repeat(254) + '😀');
+  out.push('😀'.repeat(129), '😀'.repeat(128), `${'a'.repeat(255)}😀`, `${'a'.repeat(254)}😀`);
   return out;
 }
 

@@ -122,7 +122,6 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const replicas = await Promise.all(
     Array.from({ length: options.replicas ?? 1 }, () => startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] })),
   );
-  const replica = replicas[0] as RedisHandle;
   const servers = [primary, ...replicas];
   const config = [
     `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${primary.port} 2`,
@@ -222,9 +221,9 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
       await settle();
       return promoted as RedisHandle;
     },
-    async restart(node, options = {}) {
+    async restart(node, how = {}) {
       await node.kill();
-      if (options.wipe === true) node.wipe();
+      if (how.wipe === true) node.wipe();
       const port = await masterPort();
       await node.start(port === node.port ? debug : [...debug, '--replicaof', '127.0.0.1', String(port)]);
     },

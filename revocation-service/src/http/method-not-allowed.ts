@@ -8,13 +8,13 @@ interface KnownPath {
   readonly allow: string;
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** `/v1/revocations/{type}/{id}` → one segment per parameter; Express routes ignore case and a trailing slash. */
 function patternOf(template: string): RegExp {
   const source = template
     .split(/(\{[^}]+\})/)
-    .map((part) => (part.startsWith('{') ? '[^/]+' : escape(part)))
+    .map((part) => (part.startsWith('{') ? '[^/]+' : escapeRegExp(part)))
     .join('');
   return new RegExp(`^${source}/?$`, 'i');
 }

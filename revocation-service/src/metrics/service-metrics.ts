@@ -136,9 +136,12 @@ function registerFleetGauges(registers: Registry[], fleetStatus: () => Promise<F
     async collect() {
       const status = await read();
       if (status === undefined) return;
-      const byState: Record<string, number> = Object.fromEntries(REPORTED_STATES.map((state) => [state, 0]));
-      for (const verifier of status.verifiers) if (verifier.state in byState) byState[verifier.state]! += 1;
-      for (const [state, count] of Object.entries(byState)) this.set({ state }, count);
+      const byState = new Map<string, number>(REPORTED_STATES.map((state) => [state, 0]));
+      for (const { state } of status.verifiers) {
+        const count = byState.get(state);
+        if (count !== undefined) byState.set(state, count + 1);
+      }
+      for (const [state, count] of byState) this.set({ state }, count);
     },
   });
   const perVerifier = (name: string, help: string, pick: (lag: FleetStatus['verifiers'][number]['lag']) => number | null) =>

@@ -47,7 +47,7 @@ export function parametersOf(
   return Object.entries(shape.shape).map(([name, field]) => {
     const optional = field.safeParse(undefined).success;
     const inner = field instanceof z.ZodOptional ? (field.unwrap() as z.ZodType) : field;
-    const component = Object.entries(components).find(([, schema]) => schema === inner)?.[0];
+    const component = Object.entries(components).find(([, candidate]) => candidate === inner)?.[0];
     const { description, ...schema } = component === undefined ? embedded(z.toJSONSchema(field, OPTIONS) as JsonSchema) : ref(component);
     return {
       name,

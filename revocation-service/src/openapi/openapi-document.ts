@@ -31,7 +31,11 @@ function operation(route: RouteSpec): JsonSchema {
 
 function paths(routes: readonly RouteSpec[]): Record<string, Record<string, JsonSchema>> {
   const out: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of routes) (out[route.path] ??= {})[route.method] = operation(route);
+  for (const route of routes) {
+    const methods = out[route.path] ?? {};
+    methods[route.method] = operation(route);
+    out[route.path] = methods;
+  }
   return out;
 }
 

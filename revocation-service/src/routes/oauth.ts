@@ -3,6 +3,7 @@ import { coveredByCutoff, cutoffOf, isEnforced } from '@revocast/verifier-sdk/pr
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import type { RevocationActions } from '../actions/revocation-actions.js';
 import { ServiceError } from '../errors.js';
+import type { Propagation } from '../fleet/wait-for-verifiers.js';
 import { requireScope, type RejectionReason } from '../http/admin-auth.js';
 import { formBody } from '../http/body-parsers.js';
 import { HttpProblem, type ProblemCode } from '../http/problem.js';
@@ -153,7 +154,7 @@ export function oauthRoutes(deps: OAuthRoutesDeps): Router {
       return;
     }
     const revoked = [];
-    let propagation;
+    let propagation: Propagation | undefined;
     for (const input of revocationsOf(inspection.claims, clock())) {
       const outcome = await actions.revoke(input, res.locals.actor as string, query.value);
       revoked.push({ type: outcome.record.type, id: outcome.record.id, offset: outcome.record.offset, changed: outcome.changed });

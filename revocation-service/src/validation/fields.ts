@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { idProblem } from '@revocast/verifier-sdk/protocol';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 /** A jti, sub or sid: the protocol's one id rule ({@link idProblem}), so whatever is accepted here a verifier can hold. */

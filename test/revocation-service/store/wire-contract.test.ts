@@ -277,7 +277,7 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     // The verifiers' snapshot reads the re-seeded entries and cutoffs.
     const source = new RedisSource({ redis: redisUrl, keyPrefix, commandTimeoutMs: 2000, logger: quiet });
     const loaded: Entry[] = [];
-    await source.snapshot((entries) => loaded.push(...entries));
+    await source.snapshot((batch) => loaded.push(...batch));
     await source.close();
     expect(loaded).toEqual([subject]);
 

@@ -88,7 +88,7 @@ describe('the RFC 6750 challenge builder', () => {
   it('refuses, when built, a realm that cannot be written as it is in a quoted header parameter', () => {
     fc.assert(
       fc.property(hostileString, (realm) => {
-        let built;
+        let built: ReturnType<typeof bearerChallenge>;
         try {
           built = bearerChallenge(realm);
         } catch (err) {

@@ -85,7 +85,7 @@ describe('Wycheproof JSON Web Signature vectors', () => {
 
   it('rejects every invalid vector before its signature counts', () => {
     const passed = [...verdicts.values()]
-      .filter(({ vector, verdict }) => vector.result === 'invalid' && !(vector.tcId in IDENTICAL_TO_VALID))
+      .filter(({ vector }) => vector.result === 'invalid' && !(vector.tcId in IDENTICAL_TO_VALID))
       .filter(({ verdict }) => verdict !== 'rejected by signature layer' && verdict !== 'key refused')
       .map(({ vector, group, verdict }) => `${vector.tcId} ${group.comment}/${vector.comment}: ${verdict}`);
     expect(passed).toEqual([]);

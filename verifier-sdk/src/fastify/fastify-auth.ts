@@ -20,7 +20,8 @@ function plugin(app: FastifyInstance, options: FastifyAuthOptions, done: (err?: 
     authenticate = createAuthenticator(options.verifier, options);
   } catch (err) {
     // Bad options fail the registration (and so app.ready()), not the process.
-    return done(err as Error);
+    done(err as Error);
+    return;
   }
   // Declared up front so every request has the same shape (Fastify's advice for decorations).
   if (!app.hasRequestDecorator('auth')) app.decorateRequest('auth', undefined);

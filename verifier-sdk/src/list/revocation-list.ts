@@ -171,7 +171,7 @@ export class RevocationList {
   /** The bucket of the last second the entry must be enforced in ({@link enforcedUntil}). */
   #bucketOf(pruneAt: number): number {
     const bucket = Math.floor(enforcedUntil(pruneAt, this.#toleranceMs) / BUCKET_MS);
-    return bucket >= NEVER ? NEVER : bucket;
+    return Math.min(bucket, NEVER);
   }
 
   #tableOf(type: RevocationType): DigestTable {

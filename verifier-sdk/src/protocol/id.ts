@@ -15,7 +15,6 @@
 /** Longest id (jti, sub or sid) accepted anywhere in Revocast, in UTF-16 code units. */
 export const MAX_ID_LENGTH = 256;
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** With the u flag this matches only surrogates that are not part of a pair. */
 const LONE_SURROGATE = /[\ud800-\udfff]/u;

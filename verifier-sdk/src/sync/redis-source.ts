@@ -144,12 +144,12 @@ export class RedisSource implements SyncSource {
     // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
     const connections: Array<readonly [string, RedisClient]> = [['command', this.#command], ['subscriber', this.#subscriber]];
     if (this.#master !== undefined) connections.push(['presence', this.#master]);
-    for (const [name, client] of connections) {
+    for (const [role, client] of connections) {
       let lastMessage = '';
       client.on('error', (err: Error) => {
         if (err.message === lastMessage) return;
         lastMessage = err.message;
-        this.#logger.warn({ connection: name, ...errorFields(err) }, 'redis connection error');
+        this.#logger.warn({ connection: role, ...errorFields(err) }, 'redis connection error');
       });
       client.on('ready', () => {
         lastMessage = '';

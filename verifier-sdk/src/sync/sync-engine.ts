@@ -355,7 +355,7 @@ export class SyncEngine<L extends SyncedList = RevocationList> {
 
   /** Loads the list anew; false when it stopped before a change it cannot decode (then it is not confirmed). */
   async #reload(reason: ReloadReason): Promise<boolean> {
-    const { source, clock, toleranceMs, logger, metrics } = this.#options;
+    const { source, clock, logger, metrics } = this.#options;
     const started = clock();
     let list: L;
     let position: Position;

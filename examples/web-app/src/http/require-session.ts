@@ -3,7 +3,6 @@ import type { CurrentUser, SessionManager, SignedOutReason } from '../auth/sessi
 import { ACCESS_COOKIE, REFRESH_COOKIE, clearCredentialCookies, readCookie, setCredentialCookies } from './cookies.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Locals {
       /** The signed-in user, set by `loadSession`. */

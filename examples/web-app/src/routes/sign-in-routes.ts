@@ -5,7 +5,6 @@ import { notice } from '../pages/layout.js';
 import { loginPage } from '../pages/login-page.js';
 import { formField, type RouteContext } from './route-context.js';
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
 /** A device name as the user typed it, tidied: one line, at most 60 characters. */
