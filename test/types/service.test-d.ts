@@ -73,7 +73,7 @@ describe('createService', () => {
     expectTypeOf(createService).toEqualTypeOf<(config: ServiceConfig, parts?: ServiceParts) => Service>();
   });
 
-  it('every part can be injected: the store, the fleet (null for none), admin state, token inspector, logger, registry, clock', () => {
+  it('every part can be injected: the store, the fleet (null for none), admin state, token inspector, logger, registry, clock, and the pruning interval', () => {
     expectTypeOf<ServiceParts>().toEqualTypeOf<{
       readonly store?: RevocationStore;
       readonly fleet?: VerifierFleet | null;
@@ -82,6 +82,7 @@ describe('createService', () => {
       readonly logger?: Logger;
       readonly registry?: Registry;
       readonly clock?: () => number;
+      readonly pruneIntervalMs?: number;
     }>();
   });
 
