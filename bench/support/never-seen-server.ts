@@ -22,7 +22,7 @@ const rs = createVerifier({ redis: redisUrl, keyPrefix, key: createPublicKey(rsa
 await Promise.all([hs.ready(), rs.ready()]);
 const denyList = new Redis(redisUrl);
 const isRevoked = async (_req: express.Request, token: { payload: unknown } | undefined) =>
-  (await denyList.get(`deny:${String((token?.payload as { jti?: unknown }).jti)}`)) !== null;
+  (await denyList.get(`deny:${String((token?.payload as { jti?: unknown } | undefined)?.jti)}`)) !== null;
 
 const app = express();
 app.disable('x-powered-by');

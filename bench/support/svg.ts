@@ -41,7 +41,7 @@ export interface BarChartOptions {
   readonly marks?: readonly Mark[];
 }
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
@@ -83,7 +83,7 @@ function frame(title: string, body: string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="Helvetica, Arial, sans-serif" font-size="12">`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escape(title)}</text>`,
+    `<text x="${WIDTH / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
     ...body,
     '</svg>',
     '',
@@ -99,19 +99,19 @@ function axes(x: Axis | null, y: Axis, xLabel: string, yLabel: string, xText: (v
   for (const t of y.ticks) {
     const py = y.scale(t);
     out.push(`<line x1="${left}" x2="${right}" y1="${py.toFixed(1)}" y2="${py.toFixed(1)}" stroke="#e4e4e4"/>`);
-    out.push(`<text x="${left - 8}" y="${(py + 4).toFixed(1)}" text-anchor="end">${escape(label(t))}</text>`);
+    out.push(`<text x="${left - 8}" y="${(py + 4).toFixed(1)}" text-anchor="end">${escapeXml(label(t))}</text>`);
   }
   if (x !== null) {
     for (const t of x.ticks) {
       const px = x.scale(t);
       out.push(`<line x1="${px.toFixed(1)}" x2="${px.toFixed(1)}" y1="${top}" y2="${bottom}" stroke="#f0f0f0"/>`);
-      out.push(`<text x="${px.toFixed(1)}" y="${bottom + 18}" text-anchor="middle">${escape(xText(t))}</text>`);
+      out.push(`<text x="${px.toFixed(1)}" y="${bottom + 18}" text-anchor="middle">${escapeXml(xText(t))}</text>`);
     }
   }
   out.push(`<line x1="${left}" x2="${right}" y1="${bottom}" y2="${bottom}" stroke="#333"/>`);
   out.push(`<line x1="${left}" x2="${left}" y1="${top}" y2="${bottom}" stroke="#333"/>`);
-  out.push(`<text x="${(left + right) / 2}" y="${HEIGHT - 18}" text-anchor="middle">${escape(xLabel)}</text>`);
-  out.push(`<text transform="translate(20 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${escape(yLabel)}</text>`);
+  out.push(`<text x="${(left + right) / 2}" y="${HEIGHT - 18}" text-anchor="middle">${escapeXml(xLabel)}</text>`);
+  out.push(`<text transform="translate(20 ${(top + bottom) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`);
   return out;
 }
 
@@ -122,7 +122,7 @@ function legend(names: ReadonlyArray<{ name: string; dashed?: boolean }>): strin
     const color = PALETTE[i % PALETTE.length] as string;
     return [
       `<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="3"${dashed === true ? ' stroke-dasharray="6 4"' : ''}/>`,
-      `<text x="${x + 30}" y="${y + 4}">${escape(name)}</text>`,
+      `<text x="${x + 30}" y="${y + 4}">${escapeXml(name)}</text>`,
     ];
   });
 }
@@ -132,7 +132,7 @@ function markLines(marks: readonly Mark[], y: Axis): string[] {
     const py = y.scale(mark.y).toFixed(1);
     return [
       `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${py}" y2="${py}" stroke="#000" stroke-dasharray="2 3"/>`,
-      `<text x="${WIDTH - MARGIN.right - 4}" y="${Number(py) - 5}" text-anchor="end" font-style="italic">${escape(mark.label)}</text>`,
+      `<text x="${WIDTH - MARGIN.right - 4}" y="${Number(py) - 5}" text-anchor="end" font-style="italic">${escapeXml(mark.label)}</text>`,
     ];
   });
 }
@@ -186,9 +186,9 @@ export function barChart(options: BarChartOptions): string {
       const top = y.scale(value);
       const bx = groupLeft + s * barWidth;
       body.push(`<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"/>`);
-      body.push(`<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 5).toFixed(1)}" text-anchor="middle" font-size="11">${escape(label(Number(value.toPrecision(3))))}</text>`);
+      body.push(`<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 5).toFixed(1)}" text-anchor="middle" font-size="11">${escapeXml(label(Number(value.toPrecision(3))))}</text>`);
     });
-    body.push(`<text x="${(left + c * groupWidth + groupWidth / 2).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${escape(category)}</text>`);
+    body.push(`<text x="${(left + c * groupWidth + groupWidth / 2).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${escapeXml(category)}</text>`);
   });
   body.push(...markLines(options.marks ?? [], y), ...legend(options.series));
   return frame(options.title, body);

@@ -3,7 +3,6 @@ import { createAuthenticator, type AuthOptions } from '../http/create-authentica
 import type { VerifiedClaims, Verifier } from '../verify/create-verifier.js';
 
 declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** Claims of the verified token, set by `requireAuth`. */

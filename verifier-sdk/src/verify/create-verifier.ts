@@ -207,7 +207,10 @@ function deepFreeze<T>(value: T): T {
       Object.freeze(next);
       for (const name in next) {
         const inner = (next as Record<string, unknown>)[name];
-        if (typeof inner === 'object' && inner !== null) (pending ??= []).push(inner);
+        if (typeof inner === 'object' && inner !== null) {
+          pending ??= [];
+          pending.push(inner);
+        }
       }
     }
     if (pending === undefined || pending.length === 0) return value;

@@ -97,7 +97,10 @@ export function createKeySetJwsVerifier(algorithms: readonly string[], lookup: K
   function checkFor(key: unknown, alg: string): SignatureCheck {
     if (typeof key !== 'object' || key === null) throw new JwsError('key-unusable', 'token is invalid: the key set returned no usable key');
     let byAlg = bound.get(key);
-    if (byAlg === undefined) bound.set(key, (byAlg = new Map()));
+    if (byAlg === undefined) {
+      byAlg = new Map();
+      bound.set(key, byAlg);
+    }
     let check = byAlg.get(alg);
     if (check === undefined) {
       // `alg` is in `allowed`, so it is a JWS algorithm.
