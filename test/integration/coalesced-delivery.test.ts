@@ -7,7 +7,7 @@ import { RedisStore } from '@revocast/revocation-service';
 import { planRevocation, type RevocationInput, type RevocationPlan } from '../../revocation-service/src/model/revocation.js';
 import { WRITE_GROUPS } from '../../revocation-service/src/store/lua-scripts.js';
 import { InvalidIdError, StoreUnavailableError } from '../../revocation-service/src/store/revocation-store.js';
-import { MAX_TOKEN_TTL, testVerifier, uniquePrefix, waitFor } from '../support/fixtures.js';
+import { MAX_TOKEN_TTL, postgresStore, sql, testVerifier, uniquePrefix, waitFor } from '../support/fixtures.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 /**
@@ -304,6 +304,54 @@ describe('coalesced delivery, any interleaving', () => {
       );
     } finally {
       redis.disconnect();
+    }
+  });
+});
+
+describe('coalesced delivery from the PostgreSQL outbox', () => {
+  const keyPrefix = uniquePrefix();
+  afterAll(async () => {
+    await sql(`DROP SCHEMA IF EXISTS "${keyPrefix}" CASCADE`);
+  });
+
+  it('publishes the changes one outbox pass finds as one message', async () => {
+    const store = postgresStore({ redisUrl, keyPrefix, outboxIntervalMs: 3_600_000 });
+    const listener = await Listener.on(redisUrl, keyPrefix);
+    const verifier = testVerifier({ redis: redisUrl, keyPrefix });
+    try {
+      await store.ready();
+      await verifier.ready();
+      // The passes of the start are over; committed straight to the record, no change kicks the outbox: the next pass finds all twenty.
+      await store.publishPending();
+      const before = verifier.status.offset;
+      const heard = listener.raw.length;
+      const now = Date.now();
+      for (let i = 0; i < 20; i++) {
+        const entry = { type: 'token', id: `outbox-${i}`, pruneAt: now + 600_000 } as const;
+        await sql(`SELECT * FROM "${keyPrefix}".record_change($1, 'token', $2, NULL, $3, NULL, $3, $4::jsonb, $5, $6)`, [
+          memberOf('token', entry.id),
+          entry.id,
+          entry.pruneAt,
+          JSON.stringify({ type: 'token', id: entry.id, pruneAt: entry.pruneAt, revokedBy: 'tests', revokedAt: now }),
+          encodeChange({ op: 'revoke', entry, at: now }),
+          now,
+        ]);
+      }
+      await store.publishPending();
+      await waitFor(() => verifier.status.offset === before + 20);
+      expect(listener.raw.length - heard).toBe(1);
+      expect(listener.changes().map((m) => m.offset)).toEqual(Array.from({ length: before + 20 }, (_, i) => 1 + i));
+      const redis = new Redis(redisUrl);
+      try {
+        expect(listener.changes().map((m) => [m.offset, m.streamId])).toEqual(await streamPositions(redis, keyPrefix));
+      } finally {
+        redis.disconnect();
+      }
+      for (let i = 0; i < 20; i++) expect(verifier.isRevoked({ jti: `outbox-${i}` })).toBe(true);
+    } finally {
+      listener.close();
+      await verifier.close();
+      await store.close();
     }
   });
 });

@@ -45,6 +45,13 @@ export interface PostgresStoreOptions {
   readonly reconcileIntervalMs?: number;
   /** How long a change waits for Redis before it is answered anyway (it is committed; the outbox delivers it). Default 1000 ms. */
   readonly publishWaitMs?: number;
+  /**
+   * Coalesced delivery: each outbox pass publishes the changes it applies
+   * in one script call as one message (a batch message for two or more),
+   * so a burst of changes reaches verifiers in a few messages rather than
+   * one per change. Default true; `false` publishes one message per change.
+   */
+  readonly coalesce?: boolean;
   /** Redis command timeout. Default 3000 ms. */
   readonly commandTimeoutMs?: number;
   readonly clock?: () => number;
@@ -121,6 +128,7 @@ export class PostgresStore implements RevocationStore {
       maxTokenTtlMs: options.maxTokenTtlMs,
       retentionGraceMs: options.retentionGraceMs,
       commandTimeoutMs: options.commandTimeoutMs ?? 3000,
+      coalesce: options.coalesce ?? true,
     });
     const shared = { pool: this.#pool, tables: this.#tables, projection: this.#projection, logger: options.logger, metrics, clock: this.#clock };
     this.#publisher = new OutboxPublisher({ ...shared, intervalMs: options.outboxIntervalMs ?? 1000 });

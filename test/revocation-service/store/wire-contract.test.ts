@@ -338,6 +338,31 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     }
   });
 
+  it('the projection of the record, coalescing: the changes of one apply call are one message, single or batch, as the vectors say', async () => {
+    const keyPrefix = uniquePrefix();
+    const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000, commandTimeoutMs: 2000, coalesce: true });
+    toClose.push(projection);
+    await projection.ready();
+    const epoch = 'c0ffee00c0ffee01';
+    await projection.reseed(epoch, 40, (async function* () {})(), (await projection.readAll()).stamp);
+    const published = await listen(keyPrefix);
+    let offset = 40;
+    for (const [i, vector] of canonicalMessages.entries()) {
+      const first = offset + 1;
+      const projected = vector.messages.map(({ change }) => ({
+        offset: ++offset,
+        member: memberOf(change.type, change.id),
+        pruneAt: change.op === 'revoke' ? (change.pruneAt as number) : null,
+        cutoff: change.cutoff ?? null,
+        body: encodeChange(changeOf(change)),
+      }));
+      expect(await projection.apply(epoch, projected, Date.now()), vector.name).toEqual({ status: 'ok', offset, applied: vector.messages.length });
+      await waitFor(() => published().length === i + 1);
+      await expectWritten(keyPrefix, published()[i] as string, vector.messages, first);
+      expect(bodyOf(published()[i] as string), vector.name).toBe(bodyOf(vector.raw));
+    }
+  });
+
   it('the memory store: the same messages and stream entries, through its feed', async () => {
     const store = new MemoryStore({ maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000 });
     const feed: SyncSource = store.feed();
