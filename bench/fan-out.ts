@@ -106,6 +106,11 @@ interface PhaseResult {
   readonly each: Float64Array;
   readonly missing: number;
   readonly swept: number;
+  /** Calls answered 503 (the store did not answer in time), and the offsets in the phase left without an answer. */
+  readonly refused: number;
+  readonly unacknowledged: number;
+  /** CPU the verifier processes used, from the end of the phase before. */
+  readonly verifierCpuMs: number;
   readonly loadavg: number;
 }
 
@@ -139,6 +144,7 @@ async function phase(
   const first = Number((await topology.nodes[0]?.hget(redisKeys(KEY_PREFIX).meta, 'offset')) ?? 0) + 1;
   const exp = Math.floor(Date.now() / 1000) + 3600;
   const acks = new Map<number, Acknowledged>();
+  const refused = { count: 0 };
   const cpuBefore = await cpuOf(topology.nodes);
   const messagesBefore = counter.count();
   const started = nowMs();
@@ -146,16 +152,16 @@ async function phase(
     rate: RATE,
     durationMs: PHASE_MS,
     seed: 1000 + round,
-    send: (n) => revokeTimed(`http://127.0.0.1:${port}`, ADMIN_SECRET, `${topology.name}-${mode}-${round}-${n}`, exp, acks),
+    send: (n) => revokeTimed(`http://127.0.0.1:${port}`, ADMIN_SECRET, `${topology.name}-${mode}-${round}-${n}`, exp, acks, refused),
   });
-  const last = first + revocations - 1;
+  const last = Number((await topology.nodes[0]?.hget(redisKeys(KEY_PREFIX).meta, 'offset')) ?? 0);
   await fleet.reach(last, 60_000);
   const seconds = (nowMs() - started) / 1000;
   const cpuAfter = await cpuOf(topology.nodes);
   // Messages still on their way to the counter arrive with the last verifier's, which has applied them.
   const messages = counter.count() - messagesBefore;
-  const { times, swept } = await fleet.report(first, last);
-  const { all, each, missing } = propagationDelays(acks, times, first, last, fleet.size, (ack) => ack.sent - started >= WARMUP_MS);
+  const { times, swept, cpuMs: verifierCpuMs } = await fleet.report(first, last);
+  const { all, each, missing, unacknowledged } = propagationDelays(acks, times, first, last, fleet.size, (ack) => ack.sent - started >= WARMUP_MS);
   return {
     topology: topology.name,
     mode,
@@ -169,6 +175,9 @@ async function phase(
     each,
     missing,
     swept,
+    refused: refused.count,
+    unacknowledged,
+    verifierCpuMs,
     loadavg: loadavg()[0] as number,
   };
 }
@@ -208,7 +217,7 @@ async function runTopology(start: () => Promise<Topology>): Promise<TopologyResu
           `${topology.name}, ${mode}, round ${round + 1}: ${result.revocations} revocations in ${result.messages} messages, ` +
             `all applied p50 ${quantile(result.all, 0.5).toFixed(2)} ms p99 ${quantile(result.all, 0.99).toFixed(2)} ms max ${quantile(result.all, 1).toFixed(1)} ms, ` +
             `each p50 ${quantile(result.each, 0.5).toFixed(2)} ms, Redis CPU ${result.cpu.map((c) => (c * 1000).toFixed(0)).join('+')} ms over ${result.seconds.toFixed(1)} s, ` +
-            `missing ${result.missing}, swept ${result.swept}, load ${result.loadavg.toFixed(2)}`,
+            `verifier CPU ${(result.verifierCpuMs / 1000).toFixed(1)} s, missing ${result.missing}, swept ${result.swept}, refused ${result.refused} (${result.unacknowledged} offsets unanswered), load ${result.loadavg.toFixed(2)}`,
         );
         await sleep(1000);
       }
@@ -258,6 +267,7 @@ function merged(result: TopologyResult, mode: Mode) {
     masterCpuPerRevocationMs: ((cpu[0] as number) / revocations) * 1000,
     cpuMsPerS: cpu.map((c) => (c / seconds) * 1000),
     missing: phases.reduce((sum, p) => sum + p.missing, 0),
+    refused: phases.reduce((sum, p) => sum + p.refused, 0),
   };
 }
 
@@ -381,6 +391,9 @@ async function main(): Promise<void> {
         max: quantile(p.all, 1),
         eachP50: quantile(p.each, 0.5),
         swept: p.swept,
+        refused: p.refused,
+        unacknowledged: p.unacknowledged,
+        verifierCpuMs: p.verifierCpuMs,
         loadavg: p.loadavg,
       })),
     ),

@@ -44,6 +44,15 @@ const HERD_LIMIT_MS = 600_000;
 
 const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
+/** Calls and microseconds per command so far (`INFO commandstats`). */
+async function commandStats(redis: Redis): Promise<Map<string, { calls: number; usec: number }>> {
+  const stats = new Map<string, { calls: number; usec: number }>();
+  for (const match of (await redis.info('commandstats')).matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) {
+    stats.set(match[1] as string, { calls: Number(match[2]), usec: Number(match[3]) });
+  }
+  return stats;
+}
+
 interface Window {
   readonly name: string;
   readonly revocations: number;
@@ -52,6 +61,10 @@ interface Window {
   /** Redis CPU ms per second over the window. */
   readonly redisCpuMsPerS: number;
   readonly loadavg: [number, number];
+  /** Calls answered 503 (not counted). */
+  readonly refused: number;
+  /** Redis's time per command over the window (INFO commandstats), the five that took most. */
+  readonly commands: Array<{ command: string; calls: number; ms: number }>;
   /** Herds only: ms from starting the processes until every joiner was ready. */
   readonly joinMs?: number;
 }
@@ -78,8 +91,10 @@ async function main(): Promise<void> {
     async function window(name: string, ms: number, during?: () => { done: () => boolean; finished: Promise<number> }): Promise<Window> {
       const first = Number((await redis.hget(redisKeys(KEY_PREFIX).meta, 'offset')) ?? 0) + 1;
       const acks = new Map<number, Acknowledged>();
+      const refused = { count: 0 };
       const loadBefore = loadavg()[0] as number;
       const cpuBefore = await redisCpuSeconds(redis);
+      const statsBefore = await commandStats(redis);
       const started = nowMs();
       const herd = during?.();
       const revocations = await runPoissonLoad({
@@ -87,12 +102,17 @@ async function main(): Promise<void> {
         durationMs: ms,
         seed: seed++,
         ...(herd === undefined ? {} : { until: herd.done }),
-        send: (n) => revokeTimed(baseUrl, ADMIN_SECRET, `herd-${name}-${n}`, exp(), acks),
+        send: (n) => revokeTimed(baseUrl, ADMIN_SECRET, `herd-${name}-${n}`, exp(), acks, refused),
       });
       const ended = nowMs();
       const joinMs = herd === undefined ? undefined : await herd.finished;
       const cpuMsPerS = ((await redisCpuSeconds(redis)) - cpuBefore) * 1000 / ((ended - started) / 1000);
-      const last = first + revocations - 1;
+      const statsAfter = await commandStats(redis);
+      const commands = [...statsAfter]
+        .map(([command, after]) => ({ command, calls: after.calls - (statsBefore.get(command)?.calls ?? 0), ms: (after.usec - (statsBefore.get(command)?.usec ?? 0)) / 1000 }))
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 5);
+      const last = Number((await redis.hget(redisKeys(KEY_PREFIX).meta, 'offset')) ?? 0);
       await fleet.reach(last, 60_000);
       const { times } = await fleet.report(first, last);
       const delays = propagationDelays(acks, times, first, last, fleet.size, () => true);
@@ -102,6 +122,8 @@ async function main(): Promise<void> {
         seconds: (ended - started) / 1000,
         delays,
         redisCpuMsPerS: cpuMsPerS,
+        refused: refused.count,
+        commands,
         loadavg: [loadBefore, loadavg()[0] as number],
         ...(joinMs === undefined ? {} : { joinMs }),
       };
@@ -213,6 +235,8 @@ async function main(): Promise<void> {
         eachP50: quantile(w.delays.each, 0.5),
         eachP99: quantile(w.delays.each, 0.99),
         redisCpuMsPerS: w.redisCpuMsPerS,
+        refused: w.refused,
+        commands: w.commands,
         loadavg: w.loadavg,
         ...(w.joinMs === undefined ? {} : { joinMs: w.joinMs }),
       })),

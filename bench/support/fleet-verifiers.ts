@@ -9,8 +9,9 @@
  * IPC (advanced serialization):
  *   -> { ready: true } once every verifier is ready
  *   <- { progress: true }            -> { progress: <lowest offset any verifier applied> }
- *   <- { report: [first, last] }     -> { report: Float64Array, swept }: for each offset, COUNT times (NaN: not
- *                                       applied), then forgets them; `swept`: how many were noticed late, by the sweep
+ *   <- { report: [first, last] }     -> { report: Float64Array, swept, cpuMs }: for each offset, COUNT times (NaN:
+ *                                       not applied), then forgets them; `swept`: how many were noticed late, by the
+ *                                       sweep; `cpuMs`: the CPU this process used since the last report
  *   <- { stop: true }                closes the verifiers and exits
  */
 import { createVerifier, type Verifier } from '@revocast/verifier-sdk';
@@ -28,7 +29,7 @@ const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 /** Offset -> when each verifier applied it. */
 const applied = new Map<number, Float64Array>();
 const seen = new Int32Array(count);
-/** Applications noticed by the sweep rather than on a message: timed up to 50 ms late. */
+/** Applications noticed by the sweep rather than on a message: timed up to 10 ms late. */
 let swept = 0;
 
 function record(receiver: number, verifier: Verifier, sweeping = false): void {
@@ -73,13 +74,15 @@ for (let i = 0; i < count; i++) {
 }
 await Promise.all(verifiers.map((v) => v.ready()));
 verifiers.forEach((verifier, i) => (seen[i] = verifier.status.offset));
-// Changes a verifier read from the stream (after a gap) or a reload, not from a message: noticed within 50 ms.
-const sweep = setInterval(() => verifiers.forEach((verifier, i) => record(i, verifier, true)), 50);
+// Changes applied later than their message (buffered while a head read was in flight, or read from the stream): noticed within 10 ms.
+const sweep = setInterval(() => verifiers.forEach((verifier, i) => record(i, verifier, true)), 10);
 
 process.on('message', (message: { progress?: true; report?: [number, number]; stop?: true }) => {
   if (message.progress === true) {
     process.send?.({ progress: Math.min(...verifiers.map((v) => v.status.offset)) });
   } else if (message.report !== undefined) {
+    // What was applied since the last sweep (a drain after a head read) is noticed now, not missed.
+    verifiers.forEach((verifier, i) => record(i, verifier, true));
     const [first, last] = message.report;
     const out = new Float64Array((last - first + 1) * count).fill(Number.NaN);
     for (let o = first; o <= last; o++) {
@@ -87,11 +90,14 @@ process.on('message', (message: { progress?: true; report?: [number, number]; st
       if (times !== undefined) out.set(times, (o - first) * count);
     }
     for (const o of applied.keys()) if (o <= last) applied.delete(o);
-    process.send?.({ report: out, swept });
+    const cpu = process.cpuUsage(cpuMark);
+    cpuMark = process.cpuUsage();
+    process.send?.({ report: out, swept, cpuMs: (cpu.user + cpu.system) / 1000 });
     swept = 0;
   } else if (message.stop === true) {
     clearInterval(sweep);
     void Promise.allSettled(verifiers.map((v) => v.close())).then(() => process.exit(0));
   }
 });
+let cpuMark = process.cpuUsage();
 process.send?.({ ready: true });

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawnTs, stop } from './processes.js';
 
-type Reply = { ready: true } | { progress: number } | { report: Float64Array; swept: number };
+type Reply = { ready: true } | { progress: number } | { report: Float64Array; swept: number; cpuMs: number };
 
 /** One child of bench/support/fleet-verifiers.ts, answering one request at a time. */
 class FleetProcess {
@@ -84,20 +84,23 @@ export class Fleet {
   /**
    * When each verifier applied each offset from `first` to `last`:
    * `times[(offset - first) * size + receiver]` (NaN: not applied), and how
-   * many of those were noticed late (by the sweep, not on a message).
+   * many of those were noticed late (by the sweep, not on a message), and
+   * the CPU time the verifier processes used since the last report.
    */
-  async report(first: number, last: number): Promise<{ times: Float64Array; swept: number }> {
+  async report(first: number, last: number): Promise<{ times: Float64Array; swept: number; cpuMs: number }> {
     const replies = await Promise.all(this.#processes.map((p) => p.ask({ report: [first, last] })));
     const times = new Float64Array((last - first + 1) * this.size);
     let swept = 0;
+    let cpuMs = 0;
     replies.forEach((reply, p) => {
       if (!('report' in reply)) throw new Error('a verifier process answered something else than its report');
       swept += reply.swept;
+      cpuMs += reply.cpuMs;
       for (let o = 0; o <= last - first; o++) {
         times.set(reply.report.subarray(o * this.perProcess, (o + 1) * this.perProcess), o * this.size + p * this.perProcess);
       }
     });
-    return { times, swept };
+    return { times, swept, cpuMs };
   }
 
   async stop(): Promise<void> {

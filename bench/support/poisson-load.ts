@@ -29,19 +29,22 @@ function random(seed: number): () => number {
   };
 }
 
-/** Runs the load; resolves with how many calls were made once every one is answered (rejects on the first failure). */
+/** Runs the load; resolves with how many calls were made once every one is answered (rejects with the first failure, after the rest are answered). */
 export async function runPoissonLoad(load: PoissonLoad): Promise<number> {
   const next = random(load.seed);
   const start = nowMs() + 50;
   const answers: Array<Promise<void>> = [];
+  // Handled at once: a call failing while the next one waits must end the load, not the process (and its clean-up).
+  let failure: { error: unknown } | undefined;
   let at = 0;
-  for (let n = 0; ; n++) {
+  for (let n = 0; failure === undefined; n++) {
     at += (-Math.log(1 - next()) * 1000) / load.rate;
     if (at >= load.durationMs || load.until?.() === true) break;
     const wait = start + at - nowMs();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    answers.push(load.send(n));
+    answers.push(load.send(n).catch((error: unknown) => void (failure ??= { error })));
   }
   await Promise.all(answers);
+  if (failure !== undefined) throw failure.error;
   return answers.length;
 }
