@@ -24,6 +24,8 @@ const BENCHMARKS = [
   'never-seen-token',
   'never-seen-express',
   'mixed-workload',
+  'fan-out',
+  'join-herd',
 ];
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 

@@ -3,12 +3,20 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** Starts a TypeScript file of the repository in its own Node process, on the sources (no build). */
-export function spawnTs(file: string, env: Record<string, string> = {}, ipc = false): ChildProcess {
-  return spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', file], {
+/**
+ * Starts a TypeScript file of the repository in its own Node process, on the
+ * sources (no build). `advanced` IPC carries typed arrays as they are, for
+ * children that report many figures at once. `nice` (1 to 19) runs it, every
+ * thread of it, at a lower priority.
+ */
+export function spawnTs(file: string, env: Record<string, string> = {}, ipc: boolean | 'advanced' = false, nice = 0): ChildProcess {
+  const node = [process.execPath, '--conditions=revocast-source', '--import', 'tsx', file];
+  const [command, ...args] = nice > 0 ? ['nice', '-n', String(nice), ...node] : node;
+  return spawn(command as string, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ipc ? ['ignore', 'pipe', 'inherit', 'ipc'] : ['ignore', 'pipe', 'inherit'],
+    ...(ipc === 'advanced' ? { serialization: 'advanced' as const } : {}),
   });
 }
 

@@ -27,6 +27,7 @@ export type { ProblemCode } from './http/problem.js';
 export type { RevocationInput, RevocationRecord } from './model/revocation.js';
 export { createTokenInspector, type TokenInspector, type Inspection, type InspectionUse } from './oauth/token-inspector.js';
 export { RedisStore, type RedisStoreOptions } from './store/redis-store.js';
+export type { CoalesceOptions } from './store/write-coalescer.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export { PostgresStore, type PostgresStoreOptions } from './store/postgres-store.js';
 export type { ReconcileReport } from './store/reconciler.js';

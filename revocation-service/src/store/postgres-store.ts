@@ -46,6 +46,13 @@ export interface PostgresStoreOptions {
   readonly reconcileIntervalMs?: number;
   /** How long a change waits for Redis before it is answered anyway (it is committed; the outbox delivers it). Default {@link DEFAULTS.publishWaitMs} (1 s). */
   readonly publishWaitMs?: number;
+  /**
+   * Coalesced delivery: each outbox pass publishes the changes it applies
+   * in one script call as one message (a batch message for two or more),
+   * so a burst of changes reaches verifiers in a few messages rather than
+   * one per change. Default true; `false` publishes one message per change.
+   */
+  readonly coalesce?: boolean;
   /** Redis command timeout. Default {@link DEFAULTS.redisCommandTimeoutMs} (3 s). */
   readonly commandTimeoutMs?: number;
   readonly clock?: () => number;
@@ -123,6 +130,7 @@ export class PostgresStore implements RevocationStore {
       maxTokenTtlMs: options.maxTokenTtlMs,
       retentionGraceMs: options.retentionGraceMs,
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs,
+      coalesce: options.coalesce ?? true,
     });
     const shared = { pool: this.#pool, tables: this.#tables, projection: this.#projection, logger: options.logger, metrics, clock: this.#clock };
     this.#publisher = new OutboxPublisher({ ...shared, intervalMs: options.outboxIntervalMs ?? DEFAULTS.outboxIntervalMs });

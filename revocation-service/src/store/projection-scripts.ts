@@ -23,6 +23,11 @@ const STAMP = `local function stamp(meta, details)
 end`;
 
 /**
+ * The script that applies the record's changes. With `oneMessage`, the
+ * changes one call applies travel as one message (a batch message for two
+ * or more, with the batch stream ids); without, each as its own message.
+ * A single change is written and published the same either way.
+ *
  * KEYS: meta, entries, cutoffs, log
  * ARGV: epoch, stream MINID, channel, publish command (PUBLISH or SPUBLISH),
  *       then five per change: offset, member, pruneAt ('' to remove), cutoff ('' unless a subject), change JSON
@@ -31,7 +36,13 @@ end`;
  * Redis holds, 'epoch' when Redis carries another epoch, 'empty' when it has
  * none. Nothing is written unless the epoch matches.
  */
-export const APPLY = `
+function applyScript(oneMessage: boolean): string {
+  const append = oneMessage
+    ? `batch = batch or new_batch(log, min_id, epoch)
+    last_id = batch.append(ARGV[i], change)`
+    : `last_id = append_change(log, min_id, '*', epoch, ARGV[i], change)
+    redis.call(command, channel, frame_message(epoch, ARGV[i], last_id, change))`;
+  return `
 ${META}
 ${MEMBERS}
 ${MESSAGE}
@@ -47,7 +58,7 @@ local state = redis.call('HMGET', meta, META_EPOCH, META_OFFSET)
 if not state[1] then return {'empty', '0', '0'} end
 if state[1] ~= epoch then return {'epoch', state[2] or '0', '0'} end
 local current = tonumber(state[2] or '0')
-local applied, last_id, status = 0, false, 'ok'
+local applied, last_id, status, batch = 0, false, 'ok', nil
 for i = 5, #ARGV, 5 do
   local offset = tonumber(ARGV[i])
   if offset > current then
@@ -62,15 +73,22 @@ for i = 5, #ARGV, 5 do
       redis.call('ZADD', entries, prune_at, member)
       if subject then redis.call('HSET', cutoffs, subject, cutoff) end
     end
-    last_id = append_change(log, min_id, '*', epoch, ARGV[i], change)
-    redis.call(command, channel, frame_message(epoch, ARGV[i], last_id, change))
+    ${append}
     current = offset
     applied = applied + 1
   end
 end
+if batch then redis.call(command, channel, batch.message()) end
 if applied > 0 then redis.call('HSET', meta, META_OFFSET, offset_text(current), META_LAST_ID, last_id) end
 return {status, offset_text(current), tostring(applied)}
 `;
+}
+
+/** Applies the record's changes, each published as its own message (see applyScript). */
+export const APPLY = applyScript(false);
+
+/** Applies the record's changes, the ones each call applies published as one message (see applyScript). */
+export const APPLY_AS_ONE_MESSAGE = applyScript(true);
 
 /**
  * Puts a re-seeded list in place at once: the staged entries become the

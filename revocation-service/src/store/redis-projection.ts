@@ -14,7 +14,7 @@ import {
   type Watermark,
 } from '@revocast/verifier-sdk/protocol';
 import { PRUNE } from './lua-scripts.js';
-import { APPLY, READ_ALL, SWAP_IN } from './projection-scripts.js';
+import { APPLY, APPLY_AS_ONE_MESSAGE, READ_ALL, SWAP_IN } from './projection-scripts.js';
 import { closeServiceRedis, connectServiceRedis, type ServiceRedis } from './redis-connection.js';
 import { ServiceError } from '../errors.js';
 
@@ -64,6 +64,12 @@ export interface RedisProjectionOptions {
   readonly maxTokenTtlMs: number;
   readonly retentionGraceMs: number;
   readonly commandTimeoutMs: number;
+  /**
+   * Publish the changes one {@link RedisProjection.apply} call applies as one
+   * message (a batch message for two or more) instead of one message each.
+   * A single change is published the same either way. Default false.
+   */
+  readonly coalesce?: boolean;
 }
 
 /** A re-seed found Redis changed since what it held was read (and adopted): nothing was swapped in. */
@@ -106,7 +112,7 @@ export class RedisProjection {
     this.#connection = connectServiceRedis(options.redis, options.commandTimeoutMs);
     this.#redis = this.#connection.client;
     this.#publishCommand = this.#redis instanceof Cluster ? 'SPUBLISH' : 'PUBLISH';
-    this.#redis.defineCommand('revocastApply', { numberOfKeys: 4, lua: APPLY });
+    this.#redis.defineCommand('revocastApply', { numberOfKeys: 4, lua: options.coalesce === true ? APPLY_AS_ONE_MESSAGE : APPLY });
     this.#redis.defineCommand('revocastSwapIn', { numberOfKeys: 8, lua: SWAP_IN });
     this.#redis.defineCommand('revocastReadAll', { numberOfKeys: 4, lua: READ_ALL });
     this.#redis.defineCommand('revocastPrune', { numberOfKeys: 6, lua: PRUNE });
@@ -148,7 +154,10 @@ export class RedisProjection {
     await this.#redis.set(this.#keys.watermark, encodeWatermark(watermark));
   }
 
-  /** Applies changes in offset order under `epoch`; offsets Redis already holds are skipped. */
+  /**
+   * Applies changes in offset order under `epoch`; offsets Redis already
+   * holds are skipped. With `coalesce`, the ones applied go out as one message.
+   */
   async apply(epoch: string, changes: readonly ProjectedChange[], now: number): Promise<ApplyResult> {
     const k = this.#keys;
     const args = [epoch, this.#minStreamId(now), k.channel, this.#publishCommand];

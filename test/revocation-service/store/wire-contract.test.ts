@@ -312,6 +312,57 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     expect(await headOf(keyPrefix)).toEqual({ epoch, offset, streamId: entries.at(-1)?.[0], durable: true });
   });
 
+  it('the Redis store: calls made together are published as one batch message, revocations and reinstatements alike', async () => {
+    const together = canonicalMessages.filter((v) => v.messages.length > 1);
+    expect(together.some((v) => v.messages.some((m) => m.change.op === 'reinstate'))).toBe(true);
+    for (const vector of together) {
+      const reinstated = vector.messages.filter((m) => m.change.op === 'reinstate').map((m) => m.change);
+      // What a reinstatement removes is revoked first, in a message of its own.
+      const messages = reinstated.length > 0 ? 2 : 1;
+      await expectStoreWrites(vector, messages, reinstated.length + 1, async (store) => {
+        if (reinstated.length > 0) {
+          const now = Date.now();
+          const held = reinstated.map(({ type, id }) => planFor({ type, id, pruneAt: now + TTL_MS, ...(type === 'subject' ? { cutoff: now } : {}) }, now));
+          await store.revokeBatch(held, { actor: 'contract', now });
+        }
+        // Each change its own call, made together, each at its own time.
+        const answers = await Promise.all(
+          vector.messages.map(({ change }) =>
+            change.op === 'revoke'
+              ? store.revoke(planOf(change), { actor: 'contract', now: change.at }).then((result) => result.changed)
+              : store.reinstate(change.type, change.id, { actor: 'contract', now: change.at }).then((result) => result !== null),
+          ),
+        );
+        expect(answers, vector.name).toEqual(vector.messages.map(() => true));
+      });
+    }
+  });
+
+  it('the projection of the record, coalescing: the changes of one apply call are one message, single or batch, as the vectors say', async () => {
+    const keyPrefix = uniquePrefix();
+    const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000, commandTimeoutMs: 2000, coalesce: true });
+    toClose.push(projection);
+    await projection.ready();
+    const epoch = 'c0ffee00c0ffee01';
+    await projection.reseed(epoch, 40, (async function* () {})(), (await projection.readAll()).stamp);
+    const published = await listen(keyPrefix);
+    let offset = 40;
+    for (const [i, vector] of canonicalMessages.entries()) {
+      const first = offset + 1;
+      const projected = vector.messages.map(({ change }) => ({
+        offset: ++offset,
+        member: memberOf(change.type, change.id),
+        pruneAt: change.op === 'revoke' ? (change.pruneAt as number) : null,
+        cutoff: change.cutoff ?? null,
+        body: encodeChange(changeOf(change)),
+      }));
+      expect(await projection.apply(epoch, projected, Date.now()), vector.name).toEqual({ status: 'ok', offset, applied: vector.messages.length });
+      await waitFor(() => published().length === i + 1);
+      await expectWritten(keyPrefix, published()[i] as string, vector.messages, first);
+      expect(bodyOf(published()[i] as string), vector.name).toBe(bodyOf(vector.raw));
+    }
+  });
+
   it('the memory store: the same messages and stream entries, through its feed', async () => {
     const store = new MemoryStore({ maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000 });
     const feed: SyncSource = store.feed();

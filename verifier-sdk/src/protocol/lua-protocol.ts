@@ -57,6 +57,13 @@ end`,
    * epoch, offset, change)`: XADD of the fields `encodeLogEntry` lists, at
    * `id` (`'*'` for the next id), trimming entries below `min_id` unless it
    * is false. Returns the entry's id.
+   *
+   * `new_batch(log, min_id, epoch)`: consecutive changes that travel as one
+   * message. `batch.append(offset, change)` files the next one: the first at
+   * the next stream id (trimming below `min_id`), change i at `<ms>-<seq +
+   * i>` after it, where `decodeMessages` places it; it returns the entry's
+   * id, also kept as `batch.last_id`. `batch.message()` frames them all, a
+   * single message for one change, as `encodeMessages`.
    */
   message: `local function offset_text(n) return string.format('%.0f', n) end
 local function frame_message(epoch, offset, stream_id, body)
@@ -69,6 +76,23 @@ end
 local function append_change(log, min_id, id, epoch, offset, change)
   if min_id then return redis.call('XADD', log, 'MINID', '~', min_id, id, ${E}, epoch, ${O}, offset, ${C}, change) end
   return redis.call('XADD', log, id, ${E}, epoch, ${O}, offset, ${C}, change)
+end
+local function new_batch(log, min_id, epoch)
+  local batch = { changes = {} }
+  function batch.append(offset, change)
+    local count = #batch.changes
+    if count == 0 then
+      batch.last_id = append_change(log, min_id, '*', epoch, offset, change)
+      local ms, seq = string.match(batch.last_id, '^(%d+)-(%d+)$')
+      batch.first_offset, batch.first_id, batch.ms, batch.seq = offset, batch.last_id, ms, tonumber(seq)
+    else
+      batch.last_id = append_change(log, false, batch.ms .. '-' .. offset_text(batch.seq + count), epoch, offset, change)
+    end
+    batch.changes[count + 1] = change
+    return batch.last_id
+  end
+  function batch.message() return frame_message(epoch, batch.first_offset, batch.first_id, message_body(batch.changes)) end
+  return batch
 end`,
 
   /**
