@@ -60,7 +60,11 @@ function timerOverhead(): { median: number; p99: number } {
 }
 
 /** Per-call latency in ns (timer cost removed), and the mean from an untimed tight loop. */
-function measure(checker: Checker, claims: readonly RevocationClaims[], overhead: number): { p50: number; p99: number; p999: number; mean: number } {
+function measure(
+  checker: Checker,
+  claims: readonly RevocationClaims[],
+  overhead: number,
+): { p50: number; p99: number; p999: number; mean: number } {
   for (let i = 0; i < claims.length * 2; i++) sink += checker.check(claims[i % claims.length] as RevocationClaims).length;
   const samples = new Float64Array(SAMPLES);
   for (let i = 0; i < SAMPLES; i++) {
@@ -74,7 +78,12 @@ function measure(checker: Checker, claims: readonly RevocationClaims[], overhead
   for (let i = 0; i < loops; i++) sink += checker.check(claims[i % claims.length] as RevocationClaims).length;
   const mean = ((performance.now() - started) * NS_PER_MS) / loops;
   const sorted = sortedCopy(samples);
-  return { p50: quantile(sorted, 0.5) * NS_PER_MS, p99: quantile(sorted, 0.99) * NS_PER_MS, p999: quantile(sorted, 0.999) * NS_PER_MS, mean };
+  return {
+    p50: quantile(sorted, 0.5) * NS_PER_MS,
+    p99: quantile(sorted, 0.99) * NS_PER_MS,
+    p999: quantile(sorted, 0.999) * NS_PER_MS,
+    mean,
+  };
 }
 
 async function joseBaseline(): Promise<{ p50: number; mean: number }> {

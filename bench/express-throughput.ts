@@ -68,7 +68,9 @@ async function middlewareCostNs(token: string): Promise<number> {
     const n = 100_000;
     const started = process.hrtime.bigint();
     for (let i = 0; i < n; i++) {
-      await new Promise<void>((resolve, reject) => middleware(req, res, (err?: unknown) => (err === undefined ? resolve() : reject(err as Error))));
+      await new Promise<void>((resolve, reject) =>
+        middleware(req, res, (err?: unknown) => (err === undefined ? resolve() : reject(err as Error))),
+      );
     }
     const middle = process.hrtime.bigint();
     for (let i = 0; i < n; i++) await new Promise<void>((resolve) => resolve());
@@ -93,13 +95,14 @@ async function main(): Promise<void> {
     const rps: Record<string, number[]> = Object.fromEntries(ROUTES.map(([path]) => [path, []]));
     const cpuNsPerRequest: number[] = [];
     const serverCpuUs = async () => Number(await (await fetch(`http://127.0.0.1:${port}/cpu`)).text());
-    for (const [path] of ROUTES) await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: 2, headers });
+    for (const [path] of ROUTES)
+      await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: 2, headers });
     // Rounds interleave the routes, in alternating order, so drift in the machine's load hits all three alike.
     for (let round = 0; round < ROUNDS; round++) {
       for (const [path, name] of round % 2 === 0 ? ROUTES : [...ROUTES].reverse()) {
         const cpuBefore = await serverCpuUs();
         const result = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: SECONDS, headers });
-        if (path === '/none') cpuNsPerRequest.push(((await serverCpuUs()) - cpuBefore) * 1000 / result.requests.total);
+        if (path === '/none') cpuNsPerRequest.push((((await serverCpuUs()) - cpuBefore) * 1000) / result.requests.total);
         if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
           throw new Error(`${path}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`);
         }
@@ -112,9 +115,20 @@ async function main(): Promise<void> {
     const expressJwt = median(rps['/express-jwt'] as number[]);
     const requestCpuNs = median(cpuNsPerRequest);
     const middlewareNs = await middlewareCostNs(token);
-    console.log(`server CPU per no-auth request: ${Math.round(requestCpuNs)} ns; requireAuth in process: ${Math.round(middlewareNs)} ns per request`);
+    console.log(
+      `server CPU per no-auth request: ${Math.round(requestCpuNs)} ns; requireAuth in process: ${Math.round(middlewareNs)} ns per request`,
+    );
     const rows: Row[] = [
-      { target: 4, metric: 'requireAuth req/s vs no auth', unit: 'req/s', ours, baselineName: 'no auth', baseline: none, goal: '>= 90%', met: ours / none >= 0.9 },
+      {
+        target: 4,
+        metric: 'requireAuth req/s vs no auth',
+        unit: 'req/s',
+        ours,
+        baselineName: 'no auth',
+        baseline: none,
+        goal: '>= 90%',
+        met: ours / none >= 0.9,
+      },
       {
         target: 4,
         metric: 'requireAuth cost per request (in process) vs server CPU per no-auth request',
@@ -136,7 +150,14 @@ async function main(): Promise<void> {
         met: ours / expressJwt >= 3,
       },
     ];
-    report('express-throughput', 'Target 4: Express throughput (autocannon)', rows, { rps, cpuNsPerRequest, middlewareNs, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS });
+    report('express-throughput', 'Target 4: Express throughput (autocannon)', rows, {
+      rps,
+      cpuNsPerRequest,
+      middlewareNs,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+    });
     saveChart(
       'throughput.svg',
       barChart({

@@ -128,7 +128,12 @@ async function countMessages(url: string): Promise<{ count: () => number; close:
 }
 
 async function startService(writeUrl: string, mode: Mode): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawnTs('bench/support/bench-service.ts', { REDIS_URL: writeUrl, KEY_PREFIX, ADMIN_SECRET, COALESCE: mode === 'coalesced' ? '1' : '0' });
+  const child = spawnTs('bench/support/bench-service.ts', {
+    REDIS_URL: writeUrl,
+    KEY_PREFIX,
+    ADMIN_SECRET,
+    COALESCE: mode === 'coalesced' ? '1' : '0',
+  });
   const port = Number((await waitForLine(child, /"port":(\d+)/))[1]);
   return { child, port };
 }
@@ -161,7 +166,14 @@ async function phase(
   // Messages still on their way to the counter arrive with the last verifier's, which has applied them.
   const messages = counter.count() - messagesBefore;
   const { times, swept, cpuMs: verifierCpuMs } = await fleet.report(first, last);
-  const { all, each, missing, unacknowledged } = propagationDelays(acks, times, first, last, fleet.size, (ack) => ack.sent - started >= WARMUP_MS);
+  const { all, each, missing, unacknowledged } = propagationDelays(
+    acks,
+    times,
+    first,
+    last,
+    fleet.size,
+    (ack) => ack.sent - started >= WARMUP_MS,
+  );
   return {
     topology: topology.name,
     mode,
@@ -277,10 +289,9 @@ async function main(): Promise<void> {
   results.push(await runTopology(masterOnly));
   results.push(await runTopology(twoReplicas));
   const loadAfter = loadavg()[0] as number;
-  const figures = Object.fromEntries(results.map((r) => [r.name, Object.fromEntries(MODES.map((mode) => [mode, merged(r, mode)]))])) as Record<
-    Topology['name'],
-    Record<Mode, ReturnType<typeof merged>>
-  >;
+  const figures = Object.fromEntries(
+    results.map((r) => [r.name, Object.fromEntries(MODES.map((mode) => [mode, merged(r, mode)]))]),
+  ) as Record<Topology['name'], Record<Mode, ReturnType<typeof merged>>>;
   for (const [name, modes] of Object.entries(figures)) {
     for (const [mode, f] of Object.entries(modes)) {
       if (f.missing > 0) throw new Error(`${name}, ${mode}: ${f.missing} applications missing`);

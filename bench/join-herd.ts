@@ -106,10 +106,14 @@ async function main(): Promise<void> {
       });
       const ended = nowMs();
       const joinMs = joiners === undefined ? undefined : await joiners.finished;
-      const cpuMsPerS = ((await redisCpuSeconds(redis)) - cpuBefore) * 1000 / ((ended - started) / 1000);
+      const cpuMsPerS = (((await redisCpuSeconds(redis)) - cpuBefore) * 1000) / ((ended - started) / 1000);
       const statsAfter = await commandStats(redis);
       const commands = [...statsAfter]
-        .map(([command, after]) => ({ command, calls: after.calls - (statsBefore.get(command)?.calls ?? 0), ms: (after.usec - (statsBefore.get(command)?.usec ?? 0)) / 1000 }))
+        .map(([command, after]) => ({
+          command,
+          calls: after.calls - (statsBefore.get(command)?.calls ?? 0),
+          ms: (after.usec - (statsBefore.get(command)?.usec ?? 0)) / 1000,
+        }))
         .sort((a, b) => b.ms - a.ms)
         .slice(0, 5);
       const last = Number((await redis.hget(redisKeys(KEY_PREFIX).meta, 'offset')) ?? 0);
@@ -142,7 +146,13 @@ async function main(): Promise<void> {
         const started = performance.now();
         let joined = false;
         let herdFleet: Fleet | undefined;
-        const finished = Fleet.start({ processes: HERD_PROCESSES, perProcess: PER_HERD_PROCESS, redisUrl: server.url, keyPrefix: KEY_PREFIX, nice }).then(async (f) => {
+        const finished = Fleet.start({
+          processes: HERD_PROCESSES,
+          perProcess: PER_HERD_PROCESS,
+          redisUrl: server.url,
+          keyPrefix: KEY_PREFIX,
+          nice,
+        }).then(async (f) => {
           herdFleet = f;
           joined = true;
           const ms = performance.now() - started;
@@ -166,7 +176,9 @@ async function main(): Promise<void> {
     ] as const) {
       const snapshot = await writeSnapshot(server.url, redis, KEY_PREFIX);
       snapshots.push(snapshot);
-      console.log(`snapshot ${snapshot.result} in ${snapshot.ms.toFixed(0)} ms: ${snapshot.chunks} chunks, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB`);
+      console.log(
+        `snapshot ${snapshot.result} in ${snapshot.ms.toFixed(0)} ms: ${snapshot.chunks} chunks, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB`,
+      );
       windows.push(await window(name, HERD_LIMIT_MS, herd(nice)));
       windows.push(await window(`no herd, after the ${name}`, BASELINE_MS));
     }
@@ -216,31 +228,36 @@ async function main(): Promise<void> {
         met: true,
       },
     ];
-    report('join-herd', `Target 14.2: ${HERD} verifiers joining at once with ${LIVE.toLocaleString('en-US')} live entries, ${RATE} revocations/s`, rows, {
-      live: LIVE,
-      rate: RATE,
-      running: fleet.size,
-      herd: HERD,
-      loadSeconds: loadS,
-      snapshots,
-      afterP99: { niced: p99(afterNiced), plain: p99(afterPlain) },
-      windows: windows.map((w) => ({
-        name: w.name,
-        revocations: w.revocations,
-        seconds: w.seconds,
-        p50: quantile(w.delays.all, 0.5),
-        p90: quantile(w.delays.all, 0.9),
-        p99: quantile(w.delays.all, 0.99),
-        max: quantile(w.delays.all, 1),
-        eachP50: quantile(w.delays.each, 0.5),
-        eachP99: quantile(w.delays.each, 0.99),
-        redisCpuMsPerS: w.redisCpuMsPerS,
-        refused: w.refused,
-        commands: w.commands,
-        loadavg: w.loadavg,
-        ...(w.joinMs === undefined ? {} : { joinMs: w.joinMs }),
-      })),
-    });
+    report(
+      'join-herd',
+      `Target 14.2: ${HERD} verifiers joining at once with ${LIVE.toLocaleString('en-US')} live entries, ${RATE} revocations/s`,
+      rows,
+      {
+        live: LIVE,
+        rate: RATE,
+        running: fleet.size,
+        herd: HERD,
+        loadSeconds: loadS,
+        snapshots,
+        afterP99: { niced: p99(afterNiced), plain: p99(afterPlain) },
+        windows: windows.map((w) => ({
+          name: w.name,
+          revocations: w.revocations,
+          seconds: w.seconds,
+          p50: quantile(w.delays.all, 0.5),
+          p90: quantile(w.delays.all, 0.9),
+          p99: quantile(w.delays.all, 0.99),
+          max: quantile(w.delays.all, 1),
+          eachP50: quantile(w.delays.each, 0.5),
+          eachP99: quantile(w.delays.each, 0.99),
+          redisCpuMsPerS: w.redisCpuMsPerS,
+          refused: w.refused,
+          commands: w.commands,
+          loadavg: w.loadavg,
+          ...(w.joinMs === undefined ? {} : { joinMs: w.joinMs }),
+        })),
+      },
+    );
   } finally {
     await live?.stop();
     await stop(service);

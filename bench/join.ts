@@ -21,7 +21,14 @@ const BATCH = 10_000;
 const LIVE = 1_000_000;
 const MISSED = 10_000;
 
-type Reply = { readyMs?: number; catchUpMs?: number; deaf?: boolean; entries?: Record<string, number>; offset?: number; heapAndExternal?: number };
+type Reply = {
+  readyMs?: number;
+  catchUpMs?: number;
+  deaf?: boolean;
+  entries?: Record<string, number>;
+  offset?: number;
+  heapAndExternal?: number;
+};
 
 function batchBody(n: number): string {
   const now = Math.floor(Date.now() / 1000);
@@ -62,7 +69,9 @@ async function main(): Promise<void> {
     const loadStarted = performance.now();
     for (let n = 0; n < LIVE / BATCH; n++) await post(batchBody(n));
     const loadMs = performance.now() - loadStarted;
-    console.log(`loaded ${LIVE.toLocaleString('en-US')} revocations in ${(loadMs / 1000).toFixed(1)} s through the batch endpoint (${Math.round(LIVE / (loadMs / 1000)).toLocaleString('en-US')}/s)`);
+    console.log(
+      `loaded ${LIVE.toLocaleString('en-US')} revocations in ${(loadMs / 1000).toFixed(1)} s through the batch endpoint (${Math.round(LIVE / (loadMs / 1000)).toLocaleString('en-US')}/s)`,
+    );
 
     const keys = redisKeys(KEY_PREFIX);
     const plain = new Redis(redis.url);
@@ -87,7 +96,9 @@ async function main(): Promise<void> {
         joiner.once('exit', (code) => reject(new Error(`joining verifier exited with ${code}`)));
       });
     const joined = await next();
-    console.log(`joined: ready in ${joined.readyMs?.toFixed(0)} ms with ${JSON.stringify(joined.entries)}; process heap + external ${((joined.heapAndExternal ?? 0) / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `joined: ready in ${joined.readyMs?.toFixed(0)} ms with ${JSON.stringify(joined.entries)}; process heap + external ${((joined.heapAndExternal ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+    );
 
     joiner.send({ deaf: true });
     await next();
@@ -108,7 +119,9 @@ async function main(): Promise<void> {
 
     joiner.send({ catchUpTo: offsets.last });
     const caughtUp = await next();
-    console.log(`caught up ${MISSED.toLocaleString('en-US')} missed revocations in ${caughtUp.catchUpMs?.toFixed(1)} ms (offset ${caughtUp.offset}); plain XRANGE of them: ${streamMs.toFixed(1)} ms (${read} entries)`);
+    console.log(
+      `caught up ${MISSED.toLocaleString('en-US')} missed revocations in ${caughtUp.catchUpMs?.toFixed(1)} ms (offset ${caughtUp.offset}); plain XRANGE of them: ${streamMs.toFixed(1)} ms (${read} entries)`,
+    );
     joiner.send({ stop: true });
 
     const rows: Row[] = [

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
     const map = await perEntry(size, mapBaseline);
     const oursTyped = compactList(size).byteLength / size;
     figures.push({ size, ours, map, oursTyped });
-    console.log(`${size.toLocaleString('en-US')} jtis: ours ${ours.toFixed(1)} B/entry (typed arrays ${oursTyped.toFixed(1)}), Map<string, number> ${map.toFixed(1)} B/entry`);
+    console.log(
+      `${size.toLocaleString('en-US')} jtis: ours ${ours.toFixed(1)} B/entry (typed arrays ${oursTyped.toFixed(1)}), Map<string, number> ${map.toFixed(1)} B/entry`,
+    );
   }
   const million = figures.at(-1) as (typeof figures)[number];
   const rows: Row[] = [

@@ -110,7 +110,8 @@ function hitRate(
   for (const { token, at } of requests) {
     const entry = cache.get(token);
     const hit = entry !== undefined && entry.exp > Math.floor(at / 1000) - 5;
-    if (!hit && (firstSighting || doorkeeper.admit(token))) cache.set(token, null, JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number, at);
+    if (!hit && (firstSighting || doorkeeper.admit(token)))
+      cache.set(token, null, JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).exp as number, at);
     if (at >= warmUntil) {
       counted++;
       if (hit) hits++;
@@ -147,7 +148,9 @@ async function verificationsPerSecond(requests: readonly Request[], tokenCache: 
 async function main(): Promise<void> {
   const { requests, distinctTokens } = traffic();
   const tokenChars = median(requests.slice(0, 1000).map(({ token }) => token.length));
-  console.log(`${requests.length} requests over ${SIMULATED_S / 60} simulated minutes, ${distinctTokens} distinct tokens, ${tokenChars} characters each`);
+  console.log(
+    `${requests.length} requests over ${SIMULATED_S / 60} simulated minutes, ${distinctTokens} distinct tokens, ${tokenChars} characters each`,
+  );
   const sweep = SWEEP.map((maxEntries) => {
     const bounds = { maxEntries, maxBytes: Number.MAX_SAFE_INTEGER };
     return { maxEntries, ...hitRate(requests, bounds), firstSightingHitRate: hitRate(requests, bounds, WARM_UP_S, true).hitRate };
@@ -165,7 +168,11 @@ async function main(): Promise<void> {
   const slice = requests.slice(0, THROUGHPUT_S * RATE);
   const sliceHits = { former: hitRate(slice, FORMER_DEFAULT, 0).hitRate, current: hitRate(slice, currentDefault(), 0).hitRate };
   const throughput: Record<string, number[]> = { none: [], former: [], current: [] };
-  for (const [name, option] of [['none', false], ['former', FORMER_DEFAULT], ['current', undefined]] as const) {
+  for (const [name, option] of [
+    ['none', false],
+    ['former', FORMER_DEFAULT],
+    ['current', undefined],
+  ] as const) {
     throughput[name]?.push(await verificationsPerSecond(slice, option));
   }
   const perSecond = (name: string) => median(throughput[name] as number[]);
@@ -220,7 +227,10 @@ async function main(): Promise<void> {
       yMin: 0,
       series: [
         { name: 'cached on second sighting', points: sweep.map((point) => [point.maxEntries, point.hitRate * 100] as const) },
-        { name: 'cached on first sighting (former)', points: sweep.map((point) => [point.maxEntries, point.firstSightingHitRate * 100] as const) },
+        {
+          name: 'cached on first sighting (former)',
+          points: sweep.map((point) => [point.maxEntries, point.firstSightingHitRate * 100] as const),
+        },
       ],
     }),
   );

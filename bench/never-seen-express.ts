@@ -43,7 +43,9 @@ async function rate(port: number, path: string, tokens: readonly string[] | unde
     requests: [
       {
         setupRequest: (request) =>
-          tokens === undefined ? request : { ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[cursor.next++ % tokens.length]}` } },
+          tokens === undefined
+            ? request
+            : { ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[cursor.next++ % tokens.length]}` } },
       },
     ],
   });
@@ -59,7 +61,12 @@ async function main(): Promise<void> {
   const hsTokens = signTokens(benchKey('HS256'), HS_TOKENS);
   const rsTokens = signTokens(rsa, RS_TOKENS);
   const redis = await startRedisServer();
-  const server = spawnTs('bench/support/never-seen-server.ts', { REDIS_URL: redis.url, KEY_PREFIX, JWT_SECRET: BENCH_SECRET, RSA_PUBLIC_PEM: rsa.verifyText });
+  const server = spawnTs('bench/support/never-seen-server.ts', {
+    REDIS_URL: redis.url,
+    KEY_PREFIX,
+    JWT_SECRET: BENCH_SECRET,
+    RSA_PUBLIC_PEM: rsa.verifyText,
+  });
   try {
     await seed(redis.url);
     const port = Number((await waitForLine(server, /^port (\d+)$/))[1]);
@@ -84,7 +91,16 @@ async function main(): Promise<void> {
     const m = (path: string) => median(rps[path] as number[]);
     const none = m('/none');
     const rows: Row[] = [
-      { target: 12.3, metric: 'requireAuth, a never-seen HS256 token per request, vs no auth', unit: 'req/s', ours: m('/revocast/hs256'), baselineName: 'no auth', baseline: none, goal: '>= 0.8x', met: m('/revocast/hs256') / none >= 0.8 },
+      {
+        target: 12.3,
+        metric: 'requireAuth, a never-seen HS256 token per request, vs no auth',
+        unit: 'req/s',
+        ours: m('/revocast/hs256'),
+        baselineName: 'no auth',
+        baseline: none,
+        goal: '>= 0.8x',
+        met: m('/revocast/hs256') / none >= 0.8,
+      },
       {
         target: 12.3,
         metric: 'requireAuth, a never-seen HS256 token per request, vs express-jwt + Redis GET',
@@ -95,7 +111,16 @@ async function main(): Promise<void> {
         goal: '>= 3x',
         met: m('/revocast/hs256') / m('/express-jwt/hs256') >= 3,
       },
-      { target: 12.3, metric: 'requireAuth, a never-seen RS256 token per request, vs no auth', unit: 'req/s', ours: m('/revocast/rs256'), baselineName: 'no auth', baseline: none, goal: '(reported)', met: true },
+      {
+        target: 12.3,
+        metric: 'requireAuth, a never-seen RS256 token per request, vs no auth',
+        unit: 'req/s',
+        ours: m('/revocast/rs256'),
+        baselineName: 'no auth',
+        baseline: none,
+        goal: '(reported)',
+        met: true,
+      },
       {
         target: 12.3,
         metric: 'requireAuth, a never-seen RS256 token per request, vs express-jwt + Redis GET',
@@ -107,7 +132,14 @@ async function main(): Promise<void> {
         met: true,
       },
     ];
-    report('never-seen-express', 'Target 12.3: Express, a never-seen token every request (autocannon)', rows, { rps, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS, hsTokens: HS_TOKENS, rsTokens: RS_TOKENS });
+    report('never-seen-express', 'Target 12.3: Express, a never-seen token every request (autocannon)', rows, {
+      rps,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      hsTokens: HS_TOKENS,
+      rsTokens: RS_TOKENS,
+    });
   } finally {
     await stop(server);
     await redis.stop();

@@ -37,7 +37,10 @@ interface Phase {
 }
 
 function newPhase(): Phase {
-  return { returned: new Float64Array(WARMUP + MESSAGES).fill(Number.NaN), received: new Float64Array((WARMUP + MESSAGES) * RECEIVERS).fill(Number.NaN) };
+  return {
+    returned: new Float64Array(WARMUP + MESSAGES).fill(Number.NaN),
+    received: new Float64Array((WARMUP + MESSAGES) * RECEIVERS).fill(Number.NaN),
+  };
 }
 
 /** Sends WARMUP + MESSAGES at RATE per second; `send` resolves when the call returns. */
@@ -101,7 +104,11 @@ async function main(): Promise<void> {
     const phases = { verifier: newPhase(), raw: newPhase() };
     const ready: Array<Promise<void>> = [];
     for (let p = 0; p < PROCESSES; p++) {
-      const child = spawnTs('bench/support/propagation-verifiers.ts', { REDIS_URL: redis.url, KEY_PREFIX, COUNT: String(PER_PROCESS), RAW_CHANNEL }, true);
+      const child = spawnTs(
+        'bench/support/propagation-verifiers.ts',
+        { REDIS_URL: redis.url, KEY_PREFIX, COUNT: String(PER_PROCESS), RAW_CHANNEL },
+        true,
+      );
       children.push(child);
       ready.push(
         new Promise((resolve, reject) => {
@@ -141,7 +148,10 @@ async function main(): Promise<void> {
 
     const ours = delays(phases.verifier);
     const raw = delays(phases.raw);
-    for (const [name, d] of [['revocast', ours], ['raw PUBLISH', raw]] as const) {
+    for (const [name, d] of [
+      ['revocast', ours],
+      ['raw PUBLISH', raw],
+    ] as const) {
       console.log(
         `${name}: all ${RECEIVERS} have it after p50 ${quantile(d.all, 0.5).toFixed(2)} ms, p99 ${quantile(d.all, 0.99).toFixed(2)} ms, ` +
           `max ${quantile(d.all, 1).toFixed(2)} ms; single receipts p50 ${quantile(d.each, 0.5).toFixed(2)} ms; missing ${d.missing}`,
@@ -163,8 +173,20 @@ async function main(): Promise<void> {
       messages: MESSAGES,
       rate: RATE,
       receivers: RECEIVERS,
-      ours: { p50: quantile(ours.all, 0.5), p90: quantile(ours.all, 0.9), p99: quantile(ours.all, 0.99), max: quantile(ours.all, 1), eachP50: quantile(ours.each, 0.5) },
-      raw: { p50: quantile(raw.all, 0.5), p90: quantile(raw.all, 0.9), p99: quantile(raw.all, 0.99), max: quantile(raw.all, 1), eachP50: quantile(raw.each, 0.5) },
+      ours: {
+        p50: quantile(ours.all, 0.5),
+        p90: quantile(ours.all, 0.9),
+        p99: quantile(ours.all, 0.99),
+        max: quantile(ours.all, 1),
+        eachP50: quantile(ours.each, 0.5),
+      },
+      raw: {
+        p50: quantile(raw.all, 0.5),
+        p90: quantile(raw.all, 0.9),
+        p99: quantile(raw.all, 0.99),
+        max: quantile(raw.all, 1),
+        eachP50: quantile(raw.each, 0.5),
+      },
     });
     const limit = Math.max(quantile(ours.all, 0.99), quantile(raw.all, 0.99));
     saveChart(

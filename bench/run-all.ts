@@ -50,7 +50,8 @@ function machine(): string {
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2);
-  for (const name of chosen) if (!BENCHMARKS.includes(name)) throw new Error(`no benchmark named ${name}; choose from ${BENCHMARKS.join(', ')}`);
+  for (const name of chosen)
+    if (!BENCHMARKS.includes(name)) throw new Error(`no benchmark named ${name}; choose from ${BENCHMARKS.join(', ')}`);
   const names = chosen.length > 0 ? chosen : BENCHMARKS;
   const loadBefore = loadavg();
   const started = new Date();

@@ -60,7 +60,9 @@ async function main(): Promise<void> {
     const redisBytesPerEntry = ((await usedMemory(redis)) - memoryBefore) / LIVE;
     console.log(`Redis memory per live entry (entries, cutoffs, details, stream, index): ${redisBytesPerEntry.toFixed(0)} B`);
     const snapshot = await serviceSnapshot(redis, KEY_PREFIX);
-    console.log(`snapshot ${snapshot.result} (waited ${snapshot.ms.toFixed(0)} ms): ${snapshot.chunks} chunks, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB (${(snapshot.bytes / LIVE).toFixed(1)} B an entry)`);
+    console.log(
+      `snapshot ${snapshot.result} (waited ${snapshot.ms.toFixed(0)} ms): ${snapshot.chunks} chunks, ${(snapshot.bytes / 2 ** 20).toFixed(1)} MiB (${(snapshot.bytes / LIVE).toFixed(1)} B an entry)`,
+    );
 
     // What the service's mirror of the list costs it: the heap of a mirror in this process, before and after it loads.
     globalThis.gc?.();
@@ -78,7 +80,9 @@ async function main(): Promise<void> {
       scans.push(await joinOnce(server.url, true, redis));
       snapshots.push(await joinOnce(server.url, false, redis));
       const [scan, snap] = [scans.at(-1)!, snapshots.at(-1)!];
-      console.log(`round ${round + 1}: scan ${scan.readyMs.toFixed(0)} ms (Redis CPU ${scan.cpuMs.toFixed(0)} ms), snapshot ${snap.readyMs.toFixed(0)} ms (Redis CPU ${snap.cpuMs.toFixed(0)} ms), ${snap.entries} entries`);
+      console.log(
+        `round ${round + 1}: scan ${scan.readyMs.toFixed(0)} ms (Redis CPU ${scan.cpuMs.toFixed(0)} ms), snapshot ${snap.readyMs.toFixed(0)} ms (Redis CPU ${snap.cpuMs.toFixed(0)} ms), ${snap.entries} entries`,
+      );
       if (snap.entries !== scan.entries) throw new Error(`the snapshot join holds ${snap.entries} entries, the scan ${scan.entries}`);
     }
     const ready = { snapshot: median(snapshots.map((s) => s.readyMs)), scan: median(scans.map((s) => s.readyMs)) };

@@ -34,7 +34,12 @@ for (const packageDir of PACKAGES) {
       projectFolder: folder,
       mainEntryPointFilePath: join(folder, target.types),
       compiler: { tsconfigFilePath: join(folder, 'tsconfig.build.json') },
-      apiReport: { enabled: true, reportFolder: join(root, 'api'), reportTempFolder: join(root, 'api', '.temp'), reportFileName: `${name}.api.md` },
+      apiReport: {
+        enabled: true,
+        reportFolder: join(root, 'api'),
+        reportTempFolder: join(root, 'api', '.temp'),
+        reportFileName: `${name}.api.md`,
+      },
       docModel: { enabled: false },
       dtsRollup: { enabled: false },
       tsdocMetadata: { enabled: false },
@@ -49,14 +54,20 @@ for (const packageDir of PACKAGES) {
         tsdocMessageReporting: { default: { logLevel: ExtractorLogLevel.None } },
       },
     };
-    const config = ExtractorConfig.prepare({ configObject, configObjectFullPath: undefined, packageJsonFullPath: join(folder, 'package.json') });
+    const config = ExtractorConfig.prepare({
+      configObject,
+      configObjectFullPath: undefined,
+      packageJsonFullPath: join(folder, 'package.json'),
+    });
     const result = Extractor.invoke(config, {
       localBuild: update,
       showVerboseMessages: false,
     });
     const changed = result.apiReportChanged && !update;
     if (!result.succeeded || changed) failed++;
-    console.log(`${changed ? 'changed' : result.succeeded ? 'ok     ' : 'failed '} ${manifest.name}${subpath === '.' ? '' : subpath.slice(1)} (api/${name}.api.md)`);
+    console.log(
+      `${changed ? 'changed' : result.succeeded ? 'ok     ' : 'failed '} ${manifest.name}${subpath === '.' ? '' : subpath.slice(1)} (api/${name}.api.md)`,
+    );
   }
 }
 if (failed > 0) {

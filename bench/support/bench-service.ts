@@ -38,7 +38,14 @@ app.use((_req, res, next) => {
   };
   next();
 });
-app.use(createApp({ store, adminKeys: [{ name: 'bench', secret: env('ADMIN_SECRET') }], logger: createLogger('warn'), maxTokenTtl: MAX_TOKEN_TTL }));
+app.use(
+  createApp({
+    store,
+    adminKeys: [{ name: 'bench', secret: env('ADMIN_SECRET') }],
+    logger: createLogger('warn'),
+    maxTokenTtl: MAX_TOKEN_TTL,
+  }),
+);
 const server = app.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: (server.address() as AddressInfo).port })));
 process.on('SIGTERM', () => {
   server.closeAllConnections();

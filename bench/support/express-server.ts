@@ -34,7 +34,8 @@ app.get(
   expressjwt({
     secret,
     algorithms: ['HS256'],
-    isRevoked: async (_req, token) => (await denyList.get(`deny:${String((token?.payload as { jti?: unknown } | undefined)?.jti)}`)) !== null,
+    isRevoked: async (_req, token) =>
+      (await denyList.get(`deny:${String((token?.payload as { jti?: unknown } | undefined)?.jti)}`)) !== null,
   }),
   hello,
 );

@@ -49,7 +49,13 @@ export class Fleet {
    * Starts `processes` x `perProcess` verifiers on `redisUrl` and waits
    * until every one is ready. `nice` lowers their priority (see spawnTs).
    */
-  static async start(options: { processes: number; perProcess: number; redisUrl: string; keyPrefix: string; nice?: number }): Promise<Fleet> {
+  static async start(options: {
+    processes: number;
+    perProcess: number;
+    redisUrl: string;
+    keyPrefix: string;
+    nice?: number;
+  }): Promise<Fleet> {
     const env = { REDIS_URL: options.redisUrl, KEY_PREFIX: options.keyPrefix, COUNT: String(options.perProcess) };
     const processes = Array.from({ length: options.processes }, () => new FleetProcess(env, options.nice ?? 0));
     const fleet = new Fleet(processes, options.perProcess);

@@ -34,7 +34,14 @@ const source: SyncSource = {
 
 const started = performance.now();
 // No liveness poll during the run: only the reconnection may start the catch-up.
-const verifier = createVerifier({ source, key: 'benchmark-secret-of-at-least-32-bytes!', algorithms: ['HS256'], logger: quiet, pollInterval: 3600, maxStaleness: 3600 });
+const verifier = createVerifier({
+  source,
+  key: 'benchmark-secret-of-at-least-32-bytes!',
+  algorithms: ['HS256'],
+  logger: quiet,
+  pollInterval: 3600,
+  maxStaleness: 3600,
+});
 await verifier.ready();
 const readyMs = performance.now() - started;
 const { heapUsed, external } = process.memoryUsage();

@@ -54,7 +54,11 @@ export async function loadLiveList(baseUrl: string, adminSecret: string, live: n
 }
 
 /** Writes the compact snapshot of what Redis holds now, from a mirror of it; resolves with what the write came to and its size. */
-export async function writeSnapshot(redisUrl: string, redis: Redis, keyPrefix: string): Promise<{ result: string; ms: number; chunks: number; bytes: number }> {
+export async function writeSnapshot(
+  redisUrl: string,
+  redis: Redis,
+  keyPrefix: string,
+): Promise<{ result: string; ms: number; chunks: number; bytes: number }> {
   const mirror = createRevocationMirror({ redis: redisUrl, keyPrefix, commandTimeout: 30 });
   try {
     await mirror.ready();
@@ -76,7 +80,10 @@ export async function writeSnapshot(redisUrl: string, redis: Redis, keyPrefix: s
  * last change at the latest) has written the compact snapshot of what Redis
  * holds now; resolves with how long that took and its size.
  */
-export async function serviceSnapshot(redis: Redis, keyPrefix: string): Promise<{ result: string; ms: number; chunks: number; bytes: number }> {
+export async function serviceSnapshot(
+  redis: Redis,
+  keyPrefix: string,
+): Promise<{ result: string; ms: number; chunks: number; bytes: number }> {
   const keys = redisKeys(keyPrefix);
   const head = Number(await redis.hget(keys.meta, 'offset'));
   const started = performance.now();
@@ -85,5 +92,10 @@ export async function serviceSnapshot(redis: Redis, keyPrefix: string): Promise<
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   const manifest = await redis.hgetall(keys.snapshot);
-  return { result: 'written by the service', ms: performance.now() - started, chunks: Number(manifest.chunks), bytes: Number(manifest.bytes) };
+  return {
+    result: 'written by the service',
+    ms: performance.now() - started,
+    chunks: Number(manifest.chunks),
+    bytes: Number(manifest.bytes),
+  };
 }

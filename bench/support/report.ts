@@ -40,10 +40,7 @@ function ratioText(value: number): string {
 
 /** The rows as a Markdown table: ours, the baseline, the ratio, the goal. */
 export function markdownTable(rows: readonly Row[]): string {
-  const lines = [
-    '| # | Metric | Ours | Baseline (same run) | Ratio | Goal | Met |',
-    '|---|---|---:|---|---:|---|:---:|',
-  ];
+  const lines = ['| # | Metric | Ours | Baseline (same run) | Ratio | Goal | Met |', '|---|---|---:|---|---:|---|:---:|'];
   for (const row of rows) {
     lines.push(
       `| ${row.target} | ${row.metric} | ${figure(row.ours)} ${row.unit} | ${row.baselineName}: ${figure(row.baseline)} ${row.unit} | ${ratioText(ratio(row))} | ${row.goal} | ${row.met ? 'yes' : '**no**'} |`,
@@ -58,7 +55,10 @@ export function report(name: string, title: string, rows: readonly Row[], data: 
   console.log(markdownTable(rows));
   console.log('');
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(join(RESULTS_DIR, `${name}.json`), `${JSON.stringify({ name, title, rows, data, at: new Date().toISOString() }, null, 2)}\n`);
+  writeFileSync(
+    join(RESULTS_DIR, `${name}.json`),
+    `${JSON.stringify({ name, title, rows, data, at: new Date().toISOString() }, null, 2)}\n`,
+  );
 }
 
 /** Writes an SVG chart into the results folder. */

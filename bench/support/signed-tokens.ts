@@ -24,7 +24,12 @@ export function benchKey(alg: BenchAlgorithm): BenchKey {
       : alg === 'ES256'
         ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
         : generateKeyPairSync('ed25519');
-  return { alg, verifyKey: pair.publicKey, verifyText: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string, signKey: pair.privateKey };
+  return {
+    alg,
+    verifyKey: pair.publicKey,
+    verifyText: pair.publicKey.export({ type: 'spki', format: 'pem' }) as string,
+    signKey: pair.privateKey,
+  };
 }
 
 const b64 = (value: string | Buffer) => Buffer.from(value).toString('base64url');
@@ -33,7 +38,9 @@ function signature(key: BenchKey, input: string): Buffer {
   const data = Buffer.from(input, 'latin1');
   switch (key.alg) {
     case 'HS256':
-      return createHmac('sha256', key.signKey as string).update(data).digest();
+      return createHmac('sha256', key.signKey as string)
+        .update(data)
+        .digest();
     case 'RS256':
       return sign('sha256', data, { key: key.signKey as KeyObject, padding: constants.RSA_PKCS1_PADDING });
     case 'ES256':
@@ -50,7 +57,15 @@ function signature(key: BenchKey, input: string): Buffer {
  */
 export function signToken(key: BenchKey, claims: { sub: string; sid?: string; iat: number; exp: number; jti?: string }): string {
   const header = b64(JSON.stringify({ alg: key.alg, typ: 'JWT' }));
-  const payload = b64(JSON.stringify({ jti: claims.jti ?? uuid(), sub: claims.sub, sid: claims.sid ?? `session-${claims.sub}`, iat: claims.iat, exp: claims.exp }));
+  const payload = b64(
+    JSON.stringify({
+      jti: claims.jti ?? uuid(),
+      sub: claims.sub,
+      sid: claims.sid ?? `session-${claims.sub}`,
+      iat: claims.iat,
+      exp: claims.exp,
+    }),
+  );
   const input = `${header}.${payload}`;
   return `${input}.${b64(signature(key, input))}`;
 }

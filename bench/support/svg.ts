@@ -145,7 +145,10 @@ export function lineChart(options: LineChartOptions): string {
   const right = WIDTH - MARGIN.right;
   const top = MARGIN.top;
   const bottom = HEIGHT - MARGIN.bottom;
-  const x = options.xLog === true ? logAxis(Math.min(...xs), Math.max(...xs), left, right) : linearAxis(Math.min(...xs), Math.max(...xs), left, right);
+  const x =
+    options.xLog === true
+      ? logAxis(Math.min(...xs), Math.max(...xs), left, right)
+      : linearAxis(Math.min(...xs), Math.max(...xs), left, right);
   const yMin = options.yMin ?? Math.min(0, ...ys);
   const y = options.yLog === true ? logAxis(Math.min(...ys), Math.max(...ys), bottom, top) : linearAxis(yMin, Math.max(...ys), bottom, top);
   const body = axes(x, y, options.xLabel, options.yLabel, label);
@@ -162,7 +165,8 @@ export function lineChart(options: LineChartOptions): string {
       `<polyline fill="none" stroke="${color}" stroke-width="2.5"${series.dashed === true ? ' stroke-dasharray="6 4"' : ''} points="${points.join(' ')}"/>`,
     );
     if (options.step !== true) {
-      for (const [px, py] of series.points) body.push(`<circle cx="${x.scale(px).toFixed(1)}" cy="${y.scale(py).toFixed(1)}" r="3.5" fill="${color}"/>`);
+      for (const [px, py] of series.points)
+        body.push(`<circle cx="${x.scale(px).toFixed(1)}" cy="${y.scale(py).toFixed(1)}" r="3.5" fill="${color}"/>`);
     }
   });
   body.push(...markLines(options.marks ?? [], y), ...legend(options.series));
@@ -185,10 +189,16 @@ export function barChart(options: BarChartOptions): string {
       const value = series.values[c] ?? 0;
       const top = y.scale(value);
       const bx = groupLeft + s * barWidth;
-      body.push(`<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"/>`);
-      body.push(`<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 5).toFixed(1)}" text-anchor="middle" font-size="11">${escapeXml(label(Number(value.toPrecision(3))))}</text>`);
+      body.push(
+        `<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${(barWidth - 4).toFixed(1)}" height="${(bottom - top).toFixed(1)}" fill="${PALETTE[s % PALETTE.length]}"/>`,
+      );
+      body.push(
+        `<text x="${(bx + (barWidth - 4) / 2).toFixed(1)}" y="${(top - 5).toFixed(1)}" text-anchor="middle" font-size="11">${escapeXml(label(Number(value.toPrecision(3))))}</text>`,
+      );
     });
-    body.push(`<text x="${(left + c * groupWidth + groupWidth / 2).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${escapeXml(category)}</text>`);
+    body.push(
+      `<text x="${(left + c * groupWidth + groupWidth / 2).toFixed(1)}" y="${bottom + 20}" text-anchor="middle">${escapeXml(category)}</text>`,
+    );
   });
   body.push(...markLines(options.marks ?? [], y), ...legend(options.series));
   return frame(options.title, body);

@@ -40,7 +40,8 @@ export async function revokeTimed(
   }
   const answeredAt = Number(res.headers.get('x-answered-at'));
   const body = (await res.json()) as { offset?: number };
-  if (res.status !== 201 || body.offset === undefined || !Number.isFinite(answeredAt)) throw new Error(`revoking ${jti}: HTTP ${res.status}`);
+  if (res.status !== 201 || body.offset === undefined || !Number.isFinite(answeredAt))
+    throw new Error(`revoking ${jti}: HTTP ${res.status}`);
   acks.set(body.offset, { sent, answeredAt });
 }
 

@@ -98,11 +98,21 @@ export function createApp(deps: AppDeps): Express {
     new Map(deps.adminKeys.flatMap((key): Array<[string, RateLimit]> => (key.rateLimit === undefined ? [] : [[key.name, key.rateLimit]]))),
     adminState.buckets,
   );
-  const throttle = new AuthThrottle(deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULTS.authFailureLimit), adminState.buckets, (client) =>
-    // The address only: never the key that was tried.
-    logger.warn({ client }, 'admin authentication keeps failing from this address; its further failures are answered 429'),
+  const throttle = new AuthThrottle(
+    deps.authFailureLimit === null ? undefined : (deps.authFailureLimit ?? DEFAULTS.authFailureLimit),
+    adminState.buckets,
+    (client) =>
+      // The address only: never the key that was tried.
+      logger.warn({ client }, 'admin authentication keeps failing from this address; its further failures are answered 429'),
   );
-  const actions = createRevocationActions({ store, logger, metrics, maxTokenTtlMs: deps.maxTokenTtl * 1000, clock, ...(fleet === undefined ? {} : { fleet }) });
+  const actions = createRevocationActions({
+    store,
+    logger,
+    metrics,
+    maxTokenTtlMs: deps.maxTokenTtl * 1000,
+    clock,
+    ...(fleet === undefined ? {} : { fleet }),
+  });
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -111,7 +121,23 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger, metrics));
   app.use(healthRoutes(store, registry));
-  app.use('/admin', adminConsole({ store, actions, fleet, keyring, limiter, throttle, sessions: adminState.sessions, metrics, logger, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
+  app.use(
+    '/admin',
+    adminConsole({
+      store,
+      actions,
+      fleet,
+      keyring,
+      limiter,
+      throttle,
+      sessions: adminState.sessions,
+      metrics,
+      logger,
+      clock,
+      onReject,
+      ...(deps.closing === undefined ? {} : { closing: deps.closing }),
+    }),
+  );
   const auth = adminAuth(keyring, limiter, throttle, onReject);
   app.use('/oauth2', oauthRoutes({ store, actions, metrics, inspector: deps.tokenInspector, clock, onReject, auth }));
   app.use('/v1', auth);
@@ -121,11 +147,7 @@ export function createApp(deps: AppDeps): Express {
     jsonBody(deps.batchBodyLimit ?? DEFAULTS.batchBodyLimit),
     revocationBatchRoutes({ actions, clock, onReject }),
   );
-  app.use(
-    '/v1/revocations',
-    jsonBody(deps.bodyLimit ?? DEFAULTS.bodyLimit),
-    revocationRoutes({ store, actions, clock, onReject }),
-  );
+  app.use('/v1/revocations', jsonBody(deps.bodyLimit ?? DEFAULTS.bodyLimit), revocationRoutes({ store, actions, clock, onReject }));
   app.use(fleetRoutes({ fleet, metrics, clock, onReject, ...(deps.closing === undefined ? {} : { closing: deps.closing }) }));
   app.use(methodNotAllowed(ROUTES));
   app.use((req) => {

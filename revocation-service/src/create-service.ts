@@ -106,9 +106,13 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   const fleet =
     parts.fleet === null
       ? undefined
-      : (parts.fleet ?? (inMemory ? new MemoryFleet(store, clock) : new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix })));
-  const adminState = parts.adminState ?? (inMemory ? memoryAdminState(clock) : openRedisAdminState({ redis: config.redisUrl, keyPrefix: config.keyPrefix, clock }));
-  const tokenInspector = parts.tokenInspector ?? (config.tokenKeys === undefined ? undefined : createTokenInspector(config.tokenKeys, clock));
+      : (parts.fleet ??
+        (inMemory ? new MemoryFleet(store, clock) : new RedisFleet({ redis: config.redisUrl, keyPrefix: config.keyPrefix })));
+  const adminState =
+    parts.adminState ??
+    (inMemory ? memoryAdminState(clock) : openRedisAdminState({ redis: config.redisUrl, keyPrefix: config.keyPrefix, clock }));
+  const tokenInspector =
+    parts.tokenInspector ?? (config.tokenKeys === undefined ? undefined : createTokenInspector(config.tokenKeys, clock));
   const closing = new AbortController();
   const app = createApp({
     store,
@@ -189,7 +193,10 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
  */
 function startSnapshots(config: ServiceConfig, logger: Logger, registry: Registry): () => Promise<void> {
   const snapshot = config.snapshot as NonNullable<ServiceConfig['snapshot']>;
-  const redis = openServiceRedis(config.redisUrl, { commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs, connectionName: 'revocast-service-snapshot' });
+  const redis = openServiceRedis(config.redisUrl, {
+    commandTimeoutMs: DEFAULTS.redisCommandTimeoutMs,
+    connectionName: 'revocast-service-snapshot',
+  });
   const log = logger.child({ component: 'snapshot' });
   // Entries are kept as long as the store keeps them (the retention grace covers the verifiers' clock tolerance).
   const mirror = createRevocationMirror({ redis, keyPrefix: config.keyPrefix, clockTolerance: config.retentionGrace, logger: log });

@@ -36,7 +36,13 @@ try {
 try {
   const { port } = await service.listen();
   logger.info(
-    { host: config.host, port, keyPrefix: config.keyPrefix, adminKeys: config.adminKeys.map((k) => k.name), record: config.database === undefined ? 'redis' : 'postgres' },
+    {
+      host: config.host,
+      port,
+      keyPrefix: config.keyPrefix,
+      adminKeys: config.adminKeys.map((k) => k.name),
+      record: config.database === undefined ? 'redis' : 'postgres',
+    },
     'revocation service listening',
   );
 } catch (err) {

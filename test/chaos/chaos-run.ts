@@ -210,7 +210,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return false;
     };
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    for (let kind = schedule.next(Date.now() < runUntil); kind !== undefined && withinDeadline(); kind = schedule.next(Date.now() < runUntil)) {
+    for (
+      let kind = schedule.next(Date.now() < runUntil);
+      kind !== undefined && withinDeadline();
+      kind = schedule.next(Date.now() < runUntil)
+    ) {
       const context = { redis, services, random, remote, inFlight: (s: ServiceProcess) => workload.inFlight(s) };
       // The harness itself can trip over a Redis in transition; the run goes on and says so.
       const harnessError = (err: unknown) => `harness error: ${(err as Error).message}`;
@@ -229,10 +233,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           redis.servers.map(async (node) => {
             const info = String(await command(node.url, 'INFO', 'replication').catch((err: Error) => err.message));
             const clients = String(await command(node.url, 'CLIENT', 'LIST').catch(() => ''));
-            return { port: node.port, role: /role:(\w+)/.exec(info)?.[1], verifierConnections: clients.split('\n').filter((c) => c.includes('name=revocast-verifier')).length, info };
+            return {
+              port: node.port,
+              role: /role:(\w+)/.exec(info)?.[1],
+              verifierConnections: clients.split('\n').filter((c) => c.includes('name=revocast-verifier')).length,
+              info,
+            };
           }),
         );
-        appendFileSync(join(logDir, 'verifiers.log'), `${JSON.stringify({ msg: 'not recovered', kind, target: await lastOffset(), statuses, nodes })}\n`);
+        appendFileSync(
+          join(logDir, 'verifiers.log'),
+          `${JSON.stringify({ msg: 'not recovered', kind, target: await lastOffset(), statuses, nodes })}\n`,
+        );
       }
       log(
         `${(atMs / 1000).toFixed(1).padStart(6)} s (${new Date(started + atMs).toISOString().slice(11, 23)})  ${kind.padEnd(20)} ${note.padEnd(24)} ` +
@@ -257,21 +269,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const counts = v.status.entries;
       const expected = { token: 0, subject: 0, session: 0 };
       for (const row of rows) expected[row.type as keyof typeof expected]++;
-      if (JSON.stringify(counts) !== JSON.stringify(expected)) mismatches.push(`verifier ${index}: holds ${JSON.stringify(counts)}, record ${JSON.stringify(expected)}`);
+      if (JSON.stringify(counts) !== JSON.stringify(expected))
+        mismatches.push(`verifier ${index}: holds ${JSON.stringify(counts)}, record ${JSON.stringify(expected)}`);
       for (const row of rows) {
-        const claims = row.type === 'token' ? { jti: row.id } : row.type === 'session' ? { sid: row.id } : { sub: row.id, iat: Number(row.cutoff) / 1000 };
+        const claims =
+          row.type === 'token'
+            ? { jti: row.id }
+            : row.type === 'session'
+              ? { sid: row.id }
+              : { sub: row.id, iat: Number(row.cutoff) / 1000 };
         if (!v.isRevoked(claims)) mismatches.push(`verifier ${index}: does not reject ${row.member}`);
         // A subject's cutoff is the same to the millisecond: a token one millisecond younger passes.
-        if (row.type === 'subject' && v.isRevoked({ sub: row.id, iat: (Number(row.cutoff) + 1) / 1000 })) mismatches.push(`verifier ${index}: cutoff of ${row.member} differs`);
+        if (row.type === 'subject' && v.isRevoked({ sub: row.id, iat: (Number(row.cutoff) + 1) / 1000 }))
+          mismatches.push(`verifier ${index}: cutoff of ${row.member} differs`);
       }
     }
     const member = (type: string, id: string) => `${type === 'token' ? 'jti' : type === 'session' ? 'sid' : 'sub'}:${id}`;
     // The verifier process answers the same questions: the record's entries (and a subject's cutoff, to the millisecond), and what is in force.
     const claimsOf = (row: (typeof rows)[number], shiftMs = 0) =>
-      row.type === 'token' ? { jti: row.id } : row.type === 'session' ? { sid: row.id } : { sub: row.id, iat: (Number(row.cutoff) + shiftMs) / 1000 };
+      row.type === 'token'
+        ? { jti: row.id }
+        : row.type === 'session'
+          ? { sid: row.id }
+          : { sub: row.id, iat: (Number(row.cutoff) + shiftMs) / 1000 };
     const remoteAnswer = await remote.final([
       ...rows.map((row) => ({ member: row.member, claims: claimsOf(row), revoked: true })),
-      ...rows.filter((row) => row.type === 'subject').map((row) => ({ member: `cutoff of ${row.member}`, claims: claimsOf(row, 1), revoked: false })),
+      ...rows
+        .filter((row) => row.type === 'subject')
+        .map((row) => ({ member: `cutoff of ${row.member}`, claims: claimsOf(row, 1), revoked: false })),
       ...workload.inForce().map((r) => ({ member: `in force ${member(r.type, r.id)}`, claims: r.claims, revoked: true })),
     ]);
     const remoteIndex = verifiers.length;
@@ -279,21 +304,34 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const expected = { token: 0, subject: 0, session: 0 };
       for (const row of rows) expected[row.type as keyof typeof expected]++;
       if (JSON.stringify(remoteAnswer.counts) !== JSON.stringify(expected)) {
-        mismatches.push(`verifier ${remoteIndex} (own process): holds ${JSON.stringify(remoteAnswer.counts)}, record ${JSON.stringify(expected)}`);
+        mismatches.push(
+          `verifier ${remoteIndex} (own process): holds ${JSON.stringify(remoteAnswer.counts)}, record ${JSON.stringify(expected)}`,
+        );
       }
-      for (const wrong of remoteAnswer.wrong) if (!wrong.startsWith('in force ')) mismatches.push(`verifier ${remoteIndex} (own process): wrong answer for ${wrong}`);
+      for (const wrong of remoteAnswer.wrong)
+        if (!wrong.startsWith('in force ')) mismatches.push(`verifier ${remoteIndex} (own process): wrong answer for ${wrong}`);
     }
     const remoteLost = new Set(remoteAnswer.wrong.filter((w) => w.startsWith('in force ')).map((w) => w.slice('in force '.length)));
     const lost = workload
       .inForce()
-      .filter((r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)) || remoteLost.has(member(r.type, r.id)))
+      .filter(
+        (r) => !record.has(member(r.type, r.id)) || verifiers.some((v) => !v.isRevoked(r.claims)) || remoteLost.has(member(r.type, r.id)),
+      )
       .map((r) => member(r.type, r.id));
     // What the verifier process accepted past the budget, unless a reinstate had been sent by then.
     const byId = new Map(workload.revocations.map((r) => [r.id, r]));
     for (const accept of remote.accepts) {
       const revocation = byId.get(accept.id);
       if (revocation?.reinstateSentAt !== undefined && revocation.reinstateSentAt <= accept.at) continue;
-      checker.figures.lateAccepts.push({ verifier: remoteIndex, type: revocation?.type ?? '?', id: accept.id, afterAckMs: accept.afterAckMs, at: accept.at, offset: revocation?.offset, verifierAt: accept.verifierAt });
+      checker.figures.lateAccepts.push({
+        verifier: remoteIndex,
+        type: revocation?.type ?? '?',
+        id: accept.id,
+        afterAckMs: accept.afterAckMs,
+        at: accept.at,
+        offset: revocation?.offset,
+        verifierAt: accept.verifierAt,
+      });
     }
     const remoteCounts = remote.status?.counts;
     if (remoteCounts !== undefined) {
@@ -303,13 +341,21 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       checker.figures.maxServingAgeMs = Math.max(checker.figures.maxServingAgeMs, remoteCounts.maxServingAgeMs);
     }
     for (const r of workload.revocations) {
-      if (r.reinstatedAt !== undefined && record.has(member(r.type, r.id))) mismatches.push(`record still holds reinstated ${member(r.type, r.id)}`);
+      if (r.reinstatedAt !== undefined && record.has(member(r.type, r.id)))
+        mismatches.push(`record still holds reinstated ${member(r.type, r.id)}`);
     }
 
     const acked = workload.revocations.filter((r) => r.ackAt !== undefined);
     const count = (type: string) => acked.filter((r) => r.type === type).length;
     return {
-      options: { durationMs: options.durationMs, seed: options.seed, rate: options.rate, budgetMs: options.budgetMs, replicas: options.replicas, verifiers: options.verifiers },
+      options: {
+        durationMs: options.durationMs,
+        seed: options.seed,
+        rate: options.rate,
+        budgetMs: options.budgetMs,
+        replicas: options.replicas,
+        verifiers: options.verifiers,
+      },
       elapsedMs: since(),
       acknowledged: { total: acked.length, token: count('token'), subject: count('subject'), session: count('session') },
       workload: workload.counts,

@@ -11,7 +11,14 @@ function fakeVerifier(revoked: Set<string>, stale = false): Verifier {
       return revoked.has(String(claims.jti));
     },
     get status() {
-      return { state: stale ? 'stale' : 'ready', epoch: 'e', offset: 1, lastSyncAt: new Date(0), stale, entries: { token: 0, subject: 0, session: 0 } } as const;
+      return {
+        state: stale ? 'stale' : 'ready',
+        epoch: 'e',
+        offset: 1,
+        lastSyncAt: new Date(0),
+        stale,
+        entries: { token: 0, subject: 0, session: 0 },
+      } as const;
     },
   } as unknown as Verifier;
 }

@@ -56,7 +56,13 @@ export class Checker {
   readonly #remotes: readonly RemoteVerifier[];
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(verifiers: readonly Verifier[], workload: Workload, budgetMs: number, clock: () => number, remotes: readonly RemoteVerifier[] = []) {
+  constructor(
+    verifiers: readonly Verifier[],
+    workload: Workload,
+    budgetMs: number,
+    clock: () => number,
+    remotes: readonly RemoteVerifier[] = [],
+  ) {
     this.#verifiers = verifiers;
     this.#remotes = remotes;
     this.#workload = workload;

@@ -24,8 +24,9 @@ export const FAULT_DESCRIPTIONS: Record<FaultKind, string> = {
   'sentinel-failover': 'SENTINEL FAILOVER (forced) to the replica',
   'service-kill': 'kill -9 of one service replica with requests in flight, restarted',
   'redis-pause': 'SIGSTOP of the Redis master for 1-3 s (Sentinel may fail over), then SIGCONT',
-  'verifier-stall': "the event loop of the verifier process held by synchronous work for 1-8 s (budget 5 s)",
-  'redis-refuse-writes': 'the Redis master refusing writes, answering reads, for 2-8 s (maxmemory 1 with noeviction, or min-replicas-to-write above its replicas)',
+  'verifier-stall': 'the event loop of the verifier process held by synchronous work for 1-8 s (budget 5 s)',
+  'redis-refuse-writes':
+    'the Redis master refusing writes, answering reads, for 2-8 s (maxmemory 1 with noeviction, or min-replicas-to-write above its replicas)',
 };
 
 export interface FaultContext {

@@ -27,7 +27,11 @@ export function formatReport(report: ChaosReport): string {
     `| Acknowledgement to rejection on every verifier: median / p99 / max | ${ms(percentile(checker.enforceDelays, 50))} / ${ms(percentile(checker.enforceDelays, 99))} / ${ms(checker.maxEnforceMs)} |`,
     `| Maximum observed staleness (age of a list still serving) | ${ms(checker.maxServingAgeMs)} |`,
     `| Every verifier's list equals the record at the end | ${report.mismatches.length === 0 && report.converged ? `yes (${report.recordEntries} entries)` : `NO: ${report.mismatches.slice(0, 3).join('; ')}`} |`,
-    `| Re-seeds of Redis from the record | ${Object.entries(report.reseeds).map(([reason, n]) => `${reason} ${n}`).join(', ') || 'none'} |`,
+    `| Re-seeds of Redis from the record | ${
+      Object.entries(report.reseeds)
+        .map(([reason, n]) => `${reason} ${n}`)
+        .join(', ') || 'none'
+    } |`,
     `| Reconciliation repairs | ${report.reconcileRepairs} |`,
     `| Event-loop delay of the harness process (its verifiers share it): p99 / max | ${ms(report.harnessDelayMs.p99)} / ${ms(report.harnessDelayMs.max)} |`,
     '',
@@ -40,7 +44,9 @@ export function formatReport(report: ChaosReport): string {
     const recovery = hits.flatMap((f) => (f.recoveryMs === undefined ? [] : [f.recoveryMs]));
     const disruption = hits.flatMap((f) => (f.disruptionMs === undefined ? [] : [f.disruptionMs]));
     const never = hits.length - recovery.length;
-    lines.push(`| ${FAULT_DESCRIPTIONS[kind]} | ${hits.length} | ${spread(recovery)}${never > 0 ? ` (${never} never)` : ''} | ${spread(disruption)} |`);
+    lines.push(
+      `| ${FAULT_DESCRIPTIONS[kind]} | ${hits.length} | ${spread(recovery)}${never > 0 ? ` (${never} never)` : ''} | ${spread(disruption)} |`,
+    );
   }
   lines.push(
     '',

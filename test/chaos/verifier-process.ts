@@ -14,7 +14,8 @@ import type { FromVerifier, ToVerifier } from './remote-verifier.js';
 
 const budgetMs = Number(process.env.BUDGET_MS);
 const logFile = process.env.LOG_FILE as string;
-const line = (level: string) => (fields: object, msg: string) => appendFileSync(logFile, `${JSON.stringify({ level, time: Date.now(), ...fields, msg })}\n`);
+const line = (level: string) => (fields: object, msg: string) =>
+  appendFileSync(logFile, `${JSON.stringify({ level, time: Date.now(), ...fields, msg })}\n`);
 const logger: Logger = { debug() {}, info: line('info'), warn: line('warn'), error: line('error') };
 // Refused checks by the hundred thousand: stack traces would dominate.
 Error.stackTraceLimit = 0;
@@ -41,13 +42,22 @@ const send = (message: FromVerifier) => process.send?.(message);
 
 function sendStatus(): void {
   const s = verifier.status;
-  send({ type: 'status', state: s.state, stale: s.stale, epoch: s.epoch, offset: s.offset, lastSyncAt: s.lastSyncAt?.getTime() ?? null, counts });
+  send({
+    type: 'status',
+    state: s.state,
+    stale: s.stale,
+    epoch: s.epoch,
+    offset: s.offset,
+    lastSyncAt: s.lastSyncAt?.getTime() ?? null,
+    counts,
+  });
 }
 
 function sweep(full: boolean): void {
   const now = Date.now();
   const status = verifier.status;
-  if (!status.stale && status.lastSyncAt !== null) counts.maxServingAgeMs = Math.max(counts.maxServingAgeMs, now - status.lastSyncAt.getTime());
+  if (!status.stale && status.lastSyncAt !== null)
+    counts.maxServingAgeMs = Math.max(counts.maxServingAgeMs, now - status.lastSyncAt.getTime());
   for (const [id, r] of tracked) {
     if (!full && r.enforced) continue;
     counts.checks++;
@@ -72,7 +82,14 @@ function sweep(full: boolean): void {
     }
     const afterAckMs = now - r.ackAt;
     if (afterAckMs <= budgetMs) counts.acceptedWithinBudget++;
-    else send({ type: 'accepted', id, at: now, afterAckMs, verifierAt: `${status.epoch}:${status.offset} ${status.state}, confirmed ${status.lastSyncAt?.toISOString()}` });
+    else
+      send({
+        type: 'accepted',
+        id,
+        at: now,
+        afterAckMs,
+        verifierAt: `${status.epoch}:${status.offset} ${status.state}, confirmed ${status.lastSyncAt?.toISOString()}`,
+      });
   }
 }
 

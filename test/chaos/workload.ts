@@ -112,7 +112,8 @@ export class Workload {
     const body =
       type === 'token' ? { type, jti: id, exp, sub: `${runId}-user${n % 50}` } : type === 'session' ? { type, sid: id } : { type, sub: id };
     // A subject revocation cuts at the service's clock when it records it, after this token's iat.
-    const claims: RevocationClaims = type === 'token' ? { jti: id } : type === 'session' ? { sid: id } : { sub: id, iat: sentAt / 1000 - 1 };
+    const claims: RevocationClaims =
+      type === 'token' ? { jti: id } : type === 'session' ? { sid: id } : { sub: id, iat: sentAt / 1000 - 1 };
     const revocation: Revocation = { type, id, claims, sentAt };
     this.revocations.push(revocation);
     const answer = await this.#send('POST', '/v1/revocations', body, [200, 201]);
@@ -138,7 +139,12 @@ export class Workload {
   }
 
   /** Sends until one of `accepted` comes back, moving to another replica after each failure. */
-  async #send(method: string, path: string, body: unknown, accepted: readonly number[]): Promise<{ status: number; body: unknown } | undefined> {
+  async #send(
+    method: string,
+    path: string,
+    body: unknown,
+    accepted: readonly number[],
+  ): Promise<{ status: number; body: unknown } | undefined> {
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       const service = await this.#nextService();
       if (service === undefined) return undefined;
@@ -152,7 +158,8 @@ export class Workload {
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
         const text = await res.text();
-        if (accepted.includes(res.status)) return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as unknown) : undefined };
+        if (accepted.includes(res.status))
+          return { status: res.status, body: text.startsWith('{') ? (JSON.parse(text) as unknown) : undefined };
         if (res.status < 500) throw new Error(`unexpected ${res.status} for ${method} ${path}`);
       } catch (err) {
         if ((err as Error).message.startsWith('unexpected')) throw err;

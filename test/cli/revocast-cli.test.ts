@@ -48,7 +48,16 @@ describe('the revocast CLI against a real service', () => {
 
   beforeAll(async () => {
     mkdirSync('node_modules/.cache/revocast-cli-test', { recursive: true });
-    await build({ entryPoints: [BIN], outfile: COMPILED, bundle: true, packages: 'external', platform: 'node', format: 'esm', target: 'node20', logLevel: 'silent' });
+    await build({
+      entryPoints: [BIN],
+      outfile: COMPILED,
+      bundle: true,
+      packages: 'external',
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+    });
     service = await startService({
       redisUrl,
       keyPrefix,
@@ -73,7 +82,18 @@ describe('the revocast CLI against a real service', () => {
   });
 
   it('answers --help on every command with its usage and exit code 0', async () => {
-    const commands = [[], ['revoke'], ['revoke', 'token'], ['revoke', 'subject'], ['revoke', 'session'], ['list'], ['show'], ['reinstate'], ['verifiers'], ['tail']];
+    const commands = [
+      [],
+      ['revoke'],
+      ['revoke', 'token'],
+      ['revoke', 'subject'],
+      ['revoke', 'session'],
+      ['list'],
+      ['show'],
+      ['reinstate'],
+      ['verifiers'],
+      ['tail'],
+    ];
     const runs = await Promise.all(commands.map((command) => revocast([...command, '--help'])));
     runs.forEach((run, i) => {
       expect(run.code, commands[i]?.join(' ')).toBe(0);
@@ -122,7 +142,19 @@ describe('the revocast CLI against a real service', () => {
   it('exits 7 when the wait ends before every live verifier confirmed the change', async () => {
     const redis = new Redis(redisUrl);
     const keys = redisKeys(keyPrefix);
-    const report = { id: 'cli-ghost', host: 'gone', sdkVersion: '0.1.0', state: 'ready', epoch: null, offset: 0, streamId: '0-0', lastSyncAt: null, startedAt: 0, reportedAt: Date.now(), heartbeatMs: 1000 };
+    const report = {
+      id: 'cli-ghost',
+      host: 'gone',
+      sdkVersion: '0.1.0',
+      state: 'ready',
+      epoch: null,
+      offset: 0,
+      streamId: '0-0',
+      lastSyncAt: null,
+      startedAt: 0,
+      reportedAt: Date.now(),
+      heartbeatMs: 1000,
+    };
     await redis.set(keys.verifier('cli-ghost'), encodeReport(report), 'PX', 30_000);
     await redis.zadd(keys.verifiers, Date.now() + 30_000, 'cli-ghost');
     try {
@@ -177,11 +209,18 @@ describe('the revocast CLI against a real service', () => {
   });
 
   it('keeps nextCursor in --json list, so a script can page on its own', async () => {
-    for (const jti of ['cli-page-1', 'cli-page-2']) expect((await revocast(['revoke', 'token', jti, '--exp', '+1h', '--sub', 'cli-pager'], env)).code).toBe(0);
-    const first = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1'], env)).stdout) as { items: Array<{ jti: string }>; nextCursor: string | null };
+    for (const jti of ['cli-page-1', 'cli-page-2'])
+      expect((await revocast(['revoke', 'token', jti, '--exp', '+1h', '--sub', 'cli-pager'], env)).code).toBe(0);
+    const first = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1'], env)).stdout) as {
+      items: Array<{ jti: string }>;
+      nextCursor: string | null;
+    };
     expect(first.items).toHaveLength(1);
     expect(typeof first.nextCursor).toBe('string');
-    const all = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1', '--all'], env)).stdout) as { items: unknown[]; nextCursor: string | null };
+    const all = JSON.parse((await revocast(['--json', 'list', '--sub', 'cli-pager', '--limit', '1', '--all'], env)).stdout) as {
+      items: unknown[];
+      nextCursor: string | null;
+    };
     expect(all.items).toHaveLength(2);
     expect(all.nextCursor).toBeNull();
   });
@@ -203,7 +242,10 @@ describe('the revocast CLI against a real service', () => {
 
   it('tail reconnects when the stream drops and resumes after its last event with Last-Event-ID', async () => {
     const proxy = await startPrefixProxy(service.url, '/revocast');
-    const child = spawn(process.execPath, [...NODE_ARGS, 'tail'], { env: { ...process.env, ...env, REVOCAST_URL: `${proxy.url}/revocast/` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...NODE_ARGS, 'tail'], {
+      env: { ...process.env, ...env, REVOCAST_URL: `${proxy.url}/revocast/` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -213,14 +255,19 @@ describe('the revocast CLI against a real service', () => {
     try {
       // Changes keep coming until tail shows one: then its stream is certainly open.
       let probe = 0;
-      await waitFor(async () => {
-        probe += 1;
-        await service.admin('/v1/revocations', { body: { type: 'session', sid: `cli-resume-0-${probe}`, sub: 'cli-resume' } });
-        return stdout.includes('cli-resume-0-');
-      }, 15_000, 200);
+      await waitFor(
+        async () => {
+          probe += 1;
+          await service.admin('/v1/revocations', { body: { type: 'session', sid: `cli-resume-0-${probe}`, sub: 'cli-resume' } });
+          return stdout.includes('cli-resume-0-');
+        },
+        15_000,
+        200,
+      );
       proxy.cut();
       // Made while tail cannot reach the service: only a replay can show them.
-      for (const sid of ['cli-resume-1', 'cli-resume-2']) await service.admin('/v1/revocations', { body: { type: 'session', sid, sub: 'cli-resume' } });
+      for (const sid of ['cli-resume-1', 'cli-resume-2'])
+        await service.admin('/v1/revocations', { body: { type: 'session', sid, sub: 'cli-resume' } });
       await waitFor(() => /reconnecting and resuming after [0-9a-f]+:\d+:\d+-\d+/.test(stderr), 10_000, 20);
       // At least one reconnect meets the proxy's 502, as during a real restart.
       await waitFor(() => proxy.refused >= 1, 10_000, 20);

@@ -8,13 +8,23 @@ import type { Verifier } from '@revocast/verifier-sdk';
 import { axeViolations, horizontalOverflow } from '../support/browser.js';
 import { ADMIN_SECRET, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Distinct colours in a PNG: a blank page has one or two. */
 function distinctColours(png: Buffer): number {
   const { data } = PNG.sync.read(png);
   const colours = new Set<number>();
-  for (let i = 0; i < data.length; i += 4) colours.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
+  for (let i = 0; i < data.length; i += 4)
+    colours.add(((data[i] as number) << 16) | ((data[i + 1] as number) << 8) | (data[i + 2] as number));
   return colours.size;
 }
 
@@ -34,7 +44,11 @@ describe('the admin console in headless Chromium', () => {
     verifier = testVerifier({ redis: redisUrl, keyPrefix, id: 'web-eu-1' });
     await verifier.ready();
     userDataDir = mkdtempSync(join(tmpdir(), 'revocast-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1200, height: 900 } });
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1200, height: 900 },
+    });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('request', (request) => requestedUrls.push(request.url()));
     page.on('console', (message) => {
@@ -119,26 +133,35 @@ describe('the admin console in headless Chromium', () => {
     expect(await page.locator('th').evaluateAll((cells) => cells.filter((cell) => (cell.textContent ?? '').trim() === '').length)).toBe(0);
   }, 30_000);
 
-  it.each([360, 390])('fits a %i px wide phone without horizontal scrolling', async (width) => {
-    await page.setViewportSize({ width, height: 800 });
-    try {
-      for (const path of ['/admin/login', '/admin?sub=alice']) {
-        await page.goto(`${service.url}${path}`);
-        expect(await horizontalOverflow(page), `${path} at ${width} px`).toBeLessThanOrEqual(0);
+  it.each([360, 390])(
+    'fits a %i px wide phone without horizontal scrolling',
+    async (width) => {
+      await page.setViewportSize({ width, height: 800 });
+      try {
+        for (const path of ['/admin/login', '/admin?sub=alice']) {
+          await page.goto(`${service.url}${path}`);
+          expect(await horizontalOverflow(page), `${path} at ${width} px`).toBeLessThanOrEqual(0);
+        }
+        // Every form control is on screen, Reinstate included; only the live verifier table scrolls within its panel.
+        const outside = await page
+          .locator('input:not([type=hidden]), button')
+          .evaluateAll(
+            (elements) =>
+              elements.filter(
+                (element) => element.getBoundingClientRect().right > (element.ownerDocument.defaultView?.innerWidth ?? 0) + 0.5,
+              ).length,
+          );
+        expect(await page.locator('#revocations button', { hasText: 'Reinstate' }).count()).toBeGreaterThan(0);
+        expect(outside).toBe(0);
+        if (width === 390 && process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT !== undefined) {
+          writeFileSync(process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT, await page.screenshot({ fullPage: true }));
+        }
+      } finally {
+        await page.setViewportSize({ width: 1200, height: 900 });
       }
-      // Every form control is on screen, Reinstate included; only the live verifier table scrolls within its panel.
-      const outside = await page.locator('input:not([type=hidden]), button').evaluateAll((elements) =>
-        elements.filter((element) => element.getBoundingClientRect().right > (element.ownerDocument.defaultView?.innerWidth ?? 0) + 0.5).length,
-      );
-      expect(await page.locator('#revocations button', { hasText: 'Reinstate' }).count()).toBeGreaterThan(0);
-      expect(outside).toBe(0);
-      if (width === 390 && process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT !== undefined) {
-        writeFileSync(process.env.REVOCAST_CONSOLE_PHONE_SCREENSHOT, await page.screenshot({ fullPage: true }));
-      }
-    } finally {
-      await page.setViewportSize({ width: 1200, height: 900 });
-    }
-  }, 30_000);
+    },
+    30_000,
+  );
 
   it('reinstates from the table', async () => {
     const row = page.locator('#revocations tr', { hasText: 'sess-42' });
@@ -157,7 +180,9 @@ describe('the admin console in headless Chromium', () => {
   it('kept every secret out of URLs and broke no policy', () => {
     expect(requestedUrls.some((url) => url.includes(ADMIN_SECRET))).toBe(false);
     // The 401 of the wrong key and the 403 of the forged form are logged as failed loads; nothing else may be.
-    expect(browserErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual([]);
+    expect(browserErrors.filter((text) => !/^Failed to load resource: the server responded with a status of 40[13]/.test(text))).toEqual(
+      [],
+    );
   });
 
   it('signs out', async () => {

@@ -4,7 +4,9 @@ import { startPrefixProxy, type PrefixProxy } from '../support/prefix-proxy.js';
 
 /** Every URL a page points at (href, src, action, data-events), resolved as a browser would. */
 function targets(html: string, pageUrl: string): string[] {
-  return [...html.matchAll(/\b(?:href|src|action|data-events)="([^"]*)"/g)].map((m) => new URL((m[1] as string).replaceAll('&amp;', '&'), pageUrl).pathname);
+  return [...html.matchAll(/\b(?:href|src|action|data-events)="([^"]*)"/g)].map(
+    (m) => new URL((m[1] as string).replaceAll('&amp;', '&'), pageUrl).pathname,
+  );
 }
 
 describe('the console behind a proxy that mounts the service at /revocast', () => {
@@ -60,7 +62,11 @@ describe('the console behind a proxy that mounts the service at /revocast', () =
       method: 'POST',
       redirect: 'manual',
       headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ _csrf: /name="_csrf" value="([^"]+)"/.exec(await (await fetch(home, { headers: { cookie } })).text())?.[1] as string, type: 'subject', sub: 'alice' }),
+      body: new URLSearchParams({
+        _csrf: /name="_csrf" value="([^"]+)"/.exec(await (await fetch(home, { headers: { cookie } })).text())?.[1] as string,
+        type: 'subject',
+        sub: 'alice',
+      }),
     });
     expect(revoked.status).toBe(303);
     expect(new URL(revoked.headers.get('location') as string, `${home}/revoke`).href).toBe(`${home}?sub=alice`);

@@ -126,7 +126,9 @@ describe('compose.yaml', () => {
   });
 
   it('pins every image it pulls to a release tag, never a floating one', () => {
-    const pulled = Object.entries(services).filter(([, service]) => service.build === undefined && service.image !== services['revocation-service']?.image);
+    const pulled = Object.entries(services).filter(
+      ([, service]) => service.build === undefined && service.image !== services['revocation-service']?.image,
+    );
     expect(pulled.map(([name]) => name).sort()).toEqual(['postgres', 'redis']);
     for (const [name, service] of pulled) {
       const tag = /:([^:@]+)$/.exec(service.image ?? '')?.[1] ?? '';
@@ -144,7 +146,7 @@ describe('compose.yaml', () => {
     for (const volume of ['redis-data', 'postgres-data']) expect(Object.keys(compose.volumes)).toContain(volume);
   });
 
-  it('sends the example app\'s revocations through the service, as a real deployment would, never straight to Redis', () => {
+  it("sends the example app's revocations through the service, as a real deployment would, never straight to Redis", () => {
     const web = (services['web-app'] as Service).environment ?? {};
     const service = (services['revocation-service'] as Service).environment ?? {};
     // Client mode: the service's URL by its compose name, and an admin key the service holds.
@@ -180,7 +182,8 @@ function composeEnvironment(service: { environment?: Record<string, string> }, t
   const env: Record<string, string> = {};
   for (const [name, raw] of Object.entries(service.environment ?? {})) {
     let value = interpolate(String(raw), topology.variables);
-    for (const [host, local] of Object.entries(topology.hosts)) value = value.replace(new RegExp(`^(\\w+(?:\\+\\w+)?://(?:[^@/]*@)?)${host}:\\d+`), `$1${local}`);
+    for (const [host, local] of Object.entries(topology.hosts))
+      value = value.replace(new RegExp(`^(\\w+(?:\\+\\w+)?://(?:[^@/]*@)?)${host}:\\d+`), `$1${local}`);
     env[name] = value;
   }
   if (env.HOST === '0.0.0.0') env.HOST = '127.0.0.1';
@@ -231,7 +234,14 @@ describe('the compose topology, without Docker', () => {
     processes.push(
       await startSourceProcess(
         sourceOf('revocation-service/dist/main.js'),
-        { ...base, ...serviceEnv, PORT: String(servicePort), DATABASE_URL: db.toString(), REVOCAST_DATABASE_SCHEMA: schema, REVOCAST_RECONCILE_INTERVAL: '1s' },
+        {
+          ...base,
+          ...serviceEnv,
+          PORT: String(servicePort),
+          DATABASE_URL: db.toString(),
+          REVOCAST_DATABASE_SCHEMA: schema,
+          REVOCAST_RECONCILE_INTERVAL: '1s',
+        },
         /"msg":"listening"|"port":\d+/,
         30_000,
       ),
@@ -239,9 +249,16 @@ describe('the compose topology, without Docker', () => {
     service = `http://127.0.0.1:${servicePort}`;
   }, 60_000);
 
-  it('keeps an app sign-out revoked through the PostgreSQL service\'s reconciliations', async () => {
+  it("keeps an app sign-out revoked through the PostgreSQL service's reconciliations", async () => {
     const appPort = await freePort();
-    processes.push(await startSourceProcess(sourceOf('examples/web-app/dist/main.js'), { ...base, ...appEnv, PORT: String(appPort) }, /Revocast is running/, 30_000));
+    processes.push(
+      await startSourceProcess(
+        sourceOf('examples/web-app/dist/main.js'),
+        { ...base, ...appEnv, PORT: String(appPort) },
+        /Revocast is running/,
+        30_000,
+      ),
+    );
     const app = `http://127.0.0.1:${appPort}`;
 
     // Alice signs in; a thief copies her access token.
@@ -306,16 +323,27 @@ describe('the container entry point', () => {
   const redisUrl = inject('redisUrl');
 
   it('passes the image health check while up, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', sourceOf('revocation-service/dist/main.js')], {
-      env: { ...process.env, REDIS_URL: redisUrl, REVOCAST_KEY_PREFIX: uniquePrefix(), PORT: '0', REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}` },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=revocast-source', '--import', 'tsx', sourceOf('revocation-service/dist/main.js')],
+      {
+        env: {
+          ...process.env,
+          REDIS_URL: redisUrl,
+          REVOCAST_KEY_PREFIX: uniquePrefix(),
+          PORT: '0',
+          REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}`,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     await waitFor(() => /"port":\d+/.test(output), 20_000, 20);
     const port = /"port":(\d+)/.exec(output)?.[1] as string;
-    const probe = (p: string) => spawnSync(process.execPath, ['-e', healthcheckScript], { env: { ...process.env, PORT: p }, timeout: 10_000 }).status;
+    const probe = (p: string) =>
+      spawnSync(process.execPath, ['-e', healthcheckScript], { env: { ...process.env, PORT: p }, timeout: 10_000 }).status;
     expect(probe(port)).toBe(0);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);

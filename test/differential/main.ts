@@ -32,7 +32,13 @@ try {
     [
       `differential: ${tally.cases} cases in ${((performance.now() - started) / 1000).toFixed(0)} s, seed ${seed}: no disagreement`,
       `  accepted by both: ${tally.accepted}`,
-      ...[...tally.refused].sort((a, b) => b[1] - a[1]).map(([reason, count]) => (reason === 'Revocast claim rule' ? `  refused by the core under a Revocast claim rule: ${count}` : `  refused by both as ${reason}: ${count}`)),
+      ...[...tally.refused]
+        .sort((a, b) => b[1] - a[1])
+        .map(([reason, count]) =>
+          reason === 'Revocast claim rule'
+            ? `  refused by the core under a Revocast claim rule: ${count}`
+            : `  refused by both as ${reason}: ${count}`,
+        ),
       `  refused only by the core, as not canonical base64url: ${tally.stricter}`,
     ].join('\n'),
   );

@@ -50,18 +50,29 @@ describe('each framework sample, run as a program', () => {
       let output = '';
       try {
         child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', `examples/frameworks/${name}.ts`], {
-          env: { ...process.env, TSX_TSCONFIG_PATH: 'examples/frameworks/tsconfig.json', REDIS_URL: redisUrl, REVOCAST_KEY_PREFIX: keyPrefix, JWT_SECRET: new TextDecoder().decode(SECRET), PORT: String(port) },
+          env: {
+            ...process.env,
+            TSX_TSCONFIG_PATH: 'examples/frameworks/tsconfig.json',
+            REDIS_URL: redisUrl,
+            REVOCAST_KEY_PREFIX: keyPrefix,
+            JWT_SECRET: new TextDecoder().decode(SECRET),
+            PORT: String(port),
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
         const url = `http://127.0.0.1:${port}/me`;
         let missing: Response | undefined;
-        await waitFor(async () => {
-          if (child?.exitCode !== null) throw new Error(`${name} exited: ${output}`);
-          missing = await fetch(url).catch(() => undefined);
-          return missing !== undefined;
-        }, 45_000, 100);
+        await waitFor(
+          async () => {
+            if (child?.exitCode !== null) throw new Error(`${name} exited: ${output}`);
+            missing = await fetch(url).catch(() => undefined);
+            return missing !== undefined;
+          },
+          45_000,
+          100,
+        );
         expect(missing?.status).toBe(401);
         expect(missing?.headers.get('www-authenticate')).toBe('Bearer realm="example"');
         const ok = await fetch(url, { headers: { authorization: `Bearer ${await signToken({ sub: 'sam' })}` } });

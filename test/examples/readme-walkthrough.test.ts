@@ -18,7 +18,8 @@ describe('the README walkthrough of the example app', { timeout: 40_000 }, () =>
 
   beforeAll(async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', SERVICE_PORT: '0', LOG_LEVEL: 'warn' };
-    for (const name of ['REDIS_URL', 'REVOCAST_ADMIN_KEYS', 'REVOCAST_SERVICE_URL', 'DEMO_SIGNING_SECRET', 'ACCESS_TOKEN_TTL']) delete env[name];
+    for (const name of ['REDIS_URL', 'REVOCAST_ADMIN_KEYS', 'REVOCAST_SERVICE_URL', 'DEMO_SIGNING_SECRET', 'ACCESS_TOKEN_TTL'])
+      delete env[name];
     [main, browser] = await Promise.all([startSourceProcess('examples/web-app/src/main.ts', env, /Press Ctrl\+C/), launchChromium()]);
     web = /web app:\s+(\S+)/.exec(main.output())?.[1] as string;
     // Two devices: the second stands for the README's private window, with cookies of its own.
@@ -72,10 +73,17 @@ describe('the README walkthrough of the example app', { timeout: 40_000 }, () =>
 
   it('6: the revoke line npm start printed signs both windows out', async () => {
     await signIn(ipad, 'alice-new-password', "maryo's iPad");
-    const revokeLine = /curl -s -X POST (\S+\/v1\/revocations) -H "Authorization: Bearer (\S+)" \\\n\s+-H 'Content-Type: application\/json' -d '([^']+)'/.exec(main.output());
+    const revokeLine =
+      /curl -s -X POST (\S+\/v1\/revocations) -H "Authorization: Bearer (\S+)" \\\n\s+-H 'Content-Type: application\/json' -d '([^']+)'/.exec(
+        main.output(),
+      );
     expect(revokeLine).not.toBeNull();
     const [, url, key, body] = revokeLine as unknown as [string, string, string, string];
-    const revoke = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body });
+    const revoke = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
     expect(revoke.status).toBe(201);
     expect((await reload(laptop)).heading).toBe('Sign in');
     expect((await reload(ipad)).heading).toBe('Sign in');

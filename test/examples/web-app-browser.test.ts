@@ -52,7 +52,12 @@ describe('the example app in a real browser, two instances, the service in its o
     const started = await Promise.all([
       startSourceProcess(
         'revocation-service/src/main.ts',
-        env({ REDIS_URL: redis.url, PORT: String(servicePort), REVOCAST_ADMIN_KEYS: `tests:${ADMIN_KEY},web-app:${APP_KEY}`, LOG_LEVEL: 'info' }),
+        env({
+          REDIS_URL: redis.url,
+          PORT: String(servicePort),
+          REVOCAST_ADMIN_KEYS: `tests:${ADMIN_KEY},web-app:${APP_KEY}`,
+          LOG_LEVEL: 'info',
+        }),
         /"msg":"revocation service listening"/,
       ),
       startSourceProcess('examples/web-app/src/main.ts', appEnv, /Press Ctrl\+C/),

@@ -42,7 +42,12 @@ async function checkAnswer(res: Response, allowed: readonly number[]): Promise<A
   if (res.status < 400) return { status: res.status, json: JSON.parse(text) as unknown };
   expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   const problem = JSON.parse(text) as Problem;
-  expect(problem).toMatchObject({ status: res.status, code: expect.stringMatching(/^ERR_[A-Z_]+$/), title: expect.any(String), detail: expect.any(String) });
+  expect(problem).toMatchObject({
+    status: res.status,
+    code: expect.stringMatching(/^ERR_[A-Z_]+$/),
+    title: expect.any(String),
+    detail: expect.any(String),
+  });
   if (res.status === 400) {
     expect(problem.code).toBe('ERR_VALIDATION');
     expect(problem.errors?.length).toBeGreaterThan(0);
@@ -65,12 +70,23 @@ const futureExp = fc.double({ min: 1, max: 5 * 365 * 86400, noNaN: true }).map((
 
 /** Valid revocation requests of each type; ids get a unique suffix so each is new. */
 const validRevocation = fc.oneof(
-  fc.record({ type: fc.constant('token'), jti: validId, exp: futureExp, sub: validId, reason: validReason }, { requiredKeys: ['type', 'jti', 'exp'] }),
   fc.record(
-    { type: fc.constant('subject'), sub: validId, before: fc.double({ min: 1, max: 100_000, noNaN: true }).map((ago) => nowSeconds() - ago), reason: validReason },
+    { type: fc.constant('token'), jti: validId, exp: futureExp, sub: validId, reason: validReason },
+    { requiredKeys: ['type', 'jti', 'exp'] },
+  ),
+  fc.record(
+    {
+      type: fc.constant('subject'),
+      sub: validId,
+      before: fc.double({ min: 1, max: 100_000, noNaN: true }).map((ago) => nowSeconds() - ago),
+      reason: validReason,
+    },
     { requiredKeys: ['type', 'sub'] },
   ),
-  fc.record({ type: fc.constant('session'), sid: validId, exp: futureExp, sub: validId, reason: validReason }, { requiredKeys: ['type', 'sid'] }),
+  fc.record(
+    { type: fc.constant('session'), sid: validId, exp: futureExp, sub: validId, reason: validReason },
+    { requiredKeys: ['type', 'sid'] },
+  ),
 );
 
 const FIELDS = ['type', 'jti', 'sub', 'sid', 'exp', 'before', 'reason'];
@@ -84,7 +100,11 @@ const anyValue = fc.oneof(
 
 /** A valid request with one field removed, replaced by any value, or a key added (`__proto__` and "" included). */
 const nearlyValid = fc
-  .tuple(validRevocation, fc.constantFrom(...FIELDS, '__proto__', 'constructor', '', 'admin', 'offset'), fc.option(anyValue, { nil: undefined }))
+  .tuple(
+    validRevocation,
+    fc.constantFrom(...FIELDS, '__proto__', 'constructor', '', 'admin', 'offset'),
+    fc.option(anyValue, { nil: undefined }),
+  )
   .map(([body, field, value]) => {
     const copy: Record<string, unknown> = { ...body };
     if (value === undefined) delete copy[field];
@@ -102,13 +122,21 @@ const deeplyNested = fc
 
 const huge = fc.oneof(
   fc.integer({ min: 16_000, max: 300_000 }).map((size) => JSON.stringify({ type: 'token', jti: 'a', exp: 2e9, reason: 'x'.repeat(size) })),
-  fc.integer({ min: 100, max: 3000 }).map((count) => JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i])))),
+  fc
+    .integer({ min: 100, max: 3000 })
+    .map((count) => JSON.stringify(Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i])))),
   fc.integer({ min: 300, max: 20_000 }).map((count) => JSON.stringify({ type: 'session', sid: '\u{1F600}'.repeat(count) })),
 );
 
 const oddNumbers = fc
-  .tuple(fc.constantFrom('exp', 'before'), fc.constantFrom('1e400', '-1e400', '-0', '0', '1e-400', '9007199254740993', '253402300800', '253402300799.5', '0.000001', '1E3'))
-  .map(([field, number]) => `{"type":"${field === 'exp' ? 'token' : 'subject'}",${field === 'exp' ? '"jti"' : '"sub"'}:"n","${field}":${number}}`);
+  .tuple(
+    fc.constantFrom('exp', 'before'),
+    fc.constantFrom('1e400', '-1e400', '-0', '0', '1e-400', '9007199254740993', '253402300800', '253402300799.5', '0.000001', '1E3'),
+  )
+  .map(
+    ([field, number]) =>
+      `{"type":"${field === 'exp' ? 'token' : 'subject'}",${field === 'exp' ? '"jti"' : '"sub"'}:"n","${field}":${number}}`,
+  );
 
 const bodyText = fc.oneof(
   { arbitrary: nearlyValid, weight: 5 },
@@ -174,11 +202,20 @@ const cursorValue = fc.oneof(
   fc.base64String({ maxLength: 80 }),
   fc.jsonValue({ maxDepth: 2 }).map((value) => b64(JSON.stringify(value))),
   fc
-    .oneof(fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String), fc.bigInt({ min: 2n ** 63n, max: 2n ** 66n }).map(String), hostileString, fc.jsonValue({ maxDepth: 1 }), fc.constantFrom('18446744073709551615', '18446744073709551616', '-1', '0x10', ' 1'))
+    .oneof(
+      fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String),
+      fc.bigInt({ min: 2n ** 63n, max: 2n ** 66n }).map(String),
+      hostileString,
+      fc.jsonValue({ maxDepth: 1 }),
+      fc.constantFrom('18446744073709551615', '18446744073709551616', '-1', '0x10', ' 1'),
+    )
     .map((c) => b64(JSON.stringify({ c }))),
   fc.oneof(hostileString, fc.jsonValue({ maxDepth: 1 }), fc.string({ maxLength: 3000 })).map((m) => b64(JSON.stringify({ m }))),
 );
-const queryKey = fc.oneof(fc.constantFrom('type', 'sub', 'limit', 'cursor', 'page', 'reason', '__proto__', 'constructor', '', 'limit[]', 'type[0]'), hostileString);
+const queryKey = fc.oneof(
+  fc.constantFrom('type', 'sub', 'limit', 'cursor', 'page', 'reason', '__proto__', 'constructor', '', 'limit[]', 'type[0]'),
+  hostileString,
+);
 const queryValue = fc.oneof(
   fc.constantFrom('token', 'subject', 'session', '0', '1', '1000', '1001', '-1', '1e3', '0x10', ' 5', '5 ', '', '10000'),
   hostileString,
@@ -190,7 +227,9 @@ const queryString = fc.oneof(
   fc
     .tuple(fc.array(queryPair, { maxLength: 5 }), fc.boolean())
     .map(([pairs, raw]) =>
-      pairs.map(([key, value, alsoRaw]) => (raw && alsoRaw ? `${key}=${value}` : `${percentEncode(key)}=${percentEncode(value)}`)).join('&'),
+      pairs
+        .map(([key, value, alsoRaw]) => (raw && alsoRaw ? `${key}=${value}` : `${percentEncode(key)}=${percentEncode(value)}`))
+        .join('&'),
     ),
   // A forged cursor alone or with valid filters, so it reaches the store.
   fc
@@ -219,7 +258,11 @@ describe('admin API under attack (property tests against Redis)', () => {
   const runs: string[] = [];
   const seeded: Array<{ type: string; id: string }> = [];
 
-  async function send(method: string, path: string, init: { body?: Uint8Array | string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async function send(
+    method: string,
+    path: string,
+    init: { body?: Uint8Array | string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     return fetch(service.url + path, {
       method,
       headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...init.headers },
@@ -228,7 +271,12 @@ describe('admin API under attack (property tests against Redis)', () => {
   }
 
   /** Sends one request and checks the answer and what it did to Redis. */
-  async function exchange(method: string, path: string, allowed: readonly number[], init: Parameters<typeof send>[2] = {}): Promise<Answer> {
+  async function exchange(
+    method: string,
+    path: string,
+    allowed: readonly number[],
+    init: Parameters<typeof send>[2] = {},
+  ): Promise<Answer> {
     const before = await storeState(redis, keyPrefix);
     const answer = await checkAnswer(await send(method, path, init), allowed);
     const after = await storeState(redis, keyPrefix);
@@ -271,17 +319,28 @@ describe('admin API under attack (property tests against Redis)', () => {
     await fc.assert(
       fc.asyncProperty(request, async ({ text, contentType, encoding }) => {
         const { body, header } = encodeBody(text, encoding);
-        const headers: Record<string, string> = { 'content-type': contentType, ...(header === undefined ? {} : { 'content-encoding': header }) };
+        const headers: Record<string, string> = {
+          'content-type': contentType,
+          ...(header === undefined ? {} : { 'content-encoding': header }),
+        };
         const answer = await exchange('POST', '/v1/revocations', [200, 201, 400, 413, 415], { body, headers });
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       }),
       {
         numRuns: 400,
         // Found by this property: bodies that do not inflate were answered 500.
-        examples: [[{ text: '{}', contentType: 'application/json', encoding: 'br garbage' }], [{ text: '{}', contentType: 'application/json', encoding: 'gzip garbage' }]],
+        examples: [
+          [{ text: '{}', contentType: 'application/json', encoding: 'br garbage' }],
+          [{ text: '{}', contentType: 'application/json', encoding: 'gzip garbage' }],
+        ],
       },
     );
-    runs.push(`POST bodies: ${[...statuses].sort().map(([status, count]) => `${count}× ${status}`).join(', ')}`);
+    runs.push(
+      `POST bodies: ${[...statuses]
+        .sort()
+        .map(([status, count]) => `${count}× ${status}`)
+        .join(', ')}`,
+    );
     expect(statuses.get(400)).toBeGreaterThan(100);
   });
 
@@ -301,41 +360,86 @@ describe('admin API under attack (property tests against Redis)', () => {
       // Found by this property: a forged cursor past 64 bits was answered 503.
       { numRuns: 250, examples: [[`cursor=${b64(JSON.stringify({ c: '18446744073709551616' }))}`]] },
     );
-    runs.push(`list queries: ${[...statuses].sort().map(([status, count]) => `${count}× ${status}`).join(', ')}`);
+    runs.push(
+      `list queries: ${[...statuses]
+        .sort()
+        .map(([status, count]) => `${count}× ${status}`)
+        .join(', ')}`,
+    );
   });
 
   it('answers any path and method with a result or a problem, and only a found DELETE writes', async () => {
     const statuses = new Map<string, number>();
     const seededPath = fc.constantFrom(...seeded).map(({ type, id }) => `${type}/${percentEncode(id)}`);
-    const target = fc.oneof(seededPath, fc.tuple(pathSegment, pathSegment).map(([type, id]) => `${type}/${id}`), fc.tuple(pathSegment, pathSegment, pathSegment).map((parts) => parts.join('/')));
-    const reinstateQuery = fc.oneof(fc.constant(''), queryString.map((query) => `?${query}`), validReason.map((reason) => `?reason=${percentEncode(reason)}`));
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'DELETE', 'DELETE', 'POST', 'PUT', 'PATCH'), target, reinstateQuery, async (method, path, query) => {
-        // 405 where the path is a documented one (/v1/revocations/{type}/{id}, or /v1/revocations/ and /batch/ when segments are empty) served without this method.
-        const allowed = method === 'GET' || method === 'DELETE' ? [200, 400, 404, 405] : [400, 404, 405, 415];
-        const init = method === 'GET' || method === 'DELETE' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } };
-        const answer = await exchange(method, `/v1/revocations/${path}${query}`, allowed, init);
-        statuses.set(`${method} ${answer.status}`, (statuses.get(`${method} ${answer.status}`) ?? 0) + 1);
-      }),
-      // Found by this property: a path segment that is not valid percent-encoding was answered 500.
-      { numRuns: 300, examples: [['GET', 'token/%', ''], ['DELETE', 'session/%E0%A4%A', '?reason=x']] },
+    const target = fc.oneof(
+      seededPath,
+      fc.tuple(pathSegment, pathSegment).map(([type, id]) => `${type}/${id}`),
+      fc.tuple(pathSegment, pathSegment, pathSegment).map((parts) => parts.join('/')),
     );
-    runs.push(`paths: ${[...statuses].sort().map(([kind, count]) => `${count}× ${kind}`).join(', ')}`);
+    const reinstateQuery = fc.oneof(
+      fc.constant(''),
+      queryString.map((query) => `?${query}`),
+      validReason.map((reason) => `?reason=${percentEncode(reason)}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'DELETE', 'DELETE', 'POST', 'PUT', 'PATCH'),
+        target,
+        reinstateQuery,
+        async (method, path, query) => {
+          // 405 where the path is a documented one (/v1/revocations/{type}/{id}, or /v1/revocations/ and /batch/ when segments are empty) served without this method.
+          const allowed = method === 'GET' || method === 'DELETE' ? [200, 400, 404, 405] : [400, 404, 405, 415];
+          const init = method === 'GET' || method === 'DELETE' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } };
+          const answer = await exchange(method, `/v1/revocations/${path}${query}`, allowed, init);
+          statuses.set(`${method} ${answer.status}`, (statuses.get(`${method} ${answer.status}`) ?? 0) + 1);
+        },
+      ),
+      // Found by this property: a path segment that is not valid percent-encoding was answered 500.
+      {
+        numRuns: 300,
+        examples: [
+          ['GET', 'token/%', ''],
+          ['DELETE', 'session/%E0%A4%A', '?reason=x'],
+        ],
+      },
+    );
+    runs.push(
+      `paths: ${[...statuses]
+        .sort()
+        .map(([kind, count]) => `${count}× ${kind}`)
+        .join(', ')}`,
+    );
   });
 
   it('answers any Authorization header that is not the key with 401 (429 once its address failed too often), writing nothing', async () => {
     // Header values as an HTTP client can send them: Latin-1 without controls, no surrounding whitespace.
     const headerValue = fc
-      .string({ unit: fc.integer({ min: 0x20, max: 0xff }).filter((code) => code < 0x7f || code > 0x9f).map((code) => String.fromCharCode(code)), maxLength: 100 })
+      .string({
+        unit: fc
+          .integer({ min: 0x20, max: 0xff })
+          .filter((code) => code < 0x7f || code > 0x9f)
+          .map((code) => String.fromCharCode(code)),
+        maxLength: 100,
+      })
       .map((value) => value.trim());
-    const authorization = fc.oneof(headerValue, headerValue.map((value) => `Bearer ${value}`), fc.constantFrom(`Bearer ${ADMIN_SECRET} x`, `Basic ${b64(`tests:${ADMIN_SECRET}`)}`, `Bearer  ${ADMIN_SECRET.slice(1)}`));
+    const authorization = fc.oneof(
+      headerValue,
+      headerValue.map((value) => `Bearer ${value}`),
+      fc.constantFrom(`Bearer ${ADMIN_SECRET} x`, `Basic ${b64(`tests:${ADMIN_SECRET}`)}`, `Bearer  ${ADMIN_SECRET.slice(1)}`),
+    );
     let count = 0;
     await fc.assert(
-      fc.asyncProperty(authorization.map((value) => value.trim()).filter((value) => value !== `Bearer ${ADMIN_SECRET}`), async (value) => {
-        count++;
-        const body = JSON.stringify({ type: 'token', jti: 'auth-fuzz', exp: 2e9 });
-        await exchange('POST', '/v1/revocations', [401, 429], { body, headers: { 'content-type': 'application/json', authorization: value } });
-      }),
+      fc.asyncProperty(
+        authorization.map((value) => value.trim()).filter((value) => value !== `Bearer ${ADMIN_SECRET}`),
+        async (value) => {
+          count++;
+          const body = JSON.stringify({ type: 'token', jti: 'auth-fuzz', exp: 2e9 });
+          await exchange('POST', '/v1/revocations', [401, 429], {
+            body,
+            headers: { 'content-type': 'application/json', authorization: value },
+          });
+        },
+      ),
       { numRuns: 100 },
     );
     runs.push(`${count} forged Authorization headers: all 401 or 429`);
@@ -344,7 +448,16 @@ describe('admin API under attack (property tests against Redis)', () => {
   it('names a present field of the wrong type as wrong, never as missing', async () => {
     let count = 0;
     const wrongType = fc.tuple(
-      fc.constantFrom(['token', 'jti'], ['token', 'exp'], ['token', 'sub'], ['token', 'reason'], ['subject', 'sub'], ['subject', 'before'], ['session', 'sid'], ['session', 'exp']),
+      fc.constantFrom(
+        ['token', 'jti'],
+        ['token', 'exp'],
+        ['token', 'sub'],
+        ['token', 'reason'],
+        ['subject', 'sub'],
+        ['subject', 'before'],
+        ['session', 'sid'],
+        ['session', 'exp'],
+      ),
       fc.oneof(fc.constantFrom(null, true, [], {}, [1], { a: 1 }), fc.integer(), hostileString),
     );
     await fc.assert(
@@ -352,7 +465,9 @@ describe('admin API under attack (property tests against Redis)', () => {
         const isNumberField = field === 'exp' || field === 'before';
         fc.pre(isNumberField ? typeof value !== 'number' : typeof value !== 'string');
         count++;
-        const base: Record<string, unknown> = { type, token: { jti: 'w', exp: 2e9 }, subject: { sub: 'w' }, session: { sid: 'w' } }[type] as Record<string, unknown>;
+        const base: Record<string, unknown> = { type, token: { jti: 'w', exp: 2e9 }, subject: { sub: 'w' }, session: { sid: 'w' } }[
+          type
+        ] as Record<string, unknown>;
         const body = JSON.stringify({ type, ...base, [field]: value });
         const answer = await exchange('POST', '/v1/revocations', [400], { body, headers: { 'content-type': 'application/json' } });
         const error = (answer.json as Problem).errors?.find((e) => e.field === field);
@@ -379,7 +494,8 @@ describe('admin API under attack (property tests against Redis)', () => {
         const created = await exchange('POST', '/v1/revocations', [201], { body: JSON.stringify(body), headers: json });
         const record = created.json as Record<string, unknown>;
         expect(record).toMatchObject({ type: input.type, [idField]: id, revokedBy: 'tests' });
-        for (const field of ['sub', 'exp', 'reason'] as const) if (field in body && !(input.type === 'subject' && field === 'sub')) expect(record[field]).toBe(body[field]);
+        for (const field of ['sub', 'exp', 'reason'] as const)
+          if (field in body && !(input.type === 'subject' && field === 'sub')) expect(record[field]).toBe(body[field]);
         if (body.before !== undefined) expect(record.before).toBe(Math.round((body.before as number) * 1000) / 1000);
         expect(await redis.zscore(keys.entries, memberOf(input.type, id))).not.toBeNull();
 
@@ -413,7 +529,9 @@ describe('admin API under attack (property tests against Redis)', () => {
         const statuses: number[] = [];
         for (const jti of [a + suffix, b + suffix]) {
           const body = JSON.stringify({ type: 'token', jti, exp: 2e9 });
-          statuses.push((await exchange('POST', '/v1/revocations', [201, 400, 413], { body, headers: { 'content-type': 'application/json' } })).status);
+          statuses.push(
+            (await exchange('POST', '/v1/revocations', [201, 400, 413], { body, headers: { 'content-type': 'application/json' } })).status,
+          );
         }
         if (!statuses.includes(400) && !statuses.includes(413)) expect(statuses).toEqual([201, 201]);
       }),

@@ -101,15 +101,28 @@ describe('admin API', () => {
     });
 
     it('answers 415 for a body that is not JSON', async () => {
-      const res = await service.admin('/v1/revocations', { body: 'type=token', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await service.admin('/v1/revocations', {
+        body: 'type=token',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(res.status).toBe(415);
     });
 
     it('answers 400 for bad list parameters', async () => {
-      for (const [query, field] of [['limit=0', 'limit'], ['limit=abc', 'limit'], ['type=user', 'type'], ['cursor=nonsense', 'cursor'], ['page=2', 'page'], ['limit=1&limit=2', 'limit']]) {
+      for (const [query, field] of [
+        ['limit=0', 'limit'],
+        ['limit=abc', 'limit'],
+        ['type=user', 'type'],
+        ['cursor=nonsense', 'cursor'],
+        ['page=2', 'page'],
+        ['limit=1&limit=2', 'limit'],
+      ]) {
         const res = await service.admin(`/v1/revocations?${query}`);
         expect(res.status, query).toBe(400);
-        expect(((await res.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field), query).toContain(field);
+        expect(
+          ((await res.json()) as { errors: Array<{ field: string }> }).errors.map((e) => e.field),
+          query,
+        ).toContain(field);
       }
     });
 
@@ -125,7 +138,14 @@ describe('admin API', () => {
       const first = await service.admin('/v1/revocations', { body });
       expect(first.status).toBe(201);
       const created = (await first.json()) as Record<string, unknown>;
-      expect(created).toMatchObject({ type: 'token', jti: 'tok-1', exp: body.exp, sub: 'carol', reason: 'laptop stolen', revokedBy: 'tests' });
+      expect(created).toMatchObject({
+        type: 'token',
+        jti: 'tok-1',
+        exp: body.exp,
+        sub: 'carol',
+        reason: 'laptop stolen',
+        revokedBy: 'tests',
+      });
       expect(typeof created.offset).toBe('number');
 
       const state = await storeState();
@@ -162,9 +182,11 @@ describe('admin API', () => {
       expect(((await missing.json()) as { code: string }).code).toBe('ERR_NOT_FOUND');
     });
 
-    it('lists a subject\'s revocations page by page, and filters by type', async () => {
+    it("lists a subject's revocations page by page, and filters by type", async () => {
       for (let i = 0; i < 25; i++) {
-        await service.admin('/v1/revocations', { body: { type: i % 5 === 0 ? 'session' : 'token', [i % 5 === 0 ? 'sid' : 'jti']: `frank-${i}`, exp: inAnHour(), sub: 'frank' } });
+        await service.admin('/v1/revocations', {
+          body: { type: i % 5 === 0 ? 'session' : 'token', [i % 5 === 0 ? 'sid' : 'jti']: `frank-${i}`, exp: inAnHour(), sub: 'frank' },
+        });
       }
       const seen: string[] = [];
       let cursor: string | null = null;
@@ -177,14 +199,18 @@ describe('admin API', () => {
       } while (cursor !== null);
       expect(seen.sort()).toEqual(Array.from({ length: 25 }, (_, i) => `frank-${i}`).sort());
 
-      const sessions = (await (await service.admin('/v1/revocations?sub=frank&type=session&limit=100')).json()) as { items: Array<{ type: string }> };
+      const sessions = (await (await service.admin('/v1/revocations?sub=frank&type=session&limit=100')).json()) as {
+        items: Array<{ type: string }>;
+      };
       expect(sessions.items).toHaveLength(5);
       expect(sessions.items.every((item) => item.type === 'session')).toBe(true);
 
       const all: string[] = [];
       cursor = null;
       do {
-        const page = (await (await service.admin(`/v1/revocations?type=token&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`)).json()) as {
+        const page = (await (
+          await service.admin(`/v1/revocations?type=token&limit=7${cursor === null ? '' : `&cursor=${cursor}`}`)
+        ).json()) as {
           items: Array<{ type: string; jti: string }>;
           nextCursor: string | null;
         };
@@ -198,7 +224,9 @@ describe('admin API', () => {
 
   describe('reinstating', () => {
     it('removes the revocation, publishes it with the next offset and audits it', async () => {
-      const created = (await (await service.admin('/v1/revocations', { body: { type: 'token', jti: 'oops', exp: inAnHour() } })).json()) as { offset: number };
+      const created = (await (
+        await service.admin('/v1/revocations', { body: { type: 'token', jti: 'oops', exp: inAnHour() } })
+      ).json()) as { offset: number };
       const res = await service.admin('/v1/revocations/token/oops?reason=revoked%20by%20mistake', { method: 'DELETE' });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { offset: number; reinstated: { jti: string } };
@@ -220,7 +248,14 @@ describe('admin API', () => {
       const { offset } = (await res.json()) as { offset: number };
       const lines = service.logs.filter((line) => (line.audit as { id?: string } | undefined)?.id === 'grace');
       expect(lines).toHaveLength(1);
-      expect(lines[0]?.audit).toEqual({ action: 'revoke', actor: 'tests', type: 'subject', id: 'grace', reason: 'password changed', offset });
+      expect(lines[0]?.audit).toEqual({
+        action: 'revoke',
+        actor: 'tests',
+        type: 'subject',
+        id: 'grace',
+        reason: 'password changed',
+        offset,
+      });
       expect(JSON.stringify(service.logs)).not.toContain(ADMIN_SECRET);
     });
   });

@@ -24,7 +24,10 @@ describe('the shared admin state on Redis Cluster', () => {
 
   it('shares buckets and sessions between two connections, every key on the shard of the revocation keys', async () => {
     const keyPrefix = uniquePrefix();
-    const [a, b] = [openRedisAdminState({ redis: cluster.url, keyPrefix }), openRedisAdminState({ redis: cluster.url, keyPrefix })] as [AdminState, AdminState];
+    const [a, b] = [openRedisAdminState({ redis: cluster.url, keyPrefix }), openRedisAdminState({ redis: cluster.url, keyPrefix })] as [
+      AdminState,
+      AdminState,
+    ];
     open.push(a, b);
     await Promise.all([a.ready(), b.ready()]);
     const limit = { requests: 2, perMs: 3_600_000 };
@@ -43,6 +46,7 @@ describe('the shared admin state on Redis Cluster', () => {
     const keys = redisKeys(keyPrefix);
     const slot = (key: string) => command(cluster.nodes[0]!.url, 'CLUSTER', 'KEYSLOT', key);
     const metaSlot = await slot(keys.meta);
-    for (const key of [keys.rateLimit('ops'), keys.authFailures('10.0.0.1'), keys.consoleSession('ab')]) expect(await slot(key)).toBe(metaSlot);
+    for (const key of [keys.rateLimit('ops'), keys.authFailures('10.0.0.1'), keys.consoleSession('ab')])
+      expect(await slot(key)).toBe(metaSlot);
   }, 30_000);
 });

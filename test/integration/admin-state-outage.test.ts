@@ -125,6 +125,10 @@ describe('the shared admin state when its Redis is down', () => {
     } finally {
       redis.resume();
     }
-    await waitFor(async () => (await fetch(`${url}/admin`, { headers: { cookie: cookie as string }, redirect: 'manual' })).status === 200, 15_000, 100);
+    await waitFor(
+      async () => (await fetch(`${url}/admin`, { headers: { cookie: cookie as string }, redirect: 'manual' })).status === 200,
+      15_000,
+      100,
+    );
   }, 60_000);
 });

@@ -3,7 +3,18 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { decodeMessages, redisKeys, type SyncSource } from '@revocast/verifier-sdk/protocol';
 import { RedisSource } from '../../verifier-sdk/src/sync/redis-source.js';
-import { memoryStore, outcome, postgresStore, signToken, sql, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import {
+  memoryStore,
+  outcome,
+  postgresStore,
+  signToken,
+  sql,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  waitFor,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 
 const redisUrl = inject('redisUrl');
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -100,17 +111,21 @@ describe.each([
     const again = (await res.json()) as BatchAnswer;
     expect(again).toMatchObject({ changed: 0, unchanged: 2, offsets: null });
     expect(again.items.map((item) => [item.changed, item.offset])).toEqual(first.items.map((item) => [false, item.offset]));
-    const next = (await (await service.admin('/v1/revocations', { body: { type: 'token', jti: 'after-again', exp: inAnHour() } })).json()) as { offset: number };
+    const next = (await (
+      await service.admin('/v1/revocations', { body: { type: 'token', jti: 'after-again', exp: inAnHour() } })
+    ).json()) as { offset: number };
     expect(next.offset).toBe((first.offsets as { last: number }).last + 1);
   });
 
   it('applies items in order: a later item widens an earlier one of the same batch, a narrower one changes nothing', async () => {
     const exp = inAnHour();
-    const answer = (await (await batch([
-      { type: 'token', jti: 'twice', exp },
-      { type: 'token', jti: 'twice', exp: exp + 60 },
-      { type: 'token', jti: 'twice', exp: exp - 60 },
-    ])).json()) as BatchAnswer;
+    const answer = (await (
+      await batch([
+        { type: 'token', jti: 'twice', exp },
+        { type: 'token', jti: 'twice', exp: exp + 60 },
+        { type: 'token', jti: 'twice', exp: exp - 60 },
+      ])
+    ).json()) as BatchAnswer;
     expect(answer.items.map((item) => item.changed)).toEqual([true, true, false]);
     expect(answer.items[2]).toMatchObject({ exp: exp + 60 });
     expect(answer.offsets).toEqual({ first: answer.items[0]?.offset, last: answer.items[1]?.offset });
@@ -123,8 +138,23 @@ describe.each([
     }
 
     it.each([
-      ['a bad exp in the third item', [{ type: 'token', jti: 'ok-1', exp: inAnHour() }, { type: 'session', sid: 'ok-2' }, { type: 'token', jti: 'bad', exp: 'soon' }], 'items.2.exp'],
-      ['an unknown type', [{ type: 'token', jti: 'ok-3', exp: inAnHour() }, { type: 'user', sub: 'x' }], 'items.1.type'],
+      [
+        'a bad exp in the third item',
+        [
+          { type: 'token', jti: 'ok-1', exp: inAnHour() },
+          { type: 'session', sid: 'ok-2' },
+          { type: 'token', jti: 'bad', exp: 'soon' },
+        ],
+        'items.2.exp',
+      ],
+      [
+        'an unknown type',
+        [
+          { type: 'token', jti: 'ok-3', exp: inAnHour() },
+          { type: 'user', sub: 'x' },
+        ],
+        'items.1.type',
+      ],
       ['an item that is not an object', [{ type: 'token', jti: 'ok-4', exp: inAnHour() }, 'jti-5'], 'items.1'],
       ['an unknown field in an item', [{ type: 'session', sid: 'ok-6', admin: true }], 'items.0.admin'],
       ['no items', [], 'items'],
@@ -142,7 +172,12 @@ describe.each([
     });
 
     it('answers 400 for a body without an items array, or with other fields', async () => {
-      for (const [body, field] of [[{}, 'items'], [{ items: 'x' }, 'items'], [{ items: [], force: true }, 'force'], [[1], '(body)']] as const) {
+      for (const [body, field] of [
+        [{}, 'items'],
+        [{ items: 'x' }, 'items'],
+        [{ items: [], force: true }, 'force'],
+        [[1], '(body)'],
+      ] as const) {
         const res = await service.admin('/v1/revocations/batch', { body });
         expect(res.status).toBe(400);
         expect(((await res.json()) as Problem).errors.map((error) => error.field)).toContain(field);
@@ -179,15 +214,24 @@ describe.each([
     });
 
     it('answers 413 for a body over the batch limit and 415 for one that is not JSON', async () => {
-      const big = await service.admin('/v1/revocations/batch', { body: { items: [{ type: 'session', sid: 'x' }], pad: 'x'.repeat(11 * 1024 * 1024) } });
+      const big = await service.admin('/v1/revocations/batch', {
+        body: { items: [{ type: 'session', sid: 'x' }], pad: 'x'.repeat(11 * 1024 * 1024) },
+      });
       expect(big.status).toBe(413);
       expect(((await big.json()) as Problem).code).toBe('ERR_BODY_TOO_LARGE');
-      const form = await service.admin('/v1/revocations/batch', { body: 'items=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const form = await service.admin('/v1/revocations/batch', {
+        body: 'items=1',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       expect(form.status).toBe(415);
     });
 
     it('answers 401 without the admin key', async () => {
-      const res = await fetch(`${service.url}/v1/revocations/batch`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"items":[]}' });
+      const res = await fetch(`${service.url}/v1/revocations/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"items":[]}',
+      });
       expect(res.status).toBe(401);
     });
   });
@@ -235,7 +279,9 @@ describe('a batch on Redis', () => {
     expect(published).toHaveLength(1);
     const messages = decodeMessages(published[0] as string);
     const stream = await redis.xrange(keys.log, '-', '+');
-    expect(messages?.map((m) => [m.offset, m.streamId])).toEqual(stream.map(([id, fields]) => [Number(fields[fields.indexOf('o') + 1]), id]));
+    expect(messages?.map((m) => [m.offset, m.streamId])).toEqual(
+      stream.map(([id, fields]) => [Number(fields[fields.indexOf('o') + 1]), id]),
+    );
     expect(messages?.map((m) => m.offset)).toEqual(answer.items.map((item) => item.offset));
     expect(await redis.hget(keys.meta, 'last_id')).toBe(stream.at(-1)?.[0]);
     expect(await redis.hget(keys.meta, 'live:token')).toBe('5');

@@ -32,7 +32,9 @@ function parserErrorTypes(): string[] {
 describe('every body-parser error type has a 4xx answer', () => {
   it('maps each type found in body-parser and raw-body to a 4xx', () => {
     const types = parserErrorTypes();
-    expect(types).toEqual(expect.arrayContaining(['entity.too.large', 'parameters.too.many', 'entity.parse.failed', 'charset.unsupported', 'request.aborted']));
+    expect(types).toEqual(
+      expect.arrayContaining(['entity.too.large', 'parameters.too.many', 'entity.parse.failed', 'charset.unsupported', 'request.aborted']),
+    );
     for (const type of types) {
       for (const kind of ['JSON', 'form'] as const) {
         const problem = bodyProblem({ type, status: 500, limit: 10 }, kind);
@@ -87,11 +89,15 @@ describe('body errors over HTTP, in each endpoint format', () => {
     fetch(service.url + path, { method: 'POST', body, headers: { ...auth, ...headers } });
 
   it('25 form fields to /admin/login are answered 400 on the console page, not 500', async () => {
-    await consolePage(await fetch(`${service.url}/admin/login`, { method: 'POST', body: fields(25), headers: { 'content-type': FORM } }), 400);
+    await consolePage(
+      await fetch(`${service.url}/admin/login`, { method: 'POST', body: fields(25), headers: { 'content-type': FORM } }),
+      400,
+    );
   });
 
   it('more than 10 form fields to /oauth2/* are answered 400 invalid_request', async () => {
-    for (const path of ['/oauth2/revoke', '/oauth2/introspect']) await oauthError(await post(path, fields(11), { 'content-type': FORM }), 400);
+    for (const path of ['/oauth2/revoke', '/oauth2/introspect'])
+      await oauthError(await post(path, fields(11), { 'content-type': FORM }), 400);
   });
 
   it('an oversized body is 413 in each format', async () => {
@@ -99,7 +105,9 @@ describe('body errors over HTTP, in each endpoint format', () => {
     await oauthError(await post('/oauth2/revoke', big, { 'content-type': FORM }), 413);
     await consolePage(await fetch(`${service.url}/admin/login`, { method: 'POST', body: big, headers: { 'content-type': FORM } }), 413);
     const json = JSON.stringify({ type: 'token', jti: 'x', exp: 2e9, reason: 'a'.repeat(20_000) });
-    expect((await problem(await post('/v1/revocations', json, { 'content-type': 'application/json' }), 413)).code).toBe('ERR_BODY_TOO_LARGE');
+    expect((await problem(await post('/v1/revocations', json, { 'content-type': 'application/json' }), 413)).code).toBe(
+      'ERR_BODY_TOO_LARGE',
+    );
   });
 
   it('charsets other than UTF-8 are refused with 415 naming the charset', async () => {
@@ -110,7 +118,14 @@ describe('body errors over HTTP, in each endpoint format', () => {
     }
     expect((await post('/v1/revocations', json, { 'content-type': 'application/json; charset=UTF-8' })).status).toBe(201);
     await oauthError(await post('/oauth2/introspect', 'token=x', { 'content-type': `${FORM}; charset=iso-8859-1` }), 415);
-    await consolePage(await fetch(`${service.url}/admin/login`, { method: 'POST', body: 'key=x', headers: { 'content-type': `${FORM}; charset=iso-8859-1` } }), 415);
+    await consolePage(
+      await fetch(`${service.url}/admin/login`, {
+        method: 'POST',
+        body: 'key=x',
+        headers: { 'content-type': `${FORM}; charset=iso-8859-1` },
+      }),
+      415,
+    );
   });
 
   it('invalid UTF-8 in a JSON body is answered 400 and stores nothing', async () => {
@@ -120,7 +135,11 @@ describe('body errors over HTTP, in each endpoint format', () => {
     expect(answer.errors?.[0]?.field).toBe('(body)');
     expect(answer.detail).toMatch(/UTF-8/);
     // An encoded surrogate (CESU-8) is not UTF-8 either.
-    const cesu = Buffer.concat([Buffer.from('{"type":"token","jti":"a'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('","exp":2000000000}')]);
+    const cesu = Buffer.concat([
+      Buffer.from('{"type":"token","jti":"a'),
+      Buffer.from([0xed, 0xa0, 0x80]),
+      Buffer.from('","exp":2000000000}'),
+    ]);
     await problem(await post('/v1/revocations/batch', cesu, { 'content-type': 'application/json' }), 400);
     expect(await storeState(redis, keyPrefix)).toEqual(before);
   });
@@ -128,7 +147,10 @@ describe('body errors over HTTP, in each endpoint format', () => {
   it('a form whose percent-encoded bytes are not UTF-8 is refused, not read as U+FFFD', async () => {
     await oauthError(await post('/oauth2/introspect', 'token=a%FFb', { 'content-type': FORM }), 400);
     await oauthError(await post('/oauth2/revoke', 'token=a%E2%82&x=1', { 'content-type': FORM }), 400);
-    await consolePage(await fetch(`${service.url}/admin/login`, { method: 'POST', body: 'key=%ED%A0%80', headers: { 'content-type': FORM } }), 400);
+    await consolePage(
+      await fetch(`${service.url}/admin/login`, { method: 'POST', body: 'key=%ED%A0%80', headers: { 'content-type': FORM } }),
+      400,
+    );
     // Well-formed UTF-8, percent-encoded or raw, is read.
     const euro = await post('/oauth2/introspect', `token=${encodeURIComponent('€😀')}`, { 'content-type': FORM });
     expect(euro.status).toBe(200);
@@ -137,9 +159,14 @@ describe('body errors over HTTP, in each endpoint format', () => {
   it('content encodings: unknown is 415, a body that does not inflate is 400, a good gzip body is read', async () => {
     const json = JSON.stringify({ type: 'token', jti: 'gz', exp: 2e9 });
     await problem(await post('/v1/revocations', json, { 'content-type': 'application/json', 'content-encoding': 'compress' }), 415);
-    await problem(await post('/v1/revocations', 'not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' }), 400);
+    await problem(
+      await post('/v1/revocations', 'not gzip at all', { 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+      400,
+    );
     await oauthError(await post('/oauth2/revoke', 'not gzip', { 'content-type': FORM, 'content-encoding': 'gzip' }), 400);
-    expect((await post('/v1/revocations', gzipSync(json), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(201);
+    expect((await post('/v1/revocations', gzipSync(json), { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(
+      201,
+    );
   });
 
   it('a body shorter than its Content-Length is answered 400, not 500', async () => {

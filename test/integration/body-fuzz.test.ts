@@ -27,8 +27,29 @@ const ROUTES = [
   { method: 'POST', path: '/admin/logout', format: 'page' },
 ] as const;
 
-const charset = fc.constantFrom('utf-8', 'UTF-8', 'utf8', 'utf-16', 'utf-16le', 'utf-32', 'iso-8859-1', 'latin1', 'koi8-r', 'bogus', '"utf-8"', '');
-const mediaType = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x', 'application/problem+json', '*/*', '');
+const charset = fc.constantFrom(
+  'utf-8',
+  'UTF-8',
+  'utf8',
+  'utf-16',
+  'utf-16le',
+  'utf-32',
+  'iso-8859-1',
+  'latin1',
+  'koi8-r',
+  'bogus',
+  '"utf-8"',
+  '',
+);
+const mediaType = fc.constantFrom(
+  'application/json',
+  'application/x-www-form-urlencoded',
+  'text/plain',
+  'multipart/form-data; boundary=x',
+  'application/problem+json',
+  '*/*',
+  '',
+);
 const contentType = fc.oneof(
   mediaType,
   fc.tuple(mediaType, charset).map(([type, cs]) => `${type}; charset=${cs}`),
@@ -37,8 +58,16 @@ const contentType = fc.oneof(
 );
 
 const formBody = fc
-  .array(fc.tuple(fc.oneof(fc.constantFrom('token', 'key', '_csrf', 'type', 'sub', 'sid', 'id', 'reason'), fc.string({ maxLength: 8 })), hostileString), { maxLength: 40 })
-  .map((pairs) => Buffer.from(pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, '?'))}`).join('&')));
+  .array(
+    fc.tuple(
+      fc.oneof(fc.constantFrom('token', 'key', '_csrf', 'type', 'sub', 'sid', 'id', 'reason'), fc.string({ maxLength: 8 })),
+      hostileString,
+    ),
+    { maxLength: 40 },
+  )
+  .map((pairs) =>
+    Buffer.from(pairs.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v.replace(/[\ud800-\udfff]/g, '?'))}`).join('&')),
+  );
 const jsonBody = fc.jsonValue({ maxDepth: 4 }).map((value) => Buffer.from(JSON.stringify(value) ?? 'null'));
 const body = fc.oneof(
   fc.uint8Array({ maxLength: 2000 }).map((bytes) => Buffer.from(bytes)),
@@ -51,12 +80,18 @@ const encoding = fc.constantFrom('none', 'identity', 'gzip', 'deflate', 'br', 'g
 
 function encode(bytes: Buffer, how: string): { bytes: Buffer; header?: string } {
   switch (how) {
-    case 'none': return { bytes };
-    case 'gzip': return { bytes: gzipSync(bytes), header: 'gzip' };
-    case 'deflate': return { bytes: deflateSync(bytes), header: 'deflate' };
-    case 'br': return { bytes: brotliCompressSync(bytes), header: 'br' };
-    case 'gzip-garbage': return { bytes, header: 'gzip' };
-    default: return { bytes, header: how };
+    case 'none':
+      return { bytes };
+    case 'gzip':
+      return { bytes: gzipSync(bytes), header: 'gzip' };
+    case 'deflate':
+      return { bytes: deflateSync(bytes), header: 'deflate' };
+    case 'br':
+      return { bytes: brotliCompressSync(bytes), header: 'br' };
+    case 'gzip-garbage':
+      return { bytes, header: 'gzip' };
+    default:
+      return { bytes, header: how };
   }
 }
 
@@ -87,7 +122,7 @@ describe('no body gets a 5xx, on any route', () => {
     await service.close();
   });
 
-  it('answers every combination with a non-5xx in the route\'s format', async () => {
+  it("answers every combination with a non-5xx in the route's format", async () => {
     const seen = new Map<string, number>();
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ROUTES), body, contentType, encoding, async (route, raw, type, how) => {

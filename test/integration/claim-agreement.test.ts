@@ -9,7 +9,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { expressJwtIsRevoked, fastifyJwtTrusted, type Verifier } from '@revocast/verifier-sdk';
 import { createTokenInspector } from '@revocast/revocation-service';
-import { ADMIN_SECRET, SECRET, outcome, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import {
+  ADMIN_SECRET,
+  SECRET,
+  outcome,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  waitFor,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 
 /**
  * Every place that judges a token judges its claims by one rule: verify(),
@@ -45,20 +54,30 @@ describe('one claims rule for verify, isRevoked, both adapters and introspection
   const fastify = Fastify();
 
   beforeAll(async () => {
-    service = await startService({ redisUrl, keyPrefix, tokenInspector: createTokenInspector({ algorithms: ['HS256'], secret: new TextDecoder().decode(SECRET) }) });
+    service = await startService({
+      redisUrl,
+      keyPrefix,
+      tokenInspector: createTokenInspector({ algorithms: ['HS256'], secret: new TextDecoder().decode(SECRET) }),
+    });
     verifier = testVerifier({ redis: redisUrl, keyPrefix });
     await verifier.ready();
     const revoke = async (body: unknown) => expect((await service.admin('/v1/revocations', { body })).status).toBe(201);
     await revoke({ type: 'subject', sub: '42' });
     await revoke({ type: 'token', jti: '12345', exp: Math.floor(now()) + 3000 });
     await revoke({ type: 'session', sid: 's-1' });
-    await waitFor(() => verifier.isRevoked({ sub: '42', iat: 1 }) && verifier.isRevoked({ jti: '12345' }) && verifier.isRevoked({ sid: 's-1' }));
+    await waitFor(
+      () => verifier.isRevoked({ sub: '42', iat: 1 }) && verifier.isRevoked({ jti: '12345' }) && verifier.isRevoked({ sid: 's-1' }),
+    );
 
     // Both libraries get the verifier's tolerance, so their own exp and nbf checks match it.
     const app = express();
-    app.get('/', expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], clockTolerance: 5, isRevoked: expressJwtIsRevoked(verifier) }), (_req, res) => {
-      res.json({ ok: true });
-    });
+    app.get(
+      '/',
+      expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], clockTolerance: 5, isRevoked: expressJwtIsRevoked(verifier) }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
     app.use((err: { status?: number }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(err.status ?? 500).end();
     });
@@ -66,7 +85,11 @@ describe('one claims rule for verify, isRevoked, both adapters and introspection
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
     expressUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    await fastify.register(fastifyJwt, { secret: Buffer.from(SECRET), verify: { clockTolerance: 5000 }, trusted: fastifyJwtTrusted(verifier) });
+    await fastify.register(fastifyJwt, {
+      secret: Buffer.from(SECRET),
+      verify: { clockTolerance: 5000 },
+      trusted: fastifyJwtTrusted(verifier),
+    });
     fastify.get('/', async (request) => {
       await request.jwtVerify();
       return { ok: true };
@@ -145,15 +168,25 @@ describe('one claims rule for verify, isRevoked, both adapters and introspection
         const viaExpress = (await fetch(expressUrl, { headers: { authorization: `Bearer ${token}` } })).status === 200;
         const viaFastify = (await fastify.inject({ url: '/', headers: { authorization: `Bearer ${token}` } })).statusCode === 200;
         const introspected = await active(token);
-        expect({ text, verified, viaExpress, viaFastify, introspected }).toEqual({ text, verified, viaExpress: verified, viaFastify: verified, introspected: verified });
+        expect({ text, verified, viaExpress, viaFastify, introspected }).toEqual({
+          text,
+          verified,
+          viaExpress: verified,
+          viaFastify: verified,
+          introspected: verified,
+        });
         // isRevoked does not require claims, so it is asked only whether a token that has them must be refused.
         const parsed = JSON.parse(text) as Record<string, unknown>;
-        if (parsed.jti !== undefined && parsed.exp !== undefined) expect({ text, refused: verifier.isRevoked(parsed) }).toEqual({ text, refused: !verified });
+        if (parsed.jti !== undefined && parsed.exp !== undefined)
+          expect({ text, refused: verifier.isRevoked(parsed) }).toEqual({ text, refused: !verified });
         counts[verified ? 'accepted' : 'refused']++;
       }),
       {
         numRuns: 200,
-        examples: [[{ jti: '"fresh"', exp: { offset: 60 } }], [{ jti: '"fresh"', sub: '"42"', sid: '"fresh"', exp: { offset: 3600 }, nbf: { offset: -60 }, iat: { offset: 0 } }]],
+        examples: [
+          [{ jti: '"fresh"', exp: { offset: 60 } }],
+          [{ jti: '"fresh"', sub: '"42"', sid: '"fresh"', exp: { offset: 3600 }, nbf: { offset: -60 }, iat: { offset: 0 } }],
+        ],
       },
     );
     expect(counts.accepted).toBeGreaterThan(0);

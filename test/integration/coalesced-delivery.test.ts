@@ -93,7 +93,9 @@ describe('coalesced delivery on the Redis store', () => {
   it('delivers revocations made together in fewer messages than changes, each caller with its own result, in the order made', async () => {
     const { keyPrefix, store, listener, verifier } = await setUp();
     const exp = inAnHour();
-    const results = await Promise.all(Array.from({ length: 100 }, (_, i) => store.revoke(plan({ type: 'token', jti: `together-${i}`, exp }), context())));
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => store.revoke(plan({ type: 'token', jti: `together-${i}`, exp }), context())),
+    );
     for (const [i, result] of results.entries()) {
       expect(result).toMatchObject({ changed: true, record: { type: 'token', id: `together-${i}`, offset: i + 1 } });
     }
@@ -102,7 +104,9 @@ describe('coalesced delivery on the Redis store', () => {
     expect(listener.raw.length).toBeLessThan(100);
     // Every change once, in offset order, each at the stream id of its own stream entry.
     expect(listener.changes().map((m) => [m.offset, m.streamId])).toEqual(await streamPositions(redis, keyPrefix));
-    expect(listener.changes().map((m) => (m.change.op === 'revoke' ? m.change.entry.id : m.change.id))).toEqual(results.map((r) => r.record.id));
+    expect(listener.changes().map((m) => (m.change.op === 'revoke' ? m.change.entry.id : m.change.id))).toEqual(
+      results.map((r) => r.record.id),
+    );
     expect(await redis.hget(redisKeys(keyPrefix).meta, 'last_id')).toBe(listener.changes().at(-1)?.streamId);
     for (let i = 0; i < 100; i++) expect(verifier.isRevoked({ jti: `together-${i}` })).toBe(true);
   });
@@ -113,7 +117,9 @@ describe('coalesced delivery on the Redis store', () => {
     const first = store.revoke(plan({ type: 'token', jti: 'first', exp }), context());
     // The next turn: the first write has gone out; these fifty queue behind it (or, if it is back already, go together).
     await new Promise((resolve) => setImmediate(resolve));
-    const rest = await Promise.all(Array.from({ length: 50 }, (_, i) => store.revoke(plan({ type: 'token', jti: `behind-${i}`, exp }), context())));
+    const rest = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => store.revoke(plan({ type: 'token', jti: `behind-${i}`, exp }), context())),
+    );
     expect((await first).record.offset).toBe(1);
     expect(rest.map((r) => r.record.offset)).toEqual(Array.from({ length: 50 }, (_, i) => i + 2));
     // The verifier may have read the stream before this listener's socket delivered the messages: wait for both.
@@ -181,11 +187,43 @@ describe('coalesced delivery on the Redis store', () => {
     const now = Date.now();
     const revokeItem = (id: string) => {
       const change = encodeChange({ op: 'revoke', entry: { type: 'token', id, pruneAt: now + 60_000 }, at: now });
-      return ['revoke', memberOf('token', id), 'token', id, String(now + 60_000), String(now + 60_000), '', JSON.stringify({ type: 'token', id }), change, ''];
+      return [
+        'revoke',
+        memberOf('token', id),
+        'token',
+        id,
+        String(now + 60_000),
+        String(now + 60_000),
+        '',
+        JSON.stringify({ type: 'token', id }),
+        change,
+        '',
+      ];
     };
-    const reinstateItem = (id: string) => ['reinstate', memberOf('token', id), 'token', id, encodeChange({ op: 'reinstate', type: 'token', id, at: now })];
+    const reinstateItem = (id: string) => [
+      'reinstate',
+      memberOf('token', id),
+      'token',
+      id,
+      encodeChange({ op: 'reinstate', type: 'token', id, at: now }),
+    ];
     const keys = [k.meta, k.entries, k.cutoffs, k.details, k.log, k.bySub];
-    const args = ['aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH', '4', '1', ...revokeItem('one'), '2', ...revokeItem('kept-out'), ...revokeItem('a\u0001'), '1', ...reinstateItem('\u0085'), '1', ...revokeItem('two')];
+    const args = [
+      'aaaaaaaaaaaaaaaa',
+      '0-0',
+      k.channel,
+      'PUBLISH',
+      '4',
+      '1',
+      ...revokeItem('one'),
+      '2',
+      ...revokeItem('kept-out'),
+      ...revokeItem('a\u0001'),
+      '1',
+      ...reinstateItem('\u0085'),
+      '1',
+      ...revokeItem('two'),
+    ];
     const reply = (await redis.eval(WRITE_GROUPS, keys.length, ...keys, ...args)) as unknown[][];
     expect(reply).toEqual([
       [1, '{"offset":1,"type":"token","id":"one"}', '1'],
@@ -214,7 +252,9 @@ describe('coalesced delivery on the Redis store', () => {
     try {
       const inFlight = store.revoke(plan({ type: 'token', jti: 'in-flight', exp: inAnHour() }), context());
       await new Promise((resolve) => setImmediate(resolve));
-      const queued = Array.from({ length: 20 }, (_, i) => store.revoke(plan({ type: 'token', jti: `queued-${i}`, exp: inAnHour() }), context()));
+      const queued = Array.from({ length: 20 }, (_, i) =>
+        store.revoke(plan({ type: 'token', jti: `queued-${i}`, exp: inAnHour() }), context()),
+      );
       for (const result of await Promise.allSettled([inFlight, ...queued])) {
         expect(result.status).toBe('rejected');
         expect((result as PromiseRejectedResult).reason).toBeInstanceOf(StoreUnavailableError);
@@ -222,7 +262,14 @@ describe('coalesced delivery on the Redis store', () => {
     } finally {
       server.resume();
     }
-    await waitFor(async () => (await store.revoke(plan({ type: 'token', jti: 'after', exp: inAnHour() }), context()).then(() => true, () => false)), 10_000);
+    await waitFor(
+      async () =>
+        await store.revoke(plan({ type: 'token', jti: 'after', exp: inAnHour() }), context()).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
     expect(await store.get('token', 'after')).not.toBeNull();
   });
 });
@@ -238,7 +285,10 @@ const revocation = fc.record({ type: fc.constantFrom(...TYPES), id: fc.constantF
 const operation: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: revocation.map((item) => ({ op: 'revoke' as const, items: [item] })) },
   { weight: 1, arbitrary: fc.array(revocation, { minLength: 1, maxLength: 3 }).map((items) => ({ op: 'revoke' as const, items })) },
-  { weight: 2, arbitrary: fc.record({ op: fc.constant('reinstate' as const), type: fc.constantFrom(...TYPES), id: fc.constantFrom(...IDS) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ op: fc.constant('reinstate' as const), type: fc.constantFrom(...TYPES), id: fc.constantFrom(...IDS) }),
+  },
 );
 /** Waves of calls: the calls of a wave are made together, each wave after the one before has been answered. */
 const waves = fc.array(fc.array(operation, { minLength: 1, maxLength: 10 }), { minLength: 1, maxLength: 5 });
@@ -267,7 +317,10 @@ describe('coalesced delivery, any interleaving', () => {
             await Promise.all([together.ready(), oneByOne.ready(), verifier.ready()]);
             const call = (store: RedisStore, op: Op) =>
               op.op === 'revoke'
-                ? store.revokeBatch(op.items.map((item) => planRevocation(inputOf(item, base), { now: base, maxTokenTtlMs: TTL_MS, actor: 'tests' })), context(base))
+                ? store.revokeBatch(
+                    op.items.map((item) => planRevocation(inputOf(item, base), { now: base, maxTokenTtlMs: TTL_MS, actor: 'tests' })),
+                    context(base),
+                  )
                 : store.reinstate(op.type, op.id, context(base));
             let wavesThatChanged = 0;
             for (const wave of wavePlan) {
@@ -301,7 +354,11 @@ describe('coalesced delivery, any interleaving', () => {
             listener.close();
             await verifier.close();
             await Promise.all([together.close(), oneByOne.close()]);
-            await redis.del(...Object.values(prefixes).flatMap((p) => Object.values(redisKeys(p)).filter((key): key is string => typeof key === 'string')));
+            await redis.del(
+              ...Object.values(prefixes).flatMap((p) =>
+                Object.values(redisKeys(p)).filter((key): key is string => typeof key === 'string'),
+              ),
+            );
           }
         }),
         { numRuns: 30 },

@@ -106,11 +106,15 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     const v = await verifier(keyPrefix, registry);
     const jtis = Array.from({ length: 150 }, (_, i) => `multi-${i}`);
     const statuses = await Promise.all(
-      jtis.map((jti, i) => revoke(replicas[i % replicas.length] as ServiceHandle, { type: 'token', jti, exp: inAnHour() }).then((r) => r.status)),
+      jtis.map((jti, i) =>
+        revoke(replicas[i % replicas.length] as ServiceHandle, { type: 'token', jti, exp: inAnHour() }).then((r) => r.status),
+      ),
     );
     expect(statuses.every((status) => status === 201)).toBe(true);
 
-    const offsets = (await sql<{ change_offset: string }>(`SELECT change_offset FROM "${keyPrefix}".changes ORDER BY change_offset`)).map((r) => Number(r.change_offset));
+    const offsets = (await sql<{ change_offset: string }>(`SELECT change_offset FROM "${keyPrefix}".changes ORDER BY change_offset`)).map(
+      (r) => Number(r.change_offset),
+    );
     expect(offsets).toEqual(jtis.map((_, i) => i + 1));
     await waitFor(() => v.status.offset === jtis.length, 5000);
     expect(jtis.every((jti) => v.isRevoked({ jti }))).toBe(true);
@@ -118,7 +122,9 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     const stream = await redis.xrange(redisKeys(keyPrefix).log, '-', '+');
     expect(stream.map(([, fields]) => Number(fields[3]))).toEqual(offsets);
     expect(await counter(registry, 'revocast_verifier_reloads_total{reason="start"}')).toBe(1);
-    expect(await registry.metrics()).not.toMatch(/revocast_verifier_reloads_total\{reason="(epoch-changed|offset-regressed|history-trimmed)"\}/);
+    expect(await registry.metrics()).not.toMatch(
+      /revocast_verifier_reloads_total\{reason="(epoch-changed|offset-regressed|history-trimmed)"\}/,
+    );
   });
 
   it('publishes from the outbox a change another replica committed but could not publish', async () => {
@@ -202,7 +208,11 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
     for (const jti of ['f1', 'f2', 'f3']) await revoke(service, { type: 'token', jti, exp: inAnHour() });
     await waitFor(() => v.status.offset === 3);
     // The outbox has recorded that Redis confirmed offset 3.
-    await waitFor(async () => (await sql<{ published: string }>(`SELECT published FROM "${keyPrefix}".publication`))[0]?.published === '3', 3000, 20);
+    await waitFor(
+      async () => (await sql<{ published: string }>(`SELECT published FROM "${keyPrefix}".publication`))[0]?.published === '3',
+      3000,
+      20,
+    );
     const keys = redisKeys(keyPrefix);
     const epochBefore = v.status.epoch;
     // What a promoted replica that missed the last write looks like.
@@ -307,7 +317,10 @@ describe('PostgreSQL as the record, Redis as its projection', () => {
 
     const page1 = (await (await service.admin('/v1/revocations?limit=2')).json()) as { items: unknown[]; nextCursor: string };
     expect(page1.items).toHaveLength(2);
-    const page2 = (await (await service.admin(`/v1/revocations?limit=2&cursor=${page1.nextCursor}`)).json()) as { items: unknown[]; nextCursor: null };
+    const page2 = (await (await service.admin(`/v1/revocations?limit=2&cursor=${page1.nextCursor}`)).json()) as {
+      items: unknown[];
+      nextCursor: null;
+    };
     expect(page2).toMatchObject({ nextCursor: null });
     expect(page2.items).toHaveLength(1);
     const peggy = (await (await service.admin('/v1/revocations?sub=peggy')).json()) as { items: Array<{ jti?: string; sid?: string }> };

@@ -41,7 +41,9 @@ describe('a verifier whose event loop runs late', () => {
     };
     const confirmedBefore = v.status.lastSyncAt?.getTime() ?? 0;
     setImmediate(spin);
-    const revoked = service.admin('/v1/revocations', { body: { type: 'token', jti: 'made-under-load', exp: Math.floor(Date.now() / 1000) + 3600 } });
+    const revoked = service.admin('/v1/revocations', {
+      body: { type: 'token', jti: 'made-under-load', exp: Math.floor(Date.now() / 1000) + 3600 },
+    });
     try {
       expect((await revoked).status).toBe(201);
       // Two budgets long: on the code before, the list turned stale after one.

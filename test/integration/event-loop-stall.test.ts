@@ -50,7 +50,14 @@ describe('a verifier whose event loop was held past its staleness budget', () =>
     child = fork(join(ROOT, 'test/support/stall-verifier.ts'), [], {
       cwd: ROOT,
       execArgv: ['--conditions=revocast-source', '--import', 'tsx'],
-      env: { ...process.env, REDIS_URL: redisUrl, KEY_PREFIX: keyPrefix, MAX_STALENESS: String(MAX_STALENESS_S), POLL_INTERVAL: '0.1', STALL_DIR: dir },
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        KEY_PREFIX: keyPrefix,
+        MAX_STALENESS: String(MAX_STALENESS_S),
+        POLL_INTERVAL: '0.1',
+        STALL_DIR: dir,
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     await message(child, 'ready', 30_000);

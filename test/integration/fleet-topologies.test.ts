@@ -46,7 +46,10 @@ async function readEvents(res: Response, until: (event: { event: string; data: s
   const deadline = Date.now() + timeoutMs;
   try {
     while (Date.now() < deadline) {
-      const next = await Promise.race([reader.read(), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now()))]);
+      const next = await Promise.race([
+        reader.read(),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), deadline - Date.now())),
+      ]);
       if (next === undefined || next.done) return false;
       buffered += decoder.decode(next.value, { stream: true });
       for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
@@ -80,7 +83,9 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
     topology = await (topologies[name] as () => Promise<Topology>)();
     service = await startService({ redisUrl: topology.url, keyPrefix });
     // Heartbeats far apart: a prompt wait=all can only come from acknowledgements.
-    verifiers = ['web-1', 'web-2'].map((id) => testVerifier({ redis: topology.url, keyPrefix, id, heartbeatInterval: 60, maxStaleness: 30 }));
+    verifiers = ['web-1', 'web-2'].map((id) =>
+      testVerifier({ redis: topology.url, keyPrefix, id, heartbeatInterval: 60, maxStaleness: 30 }),
+    );
     await Promise.all(verifiers.map((v) => v.ready()));
   }, 90_000);
   afterAll(async () => {
@@ -102,8 +107,10 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
     ]);
   });
 
-  it('answers wait=all from the verifiers\' acknowledgements', async () => {
-    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', { body: { type: 'token', jti: `wait-${name}`, exp: inAnHour() } });
+  it("answers wait=all from the verifiers' acknowledgements", async () => {
+    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', {
+      body: { type: 'token', jti: `wait-${name}`, exp: inAnHour() },
+    });
     expect(res.status).toBe(201);
     const { propagation, offset } = (await res.json()) as { propagation: Propagation; offset: number };
     // Heartbeats are a minute apart, longer than the timeout: only acknowledgements can have answered.
@@ -116,22 +123,25 @@ describe.each(Object.keys(topologies))('the verifier fleet on Redis %s', (name) 
   });
 
   it('streams each change as it is made (GET /v1/changes/stream, what the console live view follows)', async () => {
-    const res = await fetch(`${service.url}/v1/changes/stream`, { headers: { authorization: `Bearer ${ADMIN_SECRET}`, accept: 'text/event-stream' } });
+    const res = await fetch(`${service.url}/v1/changes/stream`, {
+      headers: { authorization: `Bearer ${ADMIN_SECRET}`, accept: 'text/event-stream' },
+    });
     expect(res.status).toBe(200);
     const seen = readEvents(res, ({ event, data }) => event === 'change' && data.includes(`live-${name}`), 15_000);
     expect((await service.admin('/v1/revocations', { body: { type: 'session', sid: `live-${name}` } })).status).toBe(201);
     expect(await seen).toBe(true);
   });
 
-  it('feeds the admin console\'s live view: the verifiers every second, and each change', async () => {
+  it("feeds the admin console's live view: the verifiers every second, and each change", async () => {
     const admin = new FormClient(`${service.url}/admin`);
-    expect((await admin.post("/login", { key: ADMIN_SECRET })).status).toBe(303);
+    expect((await admin.post('/login', { key: ADMIN_SECRET })).status).toBe(303);
     const events = () => admin.request('/events', { headers: { accept: 'text/event-stream' } });
     const fleet = await events();
     expect(fleet.status).toBe(200);
     const listed = await readEvents(
       fleet,
-      ({ event, data }) => event === 'fleet' && (JSON.parse(data) as { verifiers: Array<{ id: string }> }).verifiers.map((v) => v.id).join() === 'web-1,web-2',
+      ({ event, data }) =>
+        event === 'fleet' && (JSON.parse(data) as { verifiers: Array<{ id: string }> }).verifiers.map((v) => v.id).join() === 'web-1,web-2',
       15_000,
     );
     expect(listed).toBe(true);

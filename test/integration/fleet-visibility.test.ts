@@ -13,7 +13,15 @@ const sdkVersion = (JSON.parse(readFileSync('verifier-sdk/package.json', 'utf8')
 
 interface Listing {
   head: { epoch: string | null; offset: number };
-  verifiers: Array<{ id: string; host: string; sdkVersion: string; state: string; offset: number; lastSyncAt: string | null; lag: { offsets: number | null; seconds: number | null } }>;
+  verifiers: Array<{
+    id: string;
+    host: string;
+    sdkVersion: string;
+    state: string;
+    offset: number;
+    lastSyncAt: string | null;
+    lag: { offsets: number | null; seconds: number | null };
+  }>;
   summary: { live: number; current: number; behind: number; stale: number };
 }
 
@@ -85,7 +93,9 @@ describe('propagation you can see, over Redis', () => {
   });
 
   it('answers wait=all once every live verifier has applied the change, long before a heartbeat', async () => {
-    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', { body: { type: 'subject', sub: 'mallory', reason: 'stolen laptop' } });
+    const res = await service.admin('/v1/revocations?wait=all&timeout=15s', {
+      body: { type: 'subject', sub: 'mallory', reason: 'stolen laptop' },
+    });
     expect(res.status).toBe(201);
     const body = (await res.json()) as { offset: number; propagation: Propagation };
     expect(body.propagation).toMatchObject({ applied: 2, total: 2, complete: true, pending: [] });

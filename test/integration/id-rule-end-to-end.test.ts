@@ -4,7 +4,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { MAX_ID_LENGTH, idProblem } from '@revocast/verifier-sdk/protocol';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { createTokenInspector } from '@revocast/revocation-service';
-import { ADMIN_SECRET, SECRET, outcome, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import {
+  ADMIN_SECRET,
+  SECRET,
+  outcome,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  waitFor,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 import { idCandidate } from '../support/hostile-input.js';
 
 /**
@@ -24,7 +33,14 @@ const CLAIM: Record<Kind, 'jti' | 'sub' | 'sid'> = { token: 'jti', subject: 'sub
 /** A token whose claim for `kind` is `id`, issued before any cutoff set now. */
 function tokenWith(kind: Kind, id: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  const claims = { jti: `j-${now}-${Math.random()}`, sub: 'alice', sid: `s-${Math.random()}`, iat: now - 30, exp: now + 600, [CLAIM[kind]]: id };
+  const claims = {
+    jti: `j-${now}-${Math.random()}`,
+    sub: 'alice',
+    sid: `s-${Math.random()}`,
+    iat: now - 30,
+    exp: now + 600,
+    [CLAIM[kind]]: id,
+  };
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).sign(SECRET);
 }
 
@@ -58,7 +74,10 @@ describe('ids the API accepts are ids every verifier can hold', () => {
    */
   async function revoke(route: Route, kind: Kind, id: string, asListingSub: boolean, sent: string): Promise<number[] | undefined> {
     const exp = Math.floor(Date.now() / 1000) + 600;
-    const item: Record<string, unknown> = { type: kind, [CLAIM[kind]]: asListingSub && kind !== 'subject' ? `plain-${tally.accepted}` : id };
+    const item: Record<string, unknown> = {
+      type: kind,
+      [CLAIM[kind]]: asListingSub && kind !== 'subject' ? `plain-${tally.accepted}` : id,
+    };
     if (kind === 'token') item.exp = exp;
     if (asListingSub && kind !== 'subject') item.sub = id;
     let res: Response;
@@ -69,20 +88,26 @@ describe('ids the API accepts are ids every verifier can hold', () => {
         body: new URLSearchParams({ token: sent }),
       });
     } else {
-      res = await service.admin(route === 'single' ? '/v1/revocations' : '/v1/revocations/batch', { body: route === 'single' ? item : { items: [item] } });
+      res = await service.admin(route === 'single' ? '/v1/revocations' : '/v1/revocations/batch', {
+        body: route === 'single' ? item : { items: [item] },
+      });
     }
     const text = await res.text();
     expect(res.status, `never a 5xx: ${text}`).toBeLessThan(500);
     if (res.status >= 200 && res.status < 300) {
       if (route === 'oauth') return ((JSON.parse(text) as { revoked: Array<{ offset: number }> }).revoked ?? []).map((r) => r.offset);
-      if (route === 'batch') return [(JSON.parse(text) as { offsets: { last: number } | null; items: Array<{ offset: number }> }).items[0]?.offset as number];
+      if (route === 'batch')
+        return [(JSON.parse(text) as { offsets: { last: number } | null; items: Array<{ offset: number }> }).items[0]?.offset as number];
       return [(JSON.parse(text) as { offset: number }).offset];
     }
     expect(res.status, text).toBe(400);
     const field = asListingSub && kind !== 'subject' ? 'sub' : CLAIM[kind];
     if (route === 'oauth') {
       // The token was verified; its id claim is what cannot be revoked, and the answer says which.
-      expect(JSON.parse(text)).toMatchObject({ error: 'unsupported_token_type', error_description: expect.stringMatching(new RegExp(`\\b(${CLAIM[kind]}|sid|jti)\\b`)) });
+      expect(JSON.parse(text)).toMatchObject({
+        error: 'unsupported_token_type',
+        error_description: expect.stringMatching(new RegExp(`\\b(${CLAIM[kind]}|sid|jti)\\b`)),
+      });
     } else {
       const problem = JSON.parse(text) as { errors: Array<{ field: string }> };
       expect(problem.errors.map((e) => e.field)).toContain(route === 'batch' ? `items.0.${field}` : field);
@@ -91,11 +116,16 @@ describe('ids the API accepts are ids every verifier can hold', () => {
   }
 
   it('answers 400 naming the field for 129 emoji (258 UTF-16 code units), which it used to accept', async () => {
-    const res = await service.admin('/v1/revocations', { body: { type: 'token', jti: '😀'.repeat(129), exp: Math.floor(Date.now() / 1000) + 600 } });
+    const res = await service.admin('/v1/revocations', {
+      body: { type: 'token', jti: '😀'.repeat(129), exp: Math.floor(Date.now() / 1000) + 600 },
+    });
     expect(res.status).toBe(400);
     const problem = (await res.json()) as { detail: string; errors: Array<{ field: string; message: string }> };
     expect(problem.errors).toEqual([{ field: 'jti', message: expect.stringMatching(/at most 256 UTF-16 code units/) }]);
-    expect((await service.admin('/v1/revocations', { body: { type: 'token', jti: '😀'.repeat(128), exp: Math.floor(Date.now() / 1000) + 600 } })).status).toBe(201);
+    expect(
+      (await service.admin('/v1/revocations', { body: { type: 'token', jti: '😀'.repeat(128), exp: Math.floor(Date.now() / 1000) + 600 } }))
+        .status,
+    ).toBe(201);
   });
 
   it('whatever the API accepted, the running verifier rejects; the rest is a 4xx naming the field', async () => {
@@ -136,7 +166,8 @@ describe('ids the API accepts are ids every verifier can hold', () => {
     const fresh = testVerifier({ redis: redisUrl, keyPrefix });
     try {
       await fresh.ready();
-      for (const { token, kind, id } of accepted) expect(await outcome(fresh, token), `${kind} ${JSON.stringify(id)}`).toBe('ERR_TOKEN_REVOKED');
+      for (const { token, kind, id } of accepted)
+        expect(await outcome(fresh, token), `${kind} ${JSON.stringify(id)}`).toBe('ERR_TOKEN_REVOKED');
     } finally {
       await fresh.close();
     }
@@ -161,23 +192,27 @@ describe('every route that names an id checks it with the same rule', () => {
   it('show, reinstate and the list filter answer 400 naming the field exactly when the id rule says no, never a 5xx', async () => {
     await fc.assert(
       // An empty path segment is another route, and URL clients resolve "." and ".." (even percent-encoded) before sending.
-      fc.asyncProperty(idCandidate(MAX_ID_LENGTH).filter((id) => !['', '.', '..'].includes(id)), fc.constantFrom<Kind>('token', 'subject', 'session'), async (id, kind) => {
-        const valid = idProblem(received(id)) === undefined;
-        const answers = [
-          { res: await service.admin(`/v1/revocations/${kind}/${percent(id)}`), field: 'id', ok: 404 },
-          { res: await service.admin(`/v1/revocations/${kind}/${percent(id)}`, { method: 'DELETE' }), field: 'id', ok: 404 },
-          { res: await service.admin(`/v1/revocations?sub=${percent(id)}`), field: 'sub', ok: 200 },
-        ];
-        for (const { res, field, ok } of answers) {
-          const text = await res.text();
-          expect(res.status, text).toBeLessThan(500);
-          if (valid) expect(res.status, `${JSON.stringify(id)}: ${text}`).toBe(ok);
-          else {
-            expect(res.status, text).toBe(400);
-            expect((JSON.parse(text) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toContain(field);
+      fc.asyncProperty(
+        idCandidate(MAX_ID_LENGTH).filter((id) => !['', '.', '..'].includes(id)),
+        fc.constantFrom<Kind>('token', 'subject', 'session'),
+        async (id, kind) => {
+          const valid = idProblem(received(id)) === undefined;
+          const answers = [
+            { res: await service.admin(`/v1/revocations/${kind}/${percent(id)}`), field: 'id', ok: 404 },
+            { res: await service.admin(`/v1/revocations/${kind}/${percent(id)}`, { method: 'DELETE' }), field: 'id', ok: 404 },
+            { res: await service.admin(`/v1/revocations?sub=${percent(id)}`), field: 'sub', ok: 200 },
+          ];
+          for (const { res, field, ok } of answers) {
+            const text = await res.text();
+            expect(res.status, text).toBeLessThan(500);
+            if (valid) expect(res.status, `${JSON.stringify(id)}: ${text}`).toBe(ok);
+            else {
+              expect(res.status, text).toBe(400);
+              expect((JSON.parse(text) as { errors: Array<{ field: string }> }).errors.map((e) => e.field)).toContain(field);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -102,7 +102,10 @@ describe('two writers, one Redis', () => {
     await earlier.close();
 
     const app = await redisOnly(keyPrefix);
-    for (const { body } of REVOKED) expect((await app.admin('/v1/revocations', { body: { ...body, ...(body.type === 'subject' ? {} : { exp: inAnHour() }) } })).status).toBe(201);
+    for (const { body } of REVOKED)
+      expect(
+        (await app.admin('/v1/revocations', { body: { ...body, ...(body.type === 'subject' ? {} : { exp: inAnHour() }) } })).status,
+      ).toBe(201);
     const v = await verifier(keyPrefix);
     for (const { claims } of REVOKED) expect(v.isRevoked(claims)).toBe(true);
     const epochBefore = v.status.epoch;
@@ -146,7 +149,14 @@ describe('two writers, one Redis', () => {
     const before = await storeState(redis, keyPrefix);
     const attempts = [
       app.admin('/v1/revocations', { body: { type: 'token', jti: 'bypass', exp: inAnHour() } }),
-      app.admin('/v1/revocations/batch', { body: { items: [{ type: 'session', sid: 'bypass-1' }, { type: 'subject', sub: 'bypass-2' }] } }),
+      app.admin('/v1/revocations/batch', {
+        body: {
+          items: [
+            { type: 'session', sid: 'bypass-1' },
+            { type: 'subject', sub: 'bypass-2' },
+          ],
+        },
+      }),
       app.admin('/v1/revocations/token/owned', { method: 'DELETE' }),
     ];
     for (const res of await Promise.all(attempts)) {
@@ -161,7 +171,9 @@ describe('two writers, one Redis', () => {
     // The service that owns the record goes on as before.
     const v = await verifier(keyPrefix);
     expect(v.isRevoked({ jti: 'owned' })).toBe(true);
-    expect((await service.admin('/v1/revocations', { body: { type: 'token', jti: 'through-the-record', exp: inAnHour() } })).status).toBe(201);
+    expect((await service.admin('/v1/revocations', { body: { type: 'token', jti: 'through-the-record', exp: inAnHour() } })).status).toBe(
+      201,
+    );
     await waitFor(() => v.isRevoked({ jti: 'through-the-record' }), 5000);
   });
 
@@ -178,7 +190,10 @@ describe('two writers, one Redis', () => {
     const app = await redisOnly(keyPrefix);
     const watcher = watch(v);
     try {
-      for (const { body } of REVOKED) expect((await app.admin('/v1/revocations', { body: { ...body, ...(body.type === 'subject' ? {} : { exp: inAnHour() }) } })).status).toBe(201);
+      for (const { body } of REVOKED)
+        expect(
+          (await app.admin('/v1/revocations', { body: { ...body, ...(body.type === 'subject' ? {} : { exp: inAnHour() }) } })).status,
+        ).toBe(201);
       await waitFor(() => REVOKED.every(({ claims }) => v.isRevoked(claims)), 5000);
       // Redis is now ahead of the record: the outbox re-seeds it, adopting what only Redis holds first.
       await waitFor(async () => (await service.store.counts()).token === 2, 10_000, 20);

@@ -3,7 +3,17 @@ import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { createTokenInspector } from '@revocast/revocation-service';
-import { ADMIN_SECRET, memoryStore, outcome, signToken, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import {
+  ADMIN_SECRET,
+  memoryStore,
+  outcome,
+  signToken,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  waitFor,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 
 const HS_SECRET = 'revocast-test-secret-of-32-bytes!';
 
@@ -116,7 +126,8 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     expect(await (await form(service, '/oauth2/introspect', { token: forged })).json()).toEqual({ active: false });
 
     const metrics = await (await fetch(`${service.url}/metrics`)).text();
-    for (const reason of ['none', 'subject', 'expired', 'invalid']) expect(metrics).toMatch(new RegExp(`revocast_introspections_total\\{result="\\w+",reason="${reason}"\\} [1-9]`));
+    for (const reason of ['none', 'subject', 'expired', 'invalid'])
+      expect(metrics).toMatch(new RegExp(`revocast_introspections_total\\{result="\\w+",reason="${reason}"\\} [1-9]`));
   });
 
   it('verifies RS256 tokens with a public JWK and refuses a private one', async () => {
@@ -127,10 +138,12 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
     const hsToken = await signToken();
     expect(await inspector.inspect(hsToken)).toEqual({ ok: false, reason: 'invalid' });
     const privateJwk = await exportJWK(privateKey);
-    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: JSON.stringify(privateJwk) }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY/);
+    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: JSON.stringify(privateJwk) }).ready()).rejects.toThrow(
+      /REVOCAST_JWT_PUBLIC_KEY/,
+    );
   });
 
-  it('judges signatures with the SDK\'s core: one PEM key for RS256 and PS256, key rules as in the verifiers', async () => {
+  it("judges signatures with the SDK's core: one PEM key for RS256 and PS256, key rules as in the verifiers", async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const inspector = createTokenInspector({ algorithms: ['RS256', 'PS256'], publicKey: pem });
@@ -141,13 +154,20 @@ describe('RFC 7009 revocation and RFC 7662 introspection', () => {
       expect(await inspector.inspect(`${token.slice(0, -2)}AA`)).toEqual({ ok: false, reason: 'invalid' });
     }
     // HS256 keyed with the PEM text: the algorithm is not allowed for this key.
-    const confused = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('5m').sign(new TextEncoder().encode(pem));
+    const confused = await new SignJWT({ jti: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode(pem));
     expect(await inspector.inspect(confused)).toEqual({ ok: false, reason: 'invalid' });
     const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: privatePem }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY/);
     const small = generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ type: 'spki', format: 'pem' }) as string;
-    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: small }).ready()).rejects.toThrow(/REVOCAST_JWT_PUBLIC_KEY.*2048 bits/);
-    await expect(createTokenInspector({ algorithms: ['HS384'], secret: 'x'.repeat(40) }).ready()).rejects.toThrow(/REVOCAST_JWT_SECRET.*at least 48 bytes/);
+    await expect(createTokenInspector({ algorithms: ['RS256'], publicKey: small }).ready()).rejects.toThrow(
+      /REVOCAST_JWT_PUBLIC_KEY.*2048 bits/,
+    );
+    await expect(createTokenInspector({ algorithms: ['HS384'], secret: 'x'.repeat(40) }).ready()).rejects.toThrow(
+      /REVOCAST_JWT_SECRET.*at least 48 bytes/,
+    );
   });
 
   it('answers 501 when no verification keys are configured', async () => {
@@ -167,7 +187,11 @@ describe('introspection keeps a revocation as long as verifiers do', () => {
     let now = Date.now();
     const clock = () => now;
     const store = memoryStore();
-    const service = await startService({ store, clock, tokenInspector: createTokenInspector({ algorithms: ['HS256'], secret: HS_SECRET }, clock) });
+    const service = await startService({
+      store,
+      clock,
+      tokenInspector: createTokenInspector({ algorithms: ['HS256'], secret: HS_SECRET }, clock),
+    });
     const verifier = testVerifier({ source: store.feed(), clock });
     try {
       await verifier.ready();

@@ -9,7 +9,16 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it, onTestFinished } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { createService, createTokenInspector } from '@revocast/revocation-service';
-import { ADMIN_SECRET, memoryStore, serviceConfig, signToken, startService, testVerifier, uniquePrefix, type ServiceHandle } from '../support/fixtures.js';
+import {
+  ADMIN_SECRET,
+  memoryStore,
+  serviceConfig,
+  signToken,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 
 interface Operation {
   operationId?: string;
@@ -25,7 +34,12 @@ type Document = {
 
 /** The routes an Express app serves, read from its router stack: `get /v1/revocations/:type/:id`. */
 interface RouterLike {
-  stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle: { stack?: unknown }; slash?: boolean; rawPath?: unknown }>;
+  stack: Array<{
+    route?: { path: string; methods: Record<string, boolean> };
+    handle: { stack?: unknown };
+    slash?: boolean;
+    rawPath?: unknown;
+  }>;
 }
 function servedRoutes(router: RouterLike, prefix = ''): string[] {
   return router.stack.flatMap((layer) => {
@@ -51,7 +65,11 @@ function documentedRoutes(document: Document): string[] {
       for (const parameter of operation.parameters ?? []) {
         if (parameter.in !== 'path') continue;
         const values = parameter.schema.enum;
-        paths = paths.flatMap((path) => (values === undefined ? [path.replace(`{${parameter.name}}`, `:${parameter.name}`)] : values.map((value) => path.replace(`{${parameter.name}}`, value))));
+        paths = paths.flatMap((path) =>
+          values === undefined
+            ? [path.replace(`{${parameter.name}}`, `:${parameter.name}`)]
+            : values.map((value) => path.replace(`{${parameter.name}}`, value)),
+        );
       }
       return paths.map((path) => `${method} ${path}`);
     }),
@@ -111,40 +129,135 @@ describe('the OpenAPI document describes the real answers', () => {
   async function cases(): Promise<Case[]> {
     const token = await signToken({ sub: 'openapi-user', sid: 'openapi-sid' });
     return [
-      { method: 'post', path: '/v1/revocations', url: '/v1/revocations?wait=all', body: JSON.stringify({ type: 'subject', sub: 'openapi-user' }), headers: asJson },
-      { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: JSON.stringify({ type: 'subject', sub: 'openapi-user', before: 1 }), headers: asJson },
-      { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: JSON.stringify({ type: 'token', jti: 'openapi-jti', exp: inAnHour(), sub: 'openapi-user' }), headers: asJson },
+      {
+        method: 'post',
+        path: '/v1/revocations',
+        url: '/v1/revocations?wait=all',
+        body: JSON.stringify({ type: 'subject', sub: 'openapi-user' }),
+        headers: asJson,
+      },
+      {
+        method: 'post',
+        path: '/v1/revocations',
+        url: '/v1/revocations',
+        body: JSON.stringify({ type: 'subject', sub: 'openapi-user', before: 1 }),
+        headers: asJson,
+      },
+      {
+        method: 'post',
+        path: '/v1/revocations',
+        url: '/v1/revocations',
+        body: JSON.stringify({ type: 'token', jti: 'openapi-jti', exp: inAnHour(), sub: 'openapi-user' }),
+        headers: asJson,
+      },
       { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: JSON.stringify({ type: 'token' }), headers: asJson },
       { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: 'x', headers: { ...admin, 'content-type': 'text/plain' } },
       { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: '{}', headers: { 'content-type': 'application/json' } },
-      { method: 'post', path: '/v1/revocations', url: '/v1/revocations', body: '{}', headers: { authorization: `Bearer ${READER}`, 'content-type': 'application/json' } },
-      { method: 'post', path: '/v1/revocations/batch', url: '/v1/revocations/batch?wait=all', body: JSON.stringify({ items: [{ type: 'session', sid: 'openapi-batch', sub: 'openapi-user' }] }), headers: asJson },
-      { method: 'post', path: '/v1/revocations/batch', url: '/v1/revocations/batch', body: JSON.stringify({ items: [{ type: 'session', sid: 'openapi-batch', sub: 'openapi-user' }] }), headers: asJson },
-      { method: 'post', path: '/v1/revocations/batch', url: '/v1/revocations/batch', body: JSON.stringify({ items: [{ type: 'token' }] }), headers: asJson },
+      {
+        method: 'post',
+        path: '/v1/revocations',
+        url: '/v1/revocations',
+        body: '{}',
+        headers: { authorization: `Bearer ${READER}`, 'content-type': 'application/json' },
+      },
+      {
+        method: 'post',
+        path: '/v1/revocations/batch',
+        url: '/v1/revocations/batch?wait=all',
+        body: JSON.stringify({ items: [{ type: 'session', sid: 'openapi-batch', sub: 'openapi-user' }] }),
+        headers: asJson,
+      },
+      {
+        method: 'post',
+        path: '/v1/revocations/batch',
+        url: '/v1/revocations/batch',
+        body: JSON.stringify({ items: [{ type: 'session', sid: 'openapi-batch', sub: 'openapi-user' }] }),
+        headers: asJson,
+      },
+      {
+        method: 'post',
+        path: '/v1/revocations/batch',
+        url: '/v1/revocations/batch',
+        body: JSON.stringify({ items: [{ type: 'token' }] }),
+        headers: asJson,
+      },
       { method: 'get', path: '/v1/revocations', url: '/v1/revocations?sub=openapi-user&limit=1', headers: admin },
       { method: 'get', path: '/v1/revocations', url: '/v1/revocations?limit=0', headers: admin },
       { method: 'get', path: '/v1/revocations/{type}/{id}', url: '/v1/revocations/token/openapi-jti', headers: admin },
       { method: 'get', path: '/v1/revocations/{type}/{id}', url: '/v1/revocations/token/nothing-here', headers: admin },
-      { method: 'delete', path: '/v1/revocations/{type}/{id}', url: '/v1/revocations/token/openapi-jti?wait=all&reason=test', headers: admin },
+      {
+        method: 'delete',
+        path: '/v1/revocations/{type}/{id}',
+        url: '/v1/revocations/token/openapi-jti?wait=all&reason=test',
+        headers: admin,
+      },
       { method: 'delete', path: '/v1/revocations/{type}/{id}', url: '/v1/revocations/token/openapi-jti', headers: admin },
       { method: 'get', path: '/v1/verifiers', url: '/v1/verifiers', headers: admin },
       { method: 'get', path: '/v1/changes/stream', url: '/v1/changes/stream', headers: admin },
       { method: 'post', path: '/oauth2/revoke', url: '/oauth2/revoke', body: new URLSearchParams({ token }).toString(), headers: asForm },
       { method: 'post', path: '/oauth2/revoke', url: '/oauth2/revoke', body: '', headers: asForm },
-      { method: 'post', path: '/oauth2/revoke', url: '/oauth2/revoke', body: 'token=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      { method: 'post', path: '/oauth2/introspect', url: '/oauth2/introspect', body: new URLSearchParams({ token }).toString(), headers: asForm },
-      { method: 'post', path: '/oauth2/introspect', url: '/oauth2/introspect', body: new URLSearchParams({ token: await signToken() }).toString(), headers: asForm },
-      { method: 'post', path: '/oauth2/introspect', url: '/oauth2/introspect', body: 'token=x', headers: { authorization: `Bearer ${READER}`, 'content-type': 'application/x-www-form-urlencoded' } },
+      {
+        method: 'post',
+        path: '/oauth2/revoke',
+        url: '/oauth2/revoke',
+        body: 'token=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      {
+        method: 'post',
+        path: '/oauth2/introspect',
+        url: '/oauth2/introspect',
+        body: new URLSearchParams({ token }).toString(),
+        headers: asForm,
+      },
+      {
+        method: 'post',
+        path: '/oauth2/introspect',
+        url: '/oauth2/introspect',
+        body: new URLSearchParams({ token: await signToken() }).toString(),
+        headers: asForm,
+      },
+      {
+        method: 'post',
+        path: '/oauth2/introspect',
+        url: '/oauth2/introspect',
+        body: 'token=x',
+        headers: { authorization: `Bearer ${READER}`, 'content-type': 'application/x-www-form-urlencoded' },
+      },
       { method: 'get', path: '/healthz', url: '/healthz' },
       { method: 'get', path: '/readyz', url: '/readyz' },
       { method: 'get', path: '/metrics', url: '/metrics' },
       { method: 'get', path: '/openapi.json', url: '/openapi.json' },
       { method: 'get', path: '/admin', url: '/admin' },
       { method: 'get', path: '/admin/login', url: '/admin/login' },
-      { method: 'post', path: '/admin/login', url: '/admin/login', body: 'key=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      { method: 'post', path: '/admin/logout', url: '/admin/logout', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      { method: 'post', path: '/admin/revoke', url: '/admin/revoke', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-      { method: 'post', path: '/admin/reinstate', url: '/admin/reinstate', body: '', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      {
+        method: 'post',
+        path: '/admin/login',
+        url: '/admin/login',
+        body: 'key=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      {
+        method: 'post',
+        path: '/admin/logout',
+        url: '/admin/logout',
+        body: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      {
+        method: 'post',
+        path: '/admin/revoke',
+        url: '/admin/revoke',
+        body: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
+      {
+        method: 'post',
+        path: '/admin/reinstate',
+        url: '/admin/reinstate',
+        body: '',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      },
       { method: 'get', path: '/admin/events', url: '/admin/events' },
       { method: 'get', path: '/admin/assets/{file}', url: '/admin/assets/console.js' },
     ];
@@ -185,7 +298,8 @@ describe('the OpenAPI document describes the real answers', () => {
         const body = (await res.json().catch(() => undefined)) as { code?: string } | undefined;
         if (res.status !== 405) problems.push(`${where}: not 405`);
         else if (res.headers.get('allow') !== allow) problems.push(`${where}: Allow ${res.headers.get('allow')}, documented ${allow}`);
-        else if (!(res.headers.get('content-type') ?? '').startsWith('application/problem+json') || body?.code !== 'ERR_METHOD_NOT_ALLOWED') problems.push(`${where}: ${JSON.stringify(body)}`);
+        else if (!(res.headers.get('content-type') ?? '').startsWith('application/problem+json') || body?.code !== 'ERR_METHOD_NOT_ALLOWED')
+          problems.push(`${where}: ${JSON.stringify(body)}`);
         else if (ajv.getSchema('openapi#/components/schemas/Problem')?.(body) !== true) problems.push(`${where}: not a Problem`);
       }
     }
@@ -206,7 +320,10 @@ describe('the OpenAPI document describes the real answers', () => {
         checked++;
         // The reader key has only read, the revoker key only revoke: each lacks what the other route needs.
         const key = scope === 'read' ? REVOKER : READER;
-        const res = await fetch(service.url + concrete(template), { method: method.toUpperCase(), headers: { authorization: `Bearer ${key}` } });
+        const res = await fetch(service.url + concrete(template), {
+          method: method.toUpperCase(),
+          headers: { authorization: `Bearer ${key}` },
+        });
         await res.body?.cancel();
         expect(res.status, `${method} ${template} needs ${scope}`).toBe(403);
       }
@@ -235,7 +352,12 @@ describe('the OpenAPI document describes the real answers', () => {
   it('matches every exercised answer: documented status, content type and schema', async () => {
     const problems: string[] = [];
     for (const c of await cases()) {
-      const res = await fetch(service.url + c.url, { method: c.method.toUpperCase(), redirect: 'manual', headers: c.headers ?? {}, ...(c.body === undefined ? {} : { body: c.body }) });
+      const res = await fetch(service.url + c.url, {
+        method: c.method.toUpperCase(),
+        redirect: 'manual',
+        headers: c.headers ?? {},
+        ...(c.body === undefined ? {} : { body: c.body }),
+      });
       const where = `${c.method.toUpperCase()} ${c.url} → ${res.status}`;
       const operation = document.paths[c.path]?.[c.method];
       const response = operation?.responses[String(res.status)];
@@ -256,7 +378,9 @@ describe('the OpenAPI document describes the real answers', () => {
         continue;
       }
       if (type.endsWith('json')) {
-        const validate = ajv.getSchema(`openapi#/${pointer('paths', c.path, c.method, 'responses', String(res.status), 'content', type, 'schema')}`);
+        const validate = ajv.getSchema(
+          `openapi#/${pointer('paths', c.path, c.method, 'responses', String(res.status), 'content', type, 'schema')}`,
+        );
         const body: unknown = await res.json();
         if (validate === undefined) problems.push(`${where}: schema not found`);
         else if (!validate(body)) problems.push(`${where}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(body).slice(0, 300)}`);
@@ -269,7 +393,9 @@ describe('the OpenAPI document describes the real answers', () => {
 
   it('has no operation left unexercised', async () => {
     const exercised = new Set((await cases()).map((c) => `${c.method} ${c.path}`));
-    const documented = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations).map((method) => `${method} ${path}`));
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method} ${path}`),
+    );
     expect(documented.filter((operation) => !exercised.has(operation))).toEqual([]);
   });
 

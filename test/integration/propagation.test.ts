@@ -25,7 +25,9 @@ describe('a revocation made over HTTP reaches every verifier', () => {
     const token = await signToken({ jti: 'jti-propagation' });
     for (const verifier of verifiers) expect(await outcome(verifier, token)).toBe('accepted');
 
-    const res = await service.admin('/v1/revocations', { body: { type: 'token', jti: 'jti-propagation', exp: Math.floor(Date.now() / 1000) + 600 } });
+    const res = await service.admin('/v1/revocations', {
+      body: { type: 'token', jti: 'jti-propagation', exp: Math.floor(Date.now() / 1000) + 600 },
+    });
     expect(res.status).toBe(201);
     const answered = performance.now();
     const delays = await Promise.all(

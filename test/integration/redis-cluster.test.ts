@@ -1,7 +1,17 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Verifier } from '@revocast/verifier-sdk';
 import { redisKeys } from '@revocast/verifier-sdk/protocol';
-import { outcome, postgresStore, signToken, sql, startService, testVerifier, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
+import {
+  outcome,
+  postgresStore,
+  signToken,
+  sql,
+  startService,
+  testVerifier,
+  uniquePrefix,
+  waitFor,
+  type ServiceHandle,
+} from '../support/fixtures.js';
 import { command, startRedisCluster, type RedisClusterHandle } from '../support/redis-topologies.js';
 
 const inAnHour = () => Math.floor(Date.now() / 1000) + 3600;
@@ -45,7 +55,11 @@ describe('Redis Cluster: three masters', () => {
     expect((await revoke(service, { type: 'token', jti: 'c-token', exp: inAnHour() })).status).toBe(201);
     expect((await revoke(service, { type: 'subject', sub: 'c-user' })).status).toBe(201);
     expect((await revoke(service, { type: 'session', sid: 'c-session' })).status).toBe(201);
-    const tokens = [await signToken({ jti: 'c-token' }), await signToken({ sub: 'c-user', iat: Date.now() / 1000 - 5 }), await signToken({ sid: 'c-session' })];
+    const tokens = [
+      await signToken({ jti: 'c-token' }),
+      await signToken({ sub: 'c-user', iat: Date.now() / 1000 - 5 }),
+      await signToken({ sid: 'c-session' }),
+    ];
     for (const v of list) {
       await waitFor(() => v.status.offset === 3, 3000);
       for (const token of tokens) expect(await outcome(v, token)).toBe('ERR_TOKEN_REVOKED');

@@ -23,7 +23,9 @@ describe('Redis Sentinel: a master, a replica and three Sentinels', () => {
   });
 
   async function verifiers(keyPrefix: string, count: number): Promise<Verifier[]> {
-    const list = Array.from({ length: count }, () => testVerifier({ redis: topology.url, keyPrefix, commandTimeout: 0.5, maxStaleness: 30 }));
+    const list = Array.from({ length: count }, () =>
+      testVerifier({ redis: topology.url, keyPrefix, commandTimeout: 0.5, maxStaleness: 30 }),
+    );
     open.push(...list);
     await Promise.all(list.map((v) => v.ready()));
     return list;

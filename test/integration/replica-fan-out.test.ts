@@ -35,10 +35,26 @@ describe('verifiers on replicas', () => {
 
   async function setUp(count: number): Promise<Verifier[]> {
     keyPrefix = uniquePrefix();
-    const store = new RedisStore({ redis: redis.url, keyPrefix, maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000, watermarkIntervalMs: 100 });
+    const store = new RedisStore({
+      redis: redis.url,
+      keyPrefix,
+      maxTokenTtlMs: 3_600_000,
+      retentionGraceMs: 60_000,
+      watermarkIntervalMs: 100,
+    });
     service = await startService({ redisUrl: redis.url, keyPrefix, store });
     for (let i = 0; i < count; i++) {
-      verifiers.push(testVerifier({ redis: `${redis.url}?role=replica`, keyPrefix, maxStaleness: BUDGET_S, pollInterval: 0.1, commandTimeout: 0.5, heartbeatInterval: 0.5, id: `replica-reader-${i}` }));
+      verifiers.push(
+        testVerifier({
+          redis: `${redis.url}?role=replica`,
+          keyPrefix,
+          maxStaleness: BUDGET_S,
+          pollInterval: 0.1,
+          commandTimeout: 0.5,
+          heartbeatInterval: 0.5,
+          id: `replica-reader-${i}`,
+        }),
+      );
     }
     await Promise.all(verifiers.map((v) => v.ready()));
     return verifiers;
@@ -64,7 +80,8 @@ describe('verifiers on replicas', () => {
     await waitFor(() => {
       for (const v of verifiers) {
         if (v.status.stale || v.status.state !== 'ready') continue;
-        if (!v.isRevoked({ jti }) && Date.now() - ackAt > BUDGET_S * 1000) throw new Error(`${v.status.id} accepted ${jti} ${Date.now() - ackAt} ms after it was acknowledged`);
+        if (!v.isRevoked({ jti }) && Date.now() - ackAt > BUDGET_S * 1000)
+          throw new Error(`${v.status.id} accepted ${jti} ${Date.now() - ackAt} ms after it was acknowledged`);
       }
       return until();
     }, timeoutMs);
@@ -106,7 +123,9 @@ describe('verifiers on replicas', () => {
       for (const node of replicas) await command(node.url, 'REPLICAOF', '127.0.0.1', String(master.port));
     }
     // Back in sync: current again, and the token is revoked everywhere.
-    await neverAcceptedLate('while-cut-off', Date.now(), () => verifiers.every((v) => !v.status.stale && v.isRevoked({ jti: 'while-cut-off' })));
+    await neverAcceptedLate('while-cut-off', Date.now(), () =>
+      verifiers.every((v) => !v.status.stale && v.isRevoked({ jti: 'while-cut-off' })),
+    );
   });
 
   it('moves the verifiers of a killed replica to the other one, and stays fail-safe meanwhile', async () => {
@@ -120,7 +139,12 @@ describe('verifiers on replicas', () => {
       expect(res.status).toBe(201);
       const ackAt = Date.now();
       // Every verifier ends up current on the replica that is left, rejecting the token; none accepted it late.
-      await neverAcceptedLate('while-killed', ackAt, () => verifiers.every((v) => !v.status.stale && v.isRevoked({ jti: 'while-killed' })), 30_000);
+      await neverAcceptedLate(
+        'while-killed',
+        ackAt,
+        () => verifiers.every((v) => !v.status.stale && v.isRevoked({ jti: 'while-killed' })),
+        30_000,
+      );
       // All of them read from the replica that is left now.
       expect((await connections(survivor)).reads).toBe(24);
     } finally {

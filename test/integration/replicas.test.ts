@@ -120,7 +120,10 @@ describe('replicas behind one address agree', () => {
     }
     // The CSRF token one replica shows is accepted by the other.
     const csrf = /name="_csrf" value="([^"]+)"/.exec(onA.html)?.[1] as string;
-    const revoked = await fetch(`${b.url}/admin/revoke`, { ...form({ _csrf: csrf, type: 'session', sid: 'replica-sess', sub: 'alice' }), headers });
+    const revoked = await fetch(`${b.url}/admin/revoke`, {
+      ...form({ _csrf: csrf, type: 'session', sid: 'replica-sess', sub: 'alice' }),
+      headers,
+    });
     expect(revoked.status).toBe(303);
     // The message about it is shown once, by whichever replica renders the next page.
     expect((await page(a.url, '/admin?sub=alice')).html).toContain('Revoked session replica-sess');

@@ -36,7 +36,11 @@ describe('scoped admin keys with rate limits', () => {
     const res = await call(READER, '/v1/revocations', { body: { type: 'token', jti: 'scoped-1', exp: inAnHour() } });
     expect(res.status).toBe(403);
     expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(await res.json()).toMatchObject({ status: 403, code: 'ERR_FORBIDDEN', detail: 'the admin key "reader" lacks the "revoke" scope' });
+    expect(await res.json()).toMatchObject({
+      status: 403,
+      code: 'ERR_FORBIDDEN',
+      detail: 'the admin key "reader" lacks the "revoke" scope',
+    });
     expect((await call(REVOKER, '/v1/revocations/token/scoped-1')).status).toBe(403);
     expect((await call(LIMITED, '/v1/revocations/token/scoped-1')).status).toBe(404);
   });
@@ -45,7 +49,9 @@ describe('scoped admin keys with rate limits', () => {
     const res = await call(READER, '/v1/revocations/batch', { body: { items: [{ type: 'token', jti: 'scoped-batch', exp: inAnHour() }] } });
     expect(res.status).toBe(403);
     // 201, not 200: the refused batch wrote nothing.
-    expect((await call(REVOKER, '/v1/revocations/batch', { body: { items: [{ type: 'token', jti: 'scoped-batch', exp: inAnHour() }] } })).status).toBe(201);
+    expect(
+      (await call(REVOKER, '/v1/revocations/batch', { body: { items: [{ type: 'token', jti: 'scoped-batch', exp: inAnHour() }] } })).status,
+    ).toBe(201);
   });
 
   it('lets a revoke key revoke but neither read nor reinstate', async () => {

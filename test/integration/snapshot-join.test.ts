@@ -143,18 +143,30 @@ describe('joining from the compact snapshot', () => {
   });
 
   it.each([
-    ['of another epoch', async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'epoch', 'fedcba9876543210fedcba9876543210'))],
+    [
+      'of another epoch',
+      async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'epoch', 'fedcba9876543210fedcba9876543210')),
+    ],
     ['ahead of the head', async (keys: ReturnType<typeof redisKeys>) => void (await redis.hincrby(keys.snapshot, 'offset', 5))],
     ['of an unknown format', async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'format', '99'))],
-    ['with a damaged chunk', async (keys: ReturnType<typeof redisKeys>) => {
-      const id = (await redis.hget(keys.snapshot, 'id')) as string;
-      await redis.setrange(keys.snapshotChunk(id, 0), 40, 'damage');
-    }],
-    ['with a chunk gone', async (keys: ReturnType<typeof redisKeys>) => {
-      const id = (await redis.hget(keys.snapshot, 'id')) as string;
-      await redis.del(keys.snapshotChunk(id, 0));
-    }],
-    ['whose checksum does not match its chunks', async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'sha256', '0'.repeat(64)))],
+    [
+      'with a damaged chunk',
+      async (keys: ReturnType<typeof redisKeys>) => {
+        const id = (await redis.hget(keys.snapshot, 'id')) as string;
+        await redis.setrange(keys.snapshotChunk(id, 0), 40, 'damage');
+      },
+    ],
+    [
+      'with a chunk gone',
+      async (keys: ReturnType<typeof redisKeys>) => {
+        const id = (await redis.hget(keys.snapshot, 'id')) as string;
+        await redis.del(keys.snapshotChunk(id, 0));
+      },
+    ],
+    [
+      'whose checksum does not match its chunks',
+      async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'sha256', '0'.repeat(64))),
+    ],
     ['with a malformed manifest', async (keys: ReturnType<typeof redisKeys>) => void (await redis.hset(keys.snapshot, 'sha256', 'nope'))],
   ])('scans instead of trusting a snapshot %s', async (_name, spoil) => {
     await spoil(redisKeys(keyPrefix));

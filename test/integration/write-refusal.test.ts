@@ -54,7 +54,11 @@ const withoutReplicas: Refusal = {
  * never accept the token past it, and reject it as revoked once Redis takes
  * writes again.
  */
-async function staysSafeWhileRedisRefusesWrites(redisUrl: string, owner: (keyPrefix: string) => Promise<string>, refusal: Refusal): Promise<void> {
+async function staysSafeWhileRedisRefusesWrites(
+  redisUrl: string,
+  owner: (keyPrefix: string) => Promise<string>,
+  refusal: Refusal,
+): Promise<void> {
   const keyPrefix = uniquePrefix();
   schemas.push(keyPrefix);
   const service = await startService({ store: postgresStore({ redisUrl, keyPrefix }) });
@@ -80,7 +84,8 @@ async function staysSafeWhileRedisRefusesWrites(redisUrl: string, owner: (keyPre
       async () => {
         const probedAt = Date.now();
         const answer = await outcome(verifier, token);
-        if (answer === 'accepted' && probedAt - ackAt > BUDGET_S * 1000) late.push({ afterAckMs: probedAt - ackAt, status: verifier.status });
+        if (answer === 'accepted' && probedAt - ackAt > BUDGET_S * 1000)
+          late.push({ afterAckMs: probedAt - ackAt, status: verifier.status });
         // Redis never got it: only a stale list or an accept within the budget are possible.
         expect(['accepted', 'ERR_LIST_STALE']).toContain(answer);
         return answer === 'ERR_LIST_STALE';
@@ -109,7 +114,10 @@ afterAll(async () => {
 });
 
 describe('PostgreSQL as the record, Redis refusing writes but answering reads', () => {
-  for (const [name, refusal] of [['at maxmemory with noeviction', atMaxmemory], ['with min-replicas-to-write and no replica', withoutReplicas]] as const) {
+  for (const [name, refusal] of [
+    ['at maxmemory with noeviction', atMaxmemory],
+    ['with min-replicas-to-write and no replica', withoutReplicas],
+  ] as const) {
     it(`turns stale within its budget ${name}, never accepting what was revoked meanwhile, and recovers`, async () => {
       const server = await startRedisServer();
       try {
@@ -132,7 +140,11 @@ describe('PostgreSQL as the record, Redis refusing writes but answering reads', 
   it('does the same on a cluster, the shard that holds the keys refusing writes', async () => {
     const cluster = await startRedisCluster();
     try {
-      await staysSafeWhileRedisRefusesWrites(cluster.url, async (keyPrefix) => (await cluster.ownerOf(redisKeys(keyPrefix).meta)).url, atMaxmemory);
+      await staysSafeWhileRedisRefusesWrites(
+        cluster.url,
+        async (keyPrefix) => (await cluster.ownerOf(redisKeys(keyPrefix).meta)).url,
+        atMaxmemory,
+      );
     } finally {
       await cluster.stop();
     }

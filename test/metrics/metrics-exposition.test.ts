@@ -33,7 +33,14 @@ describe('metrics: Prometheus conventions, documentation and the dashboard', () 
   beforeAll(async () => {
     // The real service process, as `npm run service` starts it (from source here).
     service = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', 'revocation-service/src/main.ts'], {
-      env: { ...process.env, REDIS_URL: redisUrl, REVOCAST_KEY_PREFIX: keyPrefix, PORT: '0', REVOCAST_ADMIN_KEYS: `tests:${ADMIN_SECRET}`, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        REDIS_URL: redisUrl,
+        REVOCAST_KEY_PREFIX: keyPrefix,
+        PORT: '0',
+        REVOCAST_ADMIN_KEYS: `tests:${ADMIN_SECRET}`,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -46,10 +53,15 @@ describe('metrics: Prometheus conventions, documentation and the dashboard', () 
     verifier = testVerifier({ redis: redisUrl, keyPrefix, registry, id: 'metrics-web' });
     await verifier.ready();
     const admin = { authorization: `Bearer ${ADMIN_SECRET}`, 'content-type': 'application/json' };
-    await fetch(`${serviceUrl}/v1/revocations?wait=all`, { method: 'POST', headers: admin, body: JSON.stringify({ type: 'subject', sub: 'metrics-user' }) });
+    await fetch(`${serviceUrl}/v1/revocations?wait=all`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ type: 'subject', sub: 'metrics-user' }),
+    });
     await fetch(`${serviceUrl}/v1/revocations`, { headers: { authorization: 'Bearer wrong-key-0123456789' } });
     // Exercise every outcome of a check, so each labelled series shows up.
-    for (const claims of [{}, { sub: 'metrics-user', iat: 1 }, { exp: 1 }]) await verifier.verify(await signToken(claims)).catch(() => undefined);
+    for (const claims of [{}, { sub: 'metrics-user', iat: 1 }, { exp: 1 }])
+      await verifier.verify(await signToken(claims)).catch(() => undefined);
     await verifier.verify('not.a.token').catch(() => undefined);
     serviceMetrics = await (await fetch(`${serviceUrl}/metrics`)).text();
     sdkMetrics = await registry.metrics();
@@ -66,12 +78,15 @@ describe('metrics: Prometheus conventions, documentation and the dashboard', () 
 
   it('passes promtool check metrics on an SDK registry, with a reason on every rejection', () => {
     expect(promtool(sdkMetrics)).toEqual({ status: 0, output: '' });
-    for (const reason of ['subject', 'expired', 'invalid']) expect(sdkMetrics).toMatch(new RegExp(`revocast_verifier_checks_total\\{result="rejected",reason="${reason}"\\} [1-9]`));
+    for (const reason of ['subject', 'expired', 'invalid'])
+      expect(sdkMetrics).toMatch(new RegExp(`revocast_verifier_checks_total\\{result="rejected",reason="${reason}"\\} [1-9]`));
     expect(sdkMetrics).toMatch(/revocast_verifier_checks_total\{result="accepted",reason="none"\} [1-9]/);
   });
 
   it('documents exactly the metrics that exist, in docs/metrics.md', () => {
-    const documented = new Set([...readFileSync('docs/metrics.md', 'utf8').matchAll(/^\| `(revocast_[a-z_]+)`/gm)].map((m) => m[1] as string));
+    const documented = new Set(
+      [...readFileSync('docs/metrics.md', 'utf8').matchAll(/^\| `(revocast_[a-z_]+)`/gm)].map((m) => m[1] as string),
+    );
     const exposed = new Set([...families(serviceMetrics), ...families(sdkMetrics)].filter((name) => name.startsWith('revocast_')));
     expect([...exposed].filter((name) => !documented.has(name))).toEqual([]);
     expect([...documented].filter((name) => !exposed.has(name))).toEqual([]);
@@ -89,7 +104,15 @@ describe('metrics: Prometheus conventions, documentation and the dashboard', () 
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(36);
     expect(dashboard.__inputs).toContainEqual(expect.objectContaining({ name: 'DS_PROMETHEUS', pluginId: 'prometheus' }));
     const titles = dashboard.panels.map((panel) => panel.title);
-    for (const title of ['Propagation lag per verifier (seconds)', 'Propagation lag per verifier (offsets)', 'Live entries', 'Checks by outcome', 'Stale verifiers', 'Catch-ups and reloads', 'Admin API errors']) {
+    for (const title of [
+      'Propagation lag per verifier (seconds)',
+      'Propagation lag per verifier (offsets)',
+      'Live entries',
+      'Checks by outcome',
+      'Stale verifiers',
+      'Catch-ups and reloads',
+      'Admin API errors',
+    ]) {
       expect(titles).toContain(title);
     }
     const exposed = new Set([...families(serviceMetrics), ...families(sdkMetrics)]);
@@ -99,6 +122,7 @@ describe('metrics: Prometheus conventions, documentation and the dashboard', () 
       expect(queried(expr).length, expr).toBeGreaterThan(0);
       for (const name of queried(expr)) expect(exposed.has(name), `${name} in ${expr}`).toBe(true);
     }
-    for (const panel of dashboard.panels) expect(panel.gridPos).toMatchObject({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
+    for (const panel of dashboard.panels)
+      expect(panel.gridPos).toMatchObject({ h: expect.any(Number), w: expect.any(Number), x: expect.any(Number), y: expect.any(Number) });
   });
 });

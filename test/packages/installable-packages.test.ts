@@ -45,7 +45,10 @@ const npm = (args: string[], cwd: string) =>
 const outputOf = async (command: Promise<{ stdout: string; stderr: string }>) =>
   command.then(
     ({ stdout, stderr }) => ({ ok: true, output: stdout + stderr }),
-    (err: { stdout?: string; stderr?: string; message: string }) => ({ ok: false, output: `${err.stdout ?? ''}${err.stderr ?? err.message}` }),
+    (err: { stdout?: string; stderr?: string; message: string }) => ({
+      ok: false,
+      output: `${err.stdout ?? ''}${err.stderr ?? err.message}`,
+    }),
   );
 
 let staging: string;
@@ -103,7 +106,9 @@ describe.each(PACKAGES)('the %s tarball', (dir) => {
 
   it('ships every file its exports and bin name, and the sources its maps point at', () => {
     const { files, manifest, dir: staged } = get(dir);
-    const targets = Object.values(manifest.exports ?? {}).flatMap((target) => (typeof target === 'string' ? [target] : Object.values(target)));
+    const targets = Object.values(manifest.exports ?? {}).flatMap((target) =>
+      typeof target === 'string' ? [target] : Object.values(target),
+    );
     for (const target of [...targets, ...Object.values(manifest.bin ?? {})]) expect(files, target).toContain(target.replace(/^\.\//, ''));
     const maps = [...files].filter((file) => file.endsWith('.map'));
     expect(maps.length).toBeGreaterThan(0);
@@ -133,17 +138,27 @@ describe.each(PACKAGES)('the %s tarball', (dir) => {
       expect(dependencies, `${name} is imported by the declarations`).toHaveProperty([name]);
       const own = JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as Record<string, unknown>;
       const typed =
-        own.types !== undefined || own.typings !== undefined || JSON.stringify(own.exports ?? {}).includes('"types"') || existsSync(join(root, 'node_modules', name, 'index.d.ts'));
-      if (!typed) expect(dependencies, `${name} ships no types: @types/${name} must be a dependency`).toHaveProperty([`@types/${name.replace('@', '').replace('/', '__')}`]);
+        own.types !== undefined ||
+        own.typings !== undefined ||
+        JSON.stringify(own.exports ?? {}).includes('"types"') ||
+        existsSync(join(root, 'node_modules', name, 'index.d.ts'));
+      if (!typed)
+        expect(dependencies, `${name} ships no types: @types/${name} must be a dependency`).toHaveProperty([
+          `@types/${name.replace('@', '').replace('/', '__')}`,
+        ]);
     }
   });
 });
 
-it.each(PACKAGES)('the %s tarball passes publint', async (dir) => {
-  const result = await outputOf(node([join(root, 'node_modules/publint/src/cli.js'), 'run', '--strict', get(dir).tarball], consumer));
-  expect(result.output).toContain('All good');
-  expect(result.ok).toBe(true);
-}, 60_000);
+it.each(PACKAGES)(
+  'the %s tarball passes publint',
+  async (dir) => {
+    const result = await outputOf(node([join(root, 'node_modules/publint/src/cli.js'), 'run', '--strict', get(dir).tarball], consumer));
+    expect(result.output).toContain('All good');
+    expect(result.ok).toBe(true);
+  },
+  60_000,
+);
 
 /**
  * Installing from the registry and type-checking a consumer three ways takes
@@ -153,9 +168,19 @@ describe.runIf(process.env.REVOCAST_PACKAGE_INSTALL === '1')('a project outside 
   beforeAll(async () => {
     expect(consumer.startsWith(root)).toBe(false);
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-    const typesNode = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> }).devDependencies['@types/node'];
+    const typesNode = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> })
+      .devDependencies['@types/node'];
     await npm(
-      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', get('verifier-sdk').tarball, get('revocation-service').tarball, `@types/node@${typesNode}`],
+      [
+        'install',
+        '--no-audit',
+        '--no-fund',
+        '--prefer-offline',
+        '--ignore-scripts',
+        get('verifier-sdk').tarball,
+        get('revocation-service').tarball,
+        `@types/node@${typesNode}`,
+      ],
       consumer,
     );
     writeFileSync(
@@ -190,7 +215,13 @@ export { createVerifier };
     writeFileSync(join(consumer, 'consumer.cts'), consumerTs);
   }, 300_000);
 
-  const expected = { createVerifier: 'function', requireAuth: 'function', meta: '{p}:meta', createApp: 'function', MemoryStore: 'function' };
+  const expected = {
+    createVerifier: 'function',
+    requireAuth: 'function',
+    meta: '{p}:meta',
+    createApp: 'function',
+    MemoryStore: 'function',
+  };
 
   it('imports both packages from ESM', async () => {
     const { stdout } = await node(['esm.mjs'], consumer);
@@ -203,7 +234,10 @@ export { createVerifier };
   });
 
   it('runs the revocast command it installs', async () => {
-    const { stdout } = await node([join(consumer, 'node_modules/@revocast/revocation-service', get('revocation-service').manifest.bin?.revocast as string), '--help'], consumer);
+    const { stdout } = await node(
+      [join(consumer, 'node_modules/@revocast/revocation-service', get('revocation-service').manifest.bin?.revocast as string), '--help'],
+      consumer,
+    );
     expect(stdout).toContain('Usage: revocast');
   });
 
@@ -211,19 +245,34 @@ export { createVerifier };
     ['node16', ['--module', 'node16', '--moduleResolution', 'node16', 'consumer.ts']],
     ['bundler', ['--module', 'esnext', '--moduleResolution', 'bundler', 'consumer.ts']],
     ['nodenext, from CommonJS', ['--module', 'nodenext', '--moduleResolution', 'nodenext', 'consumer.cts']],
-  ])('type-checks under tsc --strict with %s resolution', async (_name, args) => {
-    const result = await outputOf(node([tsc, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', ...args], consumer));
-    expect(result.output).toBe('');
-    expect(result.ok).toBe(true);
-  }, 120_000);
+  ])(
+    'type-checks under tsc --strict with %s resolution',
+    async (_name, args) => {
+      const result = await outputOf(
+        node([tsc, '--strict', '--noEmit', '--skipLibCheck', 'false', '--target', 'es2022', '--types', 'node', ...args], consumer),
+      );
+      expect(result.output).toBe('');
+      expect(result.ok).toBe(true);
+    },
+    120_000,
+  );
 
-  it.each(PACKAGES)('passes attw (are the types wrong) for %s', async (dir) => {
-    // ESM-only packages: Node.js 20.19+ and TypeScript's nodenext load them from
-    // CommonJS too (checked above), so a require resolving to ESM is expected.
-    const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
-    const result = await outputOf(node([attw, get(dir).tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii', '--no-color'], consumer));
-    const problems = result.output.split('\n').filter((line) => /💀|❌|⚠️/.test(line) && !line.includes('ignored'));
-    expect(problems).toEqual([]);
-    expect(result.ok, result.output).toBe(true);
-  }, 60_000);
+  it.each(PACKAGES)(
+    'passes attw (are the types wrong) for %s',
+    async (dir) => {
+      // ESM-only packages: Node.js 20.19+ and TypeScript's nodenext load them from
+      // CommonJS too (checked above), so a require resolving to ESM is expected.
+      const attw = join(root, 'node_modules/@arethetypeswrong/cli/dist/index.js');
+      const result = await outputOf(
+        node(
+          [attw, get(dir).tarball, '--profile', 'node16', '--ignore-rules', 'cjs-resolves-to-esm', '--format', 'ascii', '--no-color'],
+          consumer,
+        ),
+      );
+      const problems = result.output.split('\n').filter((line) => /💀|❌|⚠️/.test(line) && !line.includes('ignored'));
+      expect(problems).toEqual([]);
+      expect(result.ok, result.output).toBe(true);
+    },
+    60_000,
+  );
 });

@@ -20,7 +20,11 @@ describe('admin key syntax', () => {
   });
 
   it('reads scopes and a rate after the secret', () => {
-    expect(parseAdminKeys('audit:Vt3qL9xR2mWp8ZkN4bHs7YcJ:read, bot:Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kx:revoke+read:60/m, all:Hn5Wc8Zr1Qv4Mx7Tb2Ks9Pj:*:10/s')).toEqual([
+    expect(
+      parseAdminKeys(
+        'audit:Vt3qL9xR2mWp8ZkN4bHs7YcJ:read, bot:Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kx:revoke+read:60/m, all:Hn5Wc8Zr1Qv4Mx7Tb2Ks9Pj:*:10/s',
+      ),
+    ).toEqual([
       { name: 'audit', secret: 'Vt3qL9xR2mWp8ZkN4bHs7YcJ', scopes: ['read'] },
       { name: 'bot', secret: 'Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kx', scopes: ['revoke', 'read'], rateLimit: { requests: 60, perMs: 60_000 } },
       { name: 'all', secret: 'Hn5Wc8Zr1Qv4Mx7Tb2Ks9Pj', rateLimit: { requests: 10, perMs: 1000 } },
@@ -32,13 +36,23 @@ describe('admin key syntax', () => {
   });
 
   it('reads the JSON form', () => {
-    const keys = parseAdminKeys(JSON.stringify([{ name: 'ro', secret: 'x:y:z-Vt3qL9xR2mWp8ZkN4bHs7YcJ', scopes: ['read'], rateLimit: '5000/h' }]));
-    expect(keys).toEqual([{ name: 'ro', secret: 'x:y:z-Vt3qL9xR2mWp8ZkN4bHs7YcJ', scopes: ['read'], rateLimit: { requests: 5000, perMs: 3_600_000 } }]);
+    const keys = parseAdminKeys(
+      JSON.stringify([{ name: 'ro', secret: 'x:y:z-Vt3qL9xR2mWp8ZkN4bHs7YcJ', scopes: ['read'], rateLimit: '5000/h' }]),
+    );
+    expect(keys).toEqual([
+      { name: 'ro', secret: 'x:y:z-Vt3qL9xR2mWp8ZkN4bHs7YcJ', scopes: ['read'], rateLimit: { requests: 5000, perMs: 3_600_000 } },
+    ]);
   });
 
   it('gives keys without a rate the REVOCAST_ADMIN_RATE_LIMIT default', () => {
-    const config = loadConfig({ REVOCAST_ADMIN_KEYS: 'a:Vt3qL9xR2mWp8ZkN4bHs7YcJ,b:Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kx:read:1/s', REVOCAST_ADMIN_RATE_LIMIT: '100/m' });
-    expect(config.adminKeys.map((k) => k.rateLimit)).toEqual([{ requests: 100, perMs: 60_000 }, { requests: 1, perMs: 1000 }]);
+    const config = loadConfig({
+      REVOCAST_ADMIN_KEYS: 'a:Vt3qL9xR2mWp8ZkN4bHs7YcJ,b:Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kx:read:1/s',
+      REVOCAST_ADMIN_RATE_LIMIT: '100/m',
+    });
+    expect(config.adminKeys.map((k) => k.rateLimit)).toEqual([
+      { requests: 100, perMs: 60_000 },
+      { requests: 1, perMs: 1000 },
+    ]);
   });
 
   it.each([
@@ -67,10 +81,10 @@ describe('admin key syntax', () => {
     expect(error.message).not.toContain(secret);
   });
 
-  it('accepts every key made of 24 or more random bytes, in hex or base64, and the test fixtures\' key', () => {
+  it("accepts every key made of 24 or more random bytes, in hex or base64, and the test fixtures' key", () => {
     expect(parseAdminKeys(`tests:${ADMIN_SECRET}`)).toHaveLength(1);
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 24, maxLength: 48 }), fc.constantFrom('hex', 'base64', 'base64url') , (bytes, encoding) => {
+      fc.property(fc.uint8Array({ minLength: 24, maxLength: 48 }), fc.constantFrom('hex', 'base64', 'base64url'), (bytes, encoding) => {
         expect(parseAdminKeys(`ops:${Buffer.from(bytes).toString(encoding)}`)).toHaveLength(1);
       }),
       { numRuns: 2000 },
@@ -102,7 +116,14 @@ describe('token verification keys for the OAuth endpoints', () => {
   });
 
   it('reads a secret with its algorithms, issuer and audience', () => {
-    expect(parseTokenKeys({ REVOCAST_JWT_SECRET: secret, REVOCAST_JWT_ALGORITHMS: 'HS256', REVOCAST_JWT_ISSUER: 'https://id.example', REVOCAST_JWT_AUDIENCE: 'api,web' })).toEqual({
+    expect(
+      parseTokenKeys({
+        REVOCAST_JWT_SECRET: secret,
+        REVOCAST_JWT_ALGORITHMS: 'HS256',
+        REVOCAST_JWT_ISSUER: 'https://id.example',
+        REVOCAST_JWT_AUDIENCE: 'api,web',
+      }),
+    ).toEqual({
       algorithms: ['HS256'],
       secret,
       issuer: ['https://id.example'],

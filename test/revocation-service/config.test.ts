@@ -19,7 +19,10 @@ describe('service configuration', () => {
   });
 
   it('reads when the compact snapshot is written, or that it is not', () => {
-    expect(loadConfig({ REVOCAST_SNAPSHOT_INTERVAL: '15s', REVOCAST_SNAPSHOT_CHANGES: '500' }).snapshot).toEqual({ everyMs: 15_000, everyChanges: 500 });
+    expect(loadConfig({ REVOCAST_SNAPSHOT_INTERVAL: '15s', REVOCAST_SNAPSHOT_CHANGES: '500' }).snapshot).toEqual({
+      everyMs: 15_000,
+      everyChanges: 500,
+    });
     expect(loadConfig({ REVOCAST_SNAPSHOT_INTERVAL: 'off' }).snapshot).toBeUndefined();
   });
 
@@ -34,7 +37,14 @@ describe('service configuration', () => {
       LOG_LEVEL: 'debug',
       REVOCAST_KEY_PREFIX: 'acme',
     });
-    expect(config).toMatchObject({ port: 9000, host: '0.0.0.0', maxTokenTtl: 900, retentionGrace: 60, keyPrefix: 'acme', logLevel: 'debug' });
+    expect(config).toMatchObject({
+      port: 9000,
+      host: '0.0.0.0',
+      maxTokenTtl: 900,
+      retentionGrace: 60,
+      keyPrefix: 'acme',
+      logLevel: 'debug',
+    });
     expect(config.adminKeys).toEqual([
       { name: 'ops', secret: 'Vt3qL9xR2mWp8ZkN4bHs7YcJ' },
       { name: 'ci', secret: 'Qd6Gf1Ty5Ue0Iw3Oa8Sl2Kxxyz' },
@@ -122,7 +132,11 @@ describe('durable record and Redis topology configuration', () => {
   });
 
   it('accepts Sentinel and Cluster URLs for REDIS_URL', () => {
-    for (const url of ['redis+sentinel://s1:26379,s2:26379,s3/revocast', 'rediss+sentinel://:pw@s1/main/2', 'redis+cluster://n1:7000,n2:7001']) {
+    for (const url of [
+      'redis+sentinel://s1:26379,s2:26379,s3/revocast',
+      'rediss+sentinel://:pw@s1/main/2',
+      'redis+cluster://n1:7000,n2:7001',
+    ]) {
       expect(loadConfig({ REDIS_URL: url }).redisUrl).toBe(url);
     }
   });

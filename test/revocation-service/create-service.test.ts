@@ -52,7 +52,9 @@ describe('createService', () => {
 
   it('builds the service on Redis from the configuration alone, and close releases every connection it opened', async () => {
     expect(await clients()).toEqual([]);
-    const service = createService(serviceConfig({ redisUrl: redis.url, keyPrefix: uniquePrefix(), adminKeys: ADMIN_KEYS }), { logger: createLogger('silent') });
+    const service = createService(serviceConfig({ redisUrl: redis.url, keyPrefix: uniquePrefix(), adminKeys: ADMIN_KEYS }), {
+      logger: createLogger('silent'),
+    });
     expect(service.store).toBeInstanceOf(RedisStore);
     expect(service.fleet).toBeInstanceOf(RedisFleet);
     await Promise.all([service.store.ready(), service.adminState.ready()]);
@@ -63,10 +65,23 @@ describe('createService', () => {
     expect(stream.status).toBe(200);
     const events = (stream.body as ReadableStream<Uint8Array>).getReader();
     await events.read();
-    expect((await fetch(`${url}/v1/revocations`, { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ type: 'token', jti: 'wired-once', exp: inAnHour() }) })).status).toBe(201);
+    expect(
+      (
+        await fetch(`${url}/v1/revocations`, {
+          method: 'POST',
+          headers: { ...admin, 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'token', jti: 'wired-once', exp: inAnHour() }),
+        })
+      ).status,
+    ).toBe(201);
     await waitFor(async () => (await clients()).includes('revocast-service-fleet-sub'), 10_000, 20);
     // The store, the admin state (both the service's command connections), the fleet and its subscriber.
-    expect((await clients()).sort()).toEqual(['revocast-service', 'revocast-service', 'revocast-service-fleet', 'revocast-service-fleet-sub']);
+    expect((await clients()).sort()).toEqual([
+      'revocast-service',
+      'revocast-service',
+      'revocast-service-fleet',
+      'revocast-service-fleet-sub',
+    ]);
 
     // A generous grace: the stream must end by the closing signal, not by being cut when the grace runs out.
     const closed = service.close({ graceMs: 600_000 });
@@ -91,7 +106,9 @@ describe('createService', () => {
       body: JSON.stringify({ type: 'subject', sub: 'in-memory' }),
     });
     expect(revoked.status).toBe(201);
-    expect((await (await fetch(`${url}/v1/verifiers`, { headers: admin })).json()) as { verifiers: unknown[] }).toMatchObject({ verifiers: [] });
+    expect((await (await fetch(`${url}/v1/verifiers`, { headers: admin })).json()) as { verifiers: unknown[] }).toMatchObject({
+      verifiers: [],
+    });
     expect(await store.get('subject', 'in-memory')).toMatchObject({ id: 'in-memory' });
     expect(await clients()).toEqual([]);
     await service.close();
@@ -131,7 +148,15 @@ describe('createService', () => {
     await inFlight;
     const closed = service.close({ graceMs: 600_000 }).then(() => order.push('closed'));
     // Closing has begun: new connections are refused while the request in flight is still held.
-    await waitFor(async () => fetch(`${url}/healthz`).then(() => false, () => true), 10_000, 20);
+    await waitFor(
+      async () =>
+        fetch(`${url}/healthz`).then(
+          () => false,
+          () => true,
+        ),
+      10_000,
+      20,
+    );
     expect(order).toEqual([]);
     release();
     expect(await answer).toMatchObject({ type: 'token', jti: 'in-flight' });
@@ -141,7 +166,10 @@ describe('createService', () => {
 
   it('refuses to start with token keys it cannot use, naming the variable', async () => {
     const config = { ...serviceConfig({ adminKeys: ADMIN_KEYS }), tokenKeys: { algorithms: ['RS256'], publicKey: 'not a key' } };
-    const service = createService(config, { store: new MemoryStore({ maxTokenTtlMs: MAX_TOKEN_TTL * 1000, retentionGraceMs: 60_000 }), logger: createLogger('silent') });
+    const service = createService(config, {
+      store: new MemoryStore({ maxTokenTtlMs: MAX_TOKEN_TTL * 1000, retentionGraceMs: 60_000 }),
+      logger: createLogger('silent'),
+    });
     const refused = await service.listen(0, '127.0.0.1').catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(ConfigError);
     expect((refused as ConfigError).variable).toBe('REVOCAST_JWT_PUBLIC_KEY');

@@ -7,7 +7,12 @@ import { SERVICE_ERROR_CODES, ServiceError } from '../../revocation-service/src/
 import { HttpProblem } from '../../revocation-service/src/http/problem.js';
 import { KeysUnavailableError } from '../../revocation-service/src/oauth/token-inspector.js';
 import { RedisChangedError } from '../../revocation-service/src/store/redis-projection.js';
-import { InvalidCursorError, InvalidIdError, RecordOwnedError, StoreUnavailableError } from '../../revocation-service/src/store/revocation-store.js';
+import {
+  InvalidCursorError,
+  InvalidIdError,
+  RecordOwnedError,
+  StoreUnavailableError,
+} from '../../revocation-service/src/store/revocation-store.js';
 
 /** One of each error class the service throws, as it throws them. */
 const ERRORS: ReadonlyArray<[string, ServiceError]> = [

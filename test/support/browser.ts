@@ -13,7 +13,9 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: install the Debian package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: install the Debian package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH`,
+    );
   }
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
@@ -45,7 +47,10 @@ export interface AxeFinding {
  * a script tag, so the page's Content-Security-Policy stays as strict as it
  * is in production.
  */
-export async function axeViolations(page: Page, minImpact: 'minor' | 'moderate' | 'serious' | 'critical' = 'serious'): Promise<AxeFinding[]> {
+export async function axeViolations(
+  page: Page,
+  minImpact: 'minor' | 'moderate' | 'serious' | 'critical' = 'serious',
+): Promise<AxeFinding[]> {
   const levels = ['minor', 'moderate', 'serious', 'critical'];
   await page.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
   // Strings, not functions: the tests compile without the DOM library.

@@ -62,7 +62,10 @@ export class FormClient {
     readonly headers: Record<string, string> = {},
   ) {}
 
-  async request(path: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Response> {
+  async request(
+    path: string,
+    init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     const res = await fetch(this.base + path, {
       method: init.method ?? (init.form === undefined ? 'GET' : 'POST'),

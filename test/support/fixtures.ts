@@ -76,7 +76,13 @@ export interface ServiceHandle {
  * and the given admin keys (none by default).
  */
 export function serviceConfig(
-  options: { redisUrl?: string; keyPrefix?: string; adminKeys?: readonly AdminKey[]; authFailureLimit?: RateLimit | null; snapshotInterval?: string } = {},
+  options: {
+    redisUrl?: string;
+    keyPrefix?: string;
+    adminKeys?: readonly AdminKey[];
+    authFailureLimit?: RateLimit | null;
+    snapshotInterval?: string;
+  } = {},
 ): ServiceConfig {
   const config = loadConfig({
     ...(options.redisUrl === undefined ? {} : { REDIS_URL: options.redisUrl }),
@@ -158,7 +164,9 @@ export function memoryStore(): MemoryStore {
 }
 
 /** A verifier for the test issuer's tokens, quiet unless a test gives it a logger. */
-export function testVerifier(options: Partial<VerifierOptions> & Pick<VerifierOptions, 'redis'> | Partial<VerifierOptions> & Pick<VerifierOptions, 'source'>): Verifier {
+export function testVerifier(
+  options: (Partial<VerifierOptions> & Pick<VerifierOptions, 'redis'>) | (Partial<VerifierOptions> & Pick<VerifierOptions, 'source'>),
+): Verifier {
   return createVerifier({
     key: SECRET,
     algorithms: ['HS256'],

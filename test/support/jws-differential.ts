@@ -1,6 +1,15 @@
 import { constants, createSecretKey, generateKeyPairSync, sign as cryptoSign, createHmac, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
-import { createLocalJWKSet, errors as joseErrors, exportJWK, importJWK, jwtVerify, type JWK, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import {
+  createLocalJWKSet,
+  errors as joseErrors,
+  exportJWK,
+  importJWK,
+  jwtVerify,
+  type JWK,
+  type JWTVerifyGetKey,
+  type JWTVerifyOptions,
+} from 'jose';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from '../../verifier-sdk/src/verify/jws/algorithms.js';
 import { JwsError } from '../../verifier-sdk/src/verify/jws/jws-error.js';
 import { loadKey, type KeyMaterial } from '../../verifier-sdk/src/verify/jws/load-key.js';
@@ -200,7 +209,12 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
         break;
       }
       case 'key set': {
-        const set = createLocalJWKSet({ keys: [{ ...key.jwk, kid: 'k1' }, { ...pool.weakRsa.jwk, kid: 'weak' }] });
+        const set = createLocalJWKSet({
+          keys: [
+            { ...key.jwk, kid: 'k1' },
+            { ...pool.weakRsa.jwk, kid: 'weak' },
+          ],
+        });
         const ours = createKeySetJwsVerifier(algorithms, set as unknown as KeyLookup);
         setups.push({
           name: `${key.family} key set [${algorithms.join(',')}]`,
@@ -293,14 +307,18 @@ export interface Case {
 
 /** Claims without time claims: the core checks no claims, jose checks exp and nbf when present. */
 const plainClaims = fc.dictionary(
-  fc.oneof(fc.constantFrom('jti', 'sub', 'sid', 'iss', 'aud', 'scope', 'admin', '__proto__', 'constructor'), fc.string({ maxLength: 8 })).filter(
-    (name) => !['exp', 'nbf', 'iat'].includes(name),
-  ),
+  fc
+    .oneof(fc.constantFrom('jti', 'sub', 'sid', 'iss', 'aud', 'scope', 'admin', '__proto__', 'constructor'), fc.string({ maxLength: 8 }))
+    .filter((name) => !['exp', 'nbf', 'iat'].includes(name)),
   fc.jsonValue({ maxDepth: 2 }),
   { maxKeys: 6 },
 );
 
-export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary<Record<string, unknown>> = plainClaims): fc.Arbitrary<Case> {
+export function caseArbitrary(
+  setups: number,
+  keys: number,
+  claims: fc.Arbitrary<Record<string, unknown>> = plainClaims,
+): fc.Arbitrary<Case> {
   const header: fc.Arbitrary<HeaderExtra> = fc.oneof(
     { weight: 6, arbitrary: fc.constant({ kind: 'none' as const }) },
     {
@@ -310,7 +328,24 @@ export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary
         fields: fc.dictionary(
           fc.constantFrom('typ', 'kid', 'crit', 'b64', 'cty', 'jwk', 'x5u', 'zip', 'alg', 'extra'),
           fc.oneof(
-            fc.constantFrom('JWT', 'at+jwt', 'k1', 'weak', 'weak', true, false, ['b64'], ['exp'], [], [''], ['b64', 'b64'], ['b64', 'x'], 'b64', 7, null),
+            fc.constantFrom(
+              'JWT',
+              'at+jwt',
+              'k1',
+              'weak',
+              'weak',
+              true,
+              false,
+              ['b64'],
+              ['exp'],
+              [],
+              [''],
+              ['b64', 'b64'],
+              ['b64', 'x'],
+              'b64',
+              7,
+              null,
+            ),
             fc.jsonValue({ maxDepth: 2 }),
           ),
           { maxKeys: 3 },
@@ -331,7 +366,10 @@ export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary
         ),
       }),
     },
-    { weight: 2, arbitrary: fc.record({ kind: fc.constant('fields' as const), fields: fc.record({ kid: fc.constantFrom('k1', 'weak') }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({ kind: fc.constant('fields' as const), fields: fc.record({ kid: fc.constantFrom('k1', 'weak') }) }),
+    },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('not an object' as const), value: fc.jsonValue({ maxDepth: 1 }) }) },
     { weight: 1, arbitrary: fc.record({ kind: fc.constant('raw bytes' as const), bytes: fc.uint8Array({ maxLength: 12 }) }) },
     { weight: 1, arbitrary: fc.constant({ kind: 'bom' as const }) },
@@ -372,7 +410,14 @@ export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary
     fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
     fc.record({
       kind: fc.constant('segments' as const),
-      how: fc.constantFrom('swap 0 1' as const, 'swap 1 2' as const, 'swap 0 2' as const, 'drop' as const, 'duplicate' as const, 'append' as const),
+      how: fc.constantFrom(
+        'swap 0 1' as const,
+        'swap 1 2' as const,
+        'swap 0 2' as const,
+        'drop' as const,
+        'duplicate' as const,
+        'append' as const,
+      ),
     }),
     fc.record({
       kind: fc.constant('reencode' as const),
@@ -381,7 +426,10 @@ export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary
     }),
     fc.record({
       kind: fc.constant('set alg' as const),
-      value: fc.oneof(fc.constantFrom(...ALL_ALGS, 'none', 'None', 'hs256', 'HS256 ', '', 'RSA-OAEP', 'ES256K'), fc.jsonValue({ maxDepth: 1 })),
+      value: fc.oneof(
+        fc.constantFrom(...ALL_ALGS, 'none', 'None', 'hs256', 'HS256 ', '', 'RSA-OAEP', 'ES256K'),
+        fc.jsonValue({ maxDepth: 1 }),
+      ),
     }),
     fc.constant({ kind: 'empty signature' as const }),
   );
@@ -391,7 +439,10 @@ export function caseArbitrary(setups: number, keys: number, claims: fc.Arbitrary
     signer,
     header,
     payload,
-    mutations: fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 3, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) }),
+    mutations: fc.oneof(
+      { weight: 2, arbitrary: fc.constant([]) },
+      { weight: 3, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }) },
+    ),
   });
 }
 
@@ -502,7 +553,10 @@ function mutate(token: string, m: Mutation): string {
 /** The token a case describes. */
 export function buildToken(c: Case, setups: readonly Setup[], pool: KeyPool): string {
   const setup = setups[c.setup % setups.length] as Setup;
-  const alg = c.alg.pick === 'allowed' ? (setup.algorithms[c.alg.index % setup.algorithms.length] as string) : (ALL_ALGS[c.alg.index % ALL_ALGS.length] as string);
+  const alg =
+    c.alg.pick === 'allowed'
+      ? (setup.algorithms[c.alg.index % setup.algorithms.length] as string)
+      : (ALL_ALGS[c.alg.index % ALL_ALGS.length] as string);
   let headerObject: Record<string, unknown> = { alg };
   let headerSegment: string;
   if (c.header.kind === 'fields') headerObject = { ...headerObject, ...c.header.fields, ...('alg' in c.header.fields ? {} : { alg }) };
@@ -548,7 +602,8 @@ export function buildToken(c: Case, setups: readonly Setup[], pool: KeyPool): st
       case 'own': {
         const family = familyOfAlg(alg);
         // An algorithm the verifier's key cannot make: sign with a pool key of the right type.
-        const key = family === setup.key.family ? setup.key : pool.keys.find((k) => k.family === family && (k.verifier.symmetricKeySize ?? 64) >= 64);
+        const key =
+          family === setup.key.family ? setup.key : pool.keys.find((k) => k.family === family && (k.verifier.symmetricKeySize ?? 64) >= 64);
         signature = key === undefined ? Buffer.alloc(0) : signInput(alg, key.family === 'hmac' ? key.signer.export() : key.signer, input);
         break;
       }

@@ -77,8 +77,14 @@ export const claimsArbitrary: fc.Arbitrary<Record<string, unknown>> = fc.record(
     jti: idValue,
     sub: idValue,
     sid: idValue,
-    iss: fc.oneof({ weight: 6, arbitrary: fc.constant('https://issuer.example') }, { weight: 1, arbitrary: fc.constantFrom('other', 'evil', 1, null) }),
-    aud: fc.oneof({ weight: 6, arbitrary: fc.constantFrom('api', ['x', 'api']) }, { weight: 1, arbitrary: fc.constantFrom('admin', 'x', ['x'], [], 7, null) }),
+    iss: fc.oneof(
+      { weight: 6, arbitrary: fc.constant('https://issuer.example') },
+      { weight: 1, arbitrary: fc.constantFrom('other', 'evil', 1, null) },
+    ),
+    aud: fc.oneof(
+      { weight: 6, arbitrary: fc.constantFrom('api', ['x', 'api']) },
+      { weight: 1, arbitrary: fc.constantFrom('admin', 'x', ['x'], [], 7, null) },
+    ),
     scope: fc.string({ maxLength: 6 }),
   },
   { requiredKeys: [] },
@@ -97,7 +103,12 @@ export function breaksRevocastRule(claims: unknown, nowMs: number, tolerance: nu
   return ['jti', 'sub', 'sid'].some((name) => record[name] !== undefined && idProblem(record[name]) !== undefined);
 }
 
-async function oursVerdict(setup: Setup, validate: ReturnType<typeof createClaimsValidator>, token: string, nowMs: number): Promise<Verdict> {
+async function oursVerdict(
+  setup: Setup,
+  validate: ReturnType<typeof createClaimsValidator>,
+  token: string,
+  nowMs: number,
+): Promise<Verdict> {
   try {
     return { accepted: true, payload: validate((await setup.ours(token)).payload, nowMs) };
   } catch (err) {
@@ -154,7 +165,11 @@ async function compare(setup: Setup, token: string, rules: Rules, tally: Tally):
     // Both got past the signature; decide on the claims.
     let claims: unknown;
     try {
-      claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString('utf8').replace(/^\ufeff/, '')) as unknown;
+      claims = JSON.parse(
+        Buffer.from(token.split('.')[1] as string, 'base64url')
+          .toString('utf8')
+          .replace(/^\ufeff/, ''),
+      ) as unknown;
     } catch {
       claims = undefined;
     }

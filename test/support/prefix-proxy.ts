@@ -39,7 +39,13 @@ export async function startPrefixProxy(target: string, prefix: string): Promise<
     }
     const path = url.slice(prefix.length) || '/';
     const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: path.startsWith('/') ? path : `/${path}`, headers: req.headers },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: path.startsWith('/') ? path : `/${path}`,
+        headers: req.headers,
+      },
       (answer: IncomingMessage) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);

@@ -91,7 +91,12 @@ export function wireOf(change: Change): WireChange {
 /** The change a vector names, as the TypeScript decoders produce it. */
 export function changeOf(wire: WireChange): Change {
   if (wire.op === 'reinstate') return { op: 'reinstate', type: wire.type, id: wire.id, at: wire.at };
-  const entry: Entry = { type: wire.type, id: wire.id, pruneAt: wire.pruneAt as number, ...(wire.cutoff === undefined ? {} : { cutoff: wire.cutoff }) };
+  const entry: Entry = {
+    type: wire.type,
+    id: wire.id,
+    pruneAt: wire.pruneAt as number,
+    ...(wire.cutoff === undefined ? {} : { cutoff: wire.cutoff }),
+  };
   return { op: 'revoke', entry, at: wire.at };
 }
 

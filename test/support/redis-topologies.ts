@@ -11,7 +11,13 @@ const run = promisify(execFile);
  * loading) fails the command instead of hanging whoever asked.
  */
 export async function command(url: string, ...args: Array<string | number>): Promise<unknown> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 2000, commandTimeout: 5000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 2000,
+    commandTimeout: 5000,
+  });
   client.on('error', () => {});
   try {
     await client.connect();
@@ -47,14 +53,23 @@ export interface RedisClusterHandle {
 /** Starts three `redis-server --cluster-enabled` nodes on free ports and joins them with `redis-cli --cluster create`. */
 export async function startRedisCluster(): Promise<RedisClusterHandle> {
   const nodes = await Promise.all(
-    [0, 1, 2].map(() => startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] })),
+    [0, 1, 2].map(() =>
+      startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'] }),
+    ),
   );
   try {
-    await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], {
-      timeout: 30_000,
-    });
+    await run(
+      'redis-cli',
+      ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+      {
+        timeout: 30_000,
+      },
+    );
     for (const node of nodes) {
-      await until(async () => String(await command(node.url, 'CLUSTER', 'INFO')).includes('cluster_state:ok'), `cluster node ${node.port} not ok`);
+      await until(
+        async () => String(await command(node.url, 'CLUSTER', 'INFO')).includes('cluster_state:ok'),
+        `cluster node ${node.port} not ok`,
+      );
     }
   } catch (err) {
     await Promise.all(nodes.map((n) => n.stop()));
@@ -120,7 +135,9 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
   const debug = ['--enable-debug-command', 'local'];
   const primary = await startRedisServer({ ...base, args: debug });
   const replicas = await Promise.all(
-    Array.from({ length: options.replicas ?? 1 }, () => startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] })),
+    Array.from({ length: options.replicas ?? 1 }, () =>
+      startRedisServer({ ...base, args: [...debug, '--replicaof', '127.0.0.1', String(primary.port)] }),
+    ),
   );
   const servers = [primary, ...replicas];
   const config = [
@@ -159,11 +176,15 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
 
   async function replicaInSync(): Promise<void> {
     // Sentinel only promotes a replica that is in sync; after a restart it may still be loading.
-    await until(async () => {
-      const port = await masterPort();
-      const candidate = servers.find((s) => s.port !== port) as RedisHandle;
-      return String(await command(candidate.url, 'INFO', 'replication')).includes('master_link_status:up');
-    }, 'the replica did not sync', 30_000);
+    await until(
+      async () => {
+        const port = await masterPort();
+        const candidate = servers.find((s) => s.port !== port) as RedisHandle;
+        return String(await command(candidate.url, 'INFO', 'replication')).includes('master_link_status:up');
+      },
+      'the replica did not sync',
+      30_000,
+    );
   }
 
   async function settle(): Promise<void> {
@@ -178,7 +199,10 @@ export async function startRedisSentinel(options: SentinelOptions = {}): Promise
 
   try {
     for (const node of replicas) {
-      await until(async () => String(await command(node.url, 'INFO', 'replication')).includes('master_link_status:up'), 'replica not in sync');
+      await until(
+        async () => String(await command(node.url, 'INFO', 'replication')).includes('master_link_status:up'),
+        'replica not in sync',
+      );
     }
     // Every Sentinel has found the replica and its peers: a failover can be agreed.
     for (const sentinel of sentinels) {

@@ -15,7 +15,10 @@ export interface SourceProcess {
  * matches `ready`. Rejects with the output if it exits or takes too long.
  */
 export async function startSourceProcess(entry: string, env: NodeJS.ProcessEnv, ready: RegExp, timeoutMs = 20_000): Promise<SourceProcess> {
-  const child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', entry], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', entry], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

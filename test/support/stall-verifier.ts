@@ -38,7 +38,12 @@ Error.stackTraceLimit = 0;
 
 let stallNext = false;
 let probes: string[] = [];
-const real = new RedisSource({ redis: process.env.REDIS_URL as string, keyPrefix: process.env.KEY_PREFIX as string, commandTimeoutMs: 60_000, logger: quiet });
+const real = new RedisSource({
+  redis: process.env.REDIS_URL as string,
+  keyPrefix: process.env.KEY_PREFIX as string,
+  commandTimeoutMs: 60_000,
+  logger: quiet,
+});
 const source: SyncSource = {
   subscribe: (onMessage, onResubscribed) => real.subscribe(onMessage, onResubscribed),
   head: () => {

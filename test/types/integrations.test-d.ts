@@ -39,7 +39,11 @@ declare const verifier: Verifier;
 
 describe('the options every integration shares', () => {
   it('are the cookie, the realm and whether credentials are required', () => {
-    expectTypeOf<AuthOptions>().toEqualTypeOf<{ readonly cookie?: string; readonly realm?: string; readonly credentialsRequired?: boolean }>();
+    expectTypeOf<AuthOptions>().toEqualTypeOf<{
+      readonly cookie?: string;
+      readonly realm?: string;
+      readonly credentialsRequired?: boolean;
+    }>();
     expectTypeOf<RequireAuthOptions>().toEqualTypeOf<AuthOptions>();
     expectTypeOf<KoaAuthOptions>().toEqualTypeOf<AuthOptions>();
     expectTypeOf<HonoAuthOptions>().toEqualTypeOf<AuthOptions>();
@@ -57,12 +61,19 @@ describe('the options every integration shares', () => {
   it('build an authenticator that reads the two headers and resolves claims, or undefined when none are required', () => {
     expectTypeOf(createAuthenticator).parameters.toEqualTypeOf<[verifier: Verifier, options?: AuthOptions]>();
     expectTypeOf<Authenticator>().toEqualTypeOf<(headers: TokenHeaders) => Promise<VerifiedClaims | undefined>>();
-    expectTypeOf<TokenHeaders>().toEqualTypeOf<{ readonly authorization?: string | null | undefined; readonly cookie?: string | null | undefined }>();
+    expectTypeOf<TokenHeaders>().toEqualTypeOf<{
+      readonly authorization?: string | null | undefined;
+      readonly cookie?: string | null | undefined;
+    }>();
   });
 
   it('answer a refusal with the code, a message and, when revoked, the reason', () => {
     expectTypeOf(authErrorBody).toEqualTypeOf<(error: RevocastError) => AuthErrorBody>();
-    expectTypeOf<AuthErrorBody>().toEqualTypeOf<{ readonly error: ErrorCode; readonly message: string; readonly reason?: RevocationReason }>();
+    expectTypeOf<AuthErrorBody>().toEqualTypeOf<{
+      readonly error: ErrorCode;
+      readonly message: string;
+      readonly reason?: RevocationReason;
+    }>();
   });
 });
 
@@ -83,7 +94,9 @@ describe('Express', () => {
   });
 
   it('expressJwtIsRevoked is the isRevoked hook of express-jwt', () => {
-    expectTypeOf(expressJwtIsRevoked).toEqualTypeOf<(verifier: Verifier) => (req: unknown, token: { payload: unknown } | undefined) => Promise<boolean>>();
+    expectTypeOf(expressJwtIsRevoked).toEqualTypeOf<
+      (verifier: Verifier) => (req: unknown, token: { payload: unknown } | undefined) => Promise<boolean>
+    >();
     expressjwt({ secret: 'secret', algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) });
   });
 });
@@ -123,7 +136,9 @@ describe('Koa', () => {
 describe('Hono', () => {
   it('honoAuth sets c.var.auth: the claims, or possibly undefined when credentials are not required', () => {
     expectTypeOf(honoAuth(verifier)).toEqualTypeOf<MiddlewareHandler<HonoAuthEnv>>();
-    expectTypeOf(honoAuth(verifier, { credentialsRequired: false })).toEqualTypeOf<MiddlewareHandler<HonoAuthEnv<VerifiedClaims | undefined>>>();
+    expectTypeOf(honoAuth(verifier, { credentialsRequired: false })).toEqualTypeOf<
+      MiddlewareHandler<HonoAuthEnv<VerifiedClaims | undefined>>
+    >();
     expectTypeOf<HonoAuthEnv>().toEqualTypeOf<{ Variables: { auth: VerifiedClaims } }>();
     const app = new Hono<HonoAuthEnv>();
     app.use(honoAuth(verifier));
@@ -139,7 +154,10 @@ describe('NestJS', () => {
     expectTypeOf(RevocastGuard).constructorParameters.toEqualTypeOf<[verifier: Verifier, options?: RevocastGuardOptions]>();
     expectTypeOf<RevocastGuard>().toExtend<CanActivate>();
     expectTypeOf(toHttpException).toEqualTypeOf<(error: RevocastError) => HttpException>();
-    expectTypeOf<RevocastRequest>().toEqualTypeOf<{ readonly headers: Record<string, string | string[] | undefined>; auth?: VerifiedClaims }>();
+    expectTypeOf<RevocastRequest>().toEqualTypeOf<{
+      readonly headers: Record<string, string | string[] | undefined>;
+      auth?: VerifiedClaims;
+    }>();
   });
 });
 

@@ -21,7 +21,14 @@ import {
   type Step,
   type SyncSource,
 } from '@revocast/verifier-sdk/protocol';
-import { createRevocationMirror, type Logger, type RedisClient, type RevocationMirror, type RevocationMirrorOptions, type SyncState } from '@revocast/verifier-sdk';
+import {
+  createRevocationMirror,
+  type Logger,
+  type RedisClient,
+  type RevocationMirror,
+  type RevocationMirrorOptions,
+  type SyncState,
+} from '@revocast/verifier-sdk';
 
 // The wire protocol's types are what other implementations and the service's writers hold to (PROTOCOL.md):
 // a field that changes here changes the protocol, so it must fail a test first.
@@ -47,7 +54,12 @@ describe('the protocol types', () => {
   });
 
   it('a Message is a change at its position; a Position is where a reader stands', () => {
-    expectTypeOf<Message>().toEqualTypeOf<{ readonly epoch: string; readonly offset: number; readonly streamId: string; readonly change: Change }>();
+    expectTypeOf<Message>().toEqualTypeOf<{
+      readonly epoch: string;
+      readonly offset: number;
+      readonly streamId: string;
+      readonly change: Change;
+    }>();
     expectTypeOf<Position>().toEqualTypeOf<{ readonly epoch: string | null; readonly offset: number; readonly streamId: string }>();
     expectTypeOf(decodeMessage).toEqualTypeOf<(raw: string) => Message | undefined>();
   });

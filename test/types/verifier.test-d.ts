@@ -75,7 +75,20 @@ describe('createVerifier', () => {
 
   it('names every algorithm it supports, and none', () => {
     expectTypeOf<Algorithm>().toEqualTypeOf<
-      'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512' | 'EdDSA' | 'Ed25519'
+      | 'HS256'
+      | 'HS384'
+      | 'HS512'
+      | 'RS256'
+      | 'RS384'
+      | 'RS512'
+      | 'PS256'
+      | 'PS384'
+      | 'PS512'
+      | 'ES256'
+      | 'ES384'
+      | 'ES512'
+      | 'EdDSA'
+      | 'Ed25519'
     >();
     expectTypeOf(SUPPORTED_ALGORITHMS).toEqualTypeOf<readonly Algorithm[]>();
   });
@@ -142,12 +155,20 @@ describe('VerifierStatus', () => {
 describe('RevocastError', () => {
   it('carries one of the documented codes, an HTTP status and the cause', () => {
     expectTypeOf<ErrorCode>().toEqualTypeOf<
-      'ERR_TOKEN_MISSING' | 'ERR_TOKEN_INVALID' | 'ERR_TOKEN_EXPIRED' | 'ERR_TOKEN_REVOKED' | 'ERR_LIST_STALE' | 'ERR_KEYS_UNAVAILABLE' | 'ERR_INVALID_OPTIONS'
+      | 'ERR_TOKEN_MISSING'
+      | 'ERR_TOKEN_INVALID'
+      | 'ERR_TOKEN_EXPIRED'
+      | 'ERR_TOKEN_REVOKED'
+      | 'ERR_LIST_STALE'
+      | 'ERR_KEYS_UNAVAILABLE'
+      | 'ERR_INVALID_OPTIONS'
     >();
     expectTypeOf<RevocastError['code']>().toEqualTypeOf<ErrorCode>();
     expectTypeOf<RevocastError['status']>().toEqualTypeOf<number>();
     expectTypeOf<RevocastError>().toExtend<Error>();
-    expectTypeOf(RevocastError).constructorParameters.toEqualTypeOf<[code: ErrorCode, status: number, message: string, options?: { cause?: unknown }]>();
+    expectTypeOf(RevocastError).constructorParameters.toEqualTypeOf<
+      [code: ErrorCode, status: number, message: string, options?: { cause?: unknown }]
+    >();
   });
 
   it('says which revocation matched when a token is revoked', () => {

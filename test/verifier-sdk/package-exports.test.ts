@@ -8,7 +8,9 @@ describe('the verifier SDK package', () => {
     const dir = 'verifier-sdk/src/protocol';
     const specifiers = readdirSync(dir)
       .filter((file) => file.endsWith('.ts'))
-      .flatMap((file) => [...readFileSync(join(dir, file), 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1] as string));
+      .flatMap((file) =>
+        [...readFileSync(join(dir, file), 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+'([^']+)'/gm)].map((m) => m[1] as string),
+      );
     expect(specifiers.length).toBeGreaterThan(0);
     expect(specifiers.filter((specifier) => !specifier.startsWith('./'))).toEqual([]);
   });
@@ -37,8 +39,16 @@ describe('the verifier SDK package', () => {
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(JSON.parse(out)).toEqual({
-      node: 'function', fastify: 'function', koa: 'function', hono: 'function', nestjs: 'function',
-      extractToken: 'function', bearerChallenge: 'function', toAuthError: 'function', authErrorBody: 'function', createAuthenticator: 'function',
+      node: 'function',
+      fastify: 'function',
+      koa: 'function',
+      hono: 'function',
+      nestjs: 'function',
+      extractToken: 'function',
+      bearerChallenge: 'function',
+      toAuthError: 'function',
+      authErrorBody: 'function',
+      createAuthenticator: 'function',
     });
   }, 60_000);
 
@@ -56,7 +66,8 @@ describe('the verifier SDK package', () => {
         for (const m of [...statics, ...dynamics]) {
           const specifier = m[1] as string;
           if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier));
-          else if (!specifier.startsWith('node:')) packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string));
+          else if (!specifier.startsWith('node:'))
+            packages.add(specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : (specifier.split('/')[0] as string));
         }
       };
       visit(resolve('verifier-sdk/dist', entry));
@@ -70,7 +81,9 @@ describe('the verifier SDK package', () => {
     expect(others('fastify/index.js')).toEqual([]);
     expect(others('hono/index.js')).toEqual([]);
     expect(others('nestjs/index.js')).toEqual(['@nestjs/common']);
-    const manifest = JSON.parse(readFileSync('verifier-sdk/package.json', 'utf8')) as { peerDependenciesMeta: Record<string, { optional: boolean }> };
+    const manifest = JSON.parse(readFileSync('verifier-sdk/package.json', 'utf8')) as {
+      peerDependenciesMeta: Record<string, { optional: boolean }>;
+    };
     expect(manifest.peerDependenciesMeta['@nestjs/common']).toEqual({ optional: true });
   }, 60_000);
 });

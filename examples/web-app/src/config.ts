@@ -28,7 +28,8 @@ const MIN_SIGNING_SECRET_LENGTH = 32;
 function port(variable: string, value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
   const parsed = Number(value);
-  if (!/^\d+$/.test(value) || parsed > 65535) throw new ConfigError(variable, `must be a port number from 0 to 65535 (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value) || parsed > 65535)
+    throw new ConfigError(variable, `must be a port number from 0 to 65535 (got ${JSON.stringify(value)})`);
   return parsed;
 }
 
@@ -47,10 +48,13 @@ function remoteService(env: NodeJS.ProcessEnv): ExampleConfig['remoteService'] {
   } catch {
     throw new ConfigError('REVOCAST_SERVICE_URL', 'must be a URL such as http://127.0.0.1:8080');
   }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ConfigError('REVOCAST_SERVICE_URL', 'must use http: or https:');
-  if (!env.REDIS_URL) throw new ConfigError('REDIS_URL', 'is required with REVOCAST_SERVICE_URL: the app follows the service through its Redis');
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+    throw new ConfigError('REVOCAST_SERVICE_URL', 'must use http: or https:');
+  if (!env.REDIS_URL)
+    throw new ConfigError('REDIS_URL', 'is required with REVOCAST_SERVICE_URL: the app follows the service through its Redis');
   const adminKey = env.REVOCAST_ADMIN_KEY ?? '';
-  if (adminKey.length < 16) throw new ConfigError('REVOCAST_ADMIN_KEY', 'is required with REVOCAST_SERVICE_URL: the secret of one of the service\'s admin keys');
+  if (adminKey.length < 16)
+    throw new ConfigError('REVOCAST_ADMIN_KEY', "is required with REVOCAST_SERVICE_URL: the secret of one of the service's admin keys");
   return { url, adminKey };
 }
 

@@ -62,17 +62,29 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
   // The embedded service records in Redis or in memory, never in PostgreSQL: DATABASE_URL is the separate service's.
   const { database: _separateServiceOnly, ...settings } = serviceConfig;
   const service = createService(
-    { ...settings, host: config.host, port: config.servicePort, adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey] },
+    {
+      ...settings,
+      host: config.host,
+      port: config.servicePort,
+      adminKeys: [...(serviceConfig.adminKeys.length > 0 ? serviceConfig.adminKeys : [demoKey]), appKey],
+    },
     {
       logger,
       // Without Redis, the service, its fleet and admin state, and the verifier all live in this process.
       ...(redisUrl === undefined
-        ? { store: new MemoryStore({ maxTokenTtlMs: serviceConfig.maxTokenTtl * 1000, retentionGraceMs: serviceConfig.retentionGrace * 1000 }) }
+        ? {
+            store: new MemoryStore({
+              maxTokenTtlMs: serviceConfig.maxTokenTtl * 1000,
+              retentionGraceMs: serviceConfig.retentionGrace * 1000,
+            }),
+          }
         : {}),
     },
   );
   if (service.fleet instanceof MemoryFleet) {
-    logger.warn('embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis');
+    logger.warn(
+      'embedded mode: the service and the verifier share an in-memory store that serves this one process only; set REDIS_URL to use Redis',
+    );
   }
   // With Redis, every instance of the app shares the admin keys' rate limits and the console sessions through it.
   await Promise.all([service.store.ready(), service.adminState.ready()]);
@@ -85,13 +97,20 @@ async function startEmbeddedService(): Promise<{ embedded: EmbeddedService; sour
 
 const { embedded, source } =
   // A key the embedded service cannot use (REVOCAST_JWT_*) is found as it starts: a configuration error like any other.
-  config.remoteService === undefined ? await startEmbeddedService().catch(exitOnConfigError) : { embedded: undefined, source: { redis: redisUrl as string } };
-if (redisUrl !== undefined) logger.info({ redis: new URL(redisUrl).host }, 'using Redis: run more instances against it and they act as one app');
+  config.remoteService === undefined
+    ? await startEmbeddedService().catch(exitOnConfigError)
+    : { embedded: undefined, source: { redis: redisUrl as string } };
+if (redisUrl !== undefined)
+  logger.info({ redis: new URL(redisUrl).host }, 'using Redis: run more instances against it and they act as one app');
 
-const appStore: AppStore = redisUrl === undefined ? new MemoryAppStore() : new RedisAppStore({ redis: redisUrl, keyPrefix: config.appKeyPrefix });
+const appStore: AppStore =
+  redisUrl === undefined ? new MemoryAppStore() : new RedisAppStore({ redis: redisUrl, keyPrefix: config.appKeyPrefix });
 const verifier = createVerifier({ ...source, keyPrefix: serviceConfig.keyPrefix, key: signingSecret, algorithms: ['HS256'], logger });
 const serviceUrl = embedded?.url ?? (config.remoteService as { url: string }).url;
-const revocations = createRevocationClient({ url: serviceUrl, adminKey: embedded?.appKey.secret ?? (config.remoteService as { adminKey: string }).adminKey });
+const revocations = createRevocationClient({
+  url: serviceUrl,
+  adminKey: embedded?.appKey.secret ?? (config.remoteService as { adminKey: string }).adminKey,
+});
 
 await Promise.all([appStore.ready(), verifier.ready()]);
 await seedDemoUsers(appStore);

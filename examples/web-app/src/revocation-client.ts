@@ -57,7 +57,9 @@ export function createRevocationClient(options: RevocationClientOptions): Revoca
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw new RevocationServiceError(`revocation service at ${endpoint.origin} did not answer: ${(err as Error).message}`, { cause: err });
+      throw new RevocationServiceError(`revocation service at ${endpoint.origin} did not answer: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     const answer = (await res.json().catch(() => ({}))) as Record<string, unknown>;
     if (res.status !== 200 && res.status !== 201) {

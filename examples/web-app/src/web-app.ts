@@ -53,7 +53,10 @@ function pageErrors(logger: Logger): ErrorRequestHandler {
       const why = err.answered === undefined ? 'could not be reached' : 'refused the change (the log says why)';
       res.status(503).send(errorPage('Try again in a moment', `The revocation service ${why}, so nothing was changed.`));
     } else if (err instanceof RevocastError && err.status === 503) {
-      res.status(503).set('Retry-After', '1').send(errorPage('Try again in a moment', 'Sign-ins cannot be checked right now: the revocation list is not current.'));
+      res
+        .status(503)
+        .set('Retry-After', '1')
+        .send(errorPage('Try again in a moment', 'Sign-ins cannot be checked right now: the revocation list is not current.'));
     } else if (typeof (err as { status?: unknown }).status === 'number' && (err as { status: number }).status < 500) {
       const status = (err as { status: number }).status;
       res.status(status).send(errorPage('Bad request', 'The request could not be read.'));

@@ -55,7 +55,11 @@ export interface RevocationActions {
 export function createRevocationActions(deps: RevocationActionsDeps): RevocationActions {
   const { store, logger, metrics, maxTokenTtlMs, clock, fleet } = deps;
 
-  async function propagate(offset: number | undefined, since: number, wait: WaitRequest | undefined): Promise<{ propagation?: Propagation }> {
+  async function propagate(
+    offset: number | undefined,
+    since: number,
+    wait: WaitRequest | undefined,
+  ): Promise<{ propagation?: Propagation }> {
     if (wait === undefined || fleet === undefined || offset === undefined) return {};
     let propagation: Propagation;
     try {
@@ -64,7 +68,16 @@ export function createRevocationActions(deps: RevocationActionsDeps): Revocation
       // The change is recorded either way: say the wait failed rather than fail the request.
       logger.warn({ err, offset }, 'could not wait for the verifiers');
       const ms = Math.round(performance.now() - since);
-      return { propagation: { applied: 0, total: 0, ms, complete: false, pending: [], message: `recorded, but the verifiers could not be asked (${(err as Error).message})` } };
+      return {
+        propagation: {
+          applied: 0,
+          total: 0,
+          ms,
+          complete: false,
+          pending: [],
+          message: `recorded, but the verifiers could not be asked (${(err as Error).message})`,
+        },
+      };
     }
     metrics.propagationWaits.inc({ outcome: propagation.complete ? 'complete' : 'timeout' });
     metrics.propagationWaitDuration.observe(propagation.ms / 1000);
@@ -100,7 +113,9 @@ export function createRevocationActions(deps: RevocationActionsDeps): Revocation
         if (!changed) continue;
         metrics.changes.inc({ type: record.type, op: 'revoke' });
         logger.info(
-          { audit: { action: 'revoke', actor, type: record.type, id: record.id, reason: record.reason, offset: record.offset, batch: true } },
+          {
+            audit: { action: 'revoke', actor, type: record.type, id: record.id, reason: record.reason, offset: record.offset, batch: true },
+          },
           'revocation recorded',
         );
       }

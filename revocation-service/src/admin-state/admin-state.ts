@@ -21,7 +21,12 @@ export interface AdminState {
 
 /** The admin state in this process: for the in-memory store, and for a single instance. */
 export function memoryAdminState(clock: () => number = Date.now): AdminState {
-  return { buckets: new MemoryTokenBuckets(clock), sessions: new MemoryConsoleSessions(clock), ready: () => Promise.resolve(), close: () => Promise.resolve() };
+  return {
+    buckets: new MemoryTokenBuckets(clock),
+    sessions: new MemoryConsoleSessions(clock),
+    ready: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
 }
 
 export interface RedisAdminStateOptions {
@@ -53,7 +58,9 @@ export function openRedisAdminState(options: RedisAdminStateOptions): AdminState
     buckets: new RedisTokenBuckets(connection.client, keys, clock),
     sessions: new RedisConsoleSessions(connection.client, keys, clock),
     ready: () =>
-      connection.client.status === 'ready' ? Promise.resolve() : new Promise<void>((resolve) => connection.client.once('ready', () => resolve())),
+      connection.client.status === 'ready'
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => connection.client.once('ready', () => resolve())),
     close: () => closeServiceRedis(connection),
   };
 }

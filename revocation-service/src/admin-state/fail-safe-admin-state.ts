@@ -53,7 +53,7 @@ export function failSafeAdminState(state: AdminState, options: FailSafeOptions):
         recovered(feature);
         return take;
       } catch (err) {
-        failed(feature, err, "this replica enforces the limit with its own buckets until Redis answers");
+        failed(feature, err, 'this replica enforces the limit with its own buckets until Redis answers');
         return local.takeNow(kind, id, limit);
       }
     },

@@ -59,7 +59,12 @@ export class RedisTokenBuckets implements TokenBuckets {
   }
 
   async take(kind: BucketKind, id: string, limit: RateLimit): Promise<BucketTake> {
-    const [waitMs, first] = await (this.#redis as unknown as Scripts).revocastSpendToken(this.#keys[kind](id), limit.requests, limit.perMs, this.#clock());
+    const [waitMs, first] = await (this.#redis as unknown as Scripts).revocastSpendToken(
+      this.#keys[kind](id),
+      limit.requests,
+      limit.perMs,
+      this.#clock(),
+    );
     return { waitMs, firstRefusal: first === 1 };
   }
 }

@@ -53,7 +53,10 @@ export class AdminClient {
         ...(init.stream === true ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
       });
     } catch (err) {
-      const reason = (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
+      const reason =
+        (err as Error).name === 'TimeoutError'
+          ? `no answer within ${timeoutMs / 1000} s`
+          : ((err as { cause?: Error }).cause?.message ?? (err as Error).message);
       throw new CliError(`cannot reach the revocation service at ${url}: ${reason}`, EXIT.unavailable);
     }
   }
@@ -72,7 +75,10 @@ export class AdminClient {
     }
     if (!res.ok) {
       const problem = parsed as { detail?: string; code?: string } | undefined;
-      const detail = typeof problem === 'object' && problem?.detail !== undefined ? `${problem.detail}${problem.code === undefined ? '' : ` (${problem.code})`}` : `HTTP ${res.status}`;
+      const detail =
+        typeof problem === 'object' && problem?.detail !== undefined
+          ? `${problem.detail}${problem.code === undefined ? '' : ` (${problem.code})`}`
+          : `HTTP ${res.status}`;
       throw new CliError(detail, exitCodeOf(res.status), parsed);
     }
     return parsed as T;

@@ -11,7 +11,8 @@ function cell(value: unknown): string {
 export function table(columns: ReadonlyArray<[header: string, pick: (row: Row) => unknown]>, rows: readonly Row[]): string {
   const cells = rows.map((row) => columns.map(([, pick]) => cell(pick(row))));
   const widths = columns.map(([header], i) => Math.max(header.length, ...cells.map((line) => (line[i] as string).length)));
-  const render = (line: readonly string[]) => line.map((text, i) => (i === line.length - 1 ? text : text.padEnd(widths[i] as number))).join('  ');
+  const render = (line: readonly string[]) =>
+    line.map((text, i) => (i === line.length - 1 ? text : text.padEnd(widths[i] as number))).join('  ');
   return [render(columns.map(([header]) => header)), ...cells.map(render)].join('\n');
 }
 

@@ -8,6 +8,7 @@ export function parseTime(value: string, name: string, now: () => number = Date.
   if (relative?.ok === true) return Math.floor(now() / 1000) + relative.ms / 1000;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
   const parsed = Date.parse(value);
-  if (Number.isNaN(parsed)) throw new CliError(`${name}: give epoch seconds, an ISO 8601 date or +15m/+2h/+7d (got ${JSON.stringify(value)})`, EXIT.usage);
+  if (Number.isNaN(parsed))
+    throw new CliError(`${name}: give epoch seconds, an ISO 8601 date or +15m/+2h/+7d (got ${JSON.stringify(value)})`, EXIT.usage);
   return parsed / 1000;
 }

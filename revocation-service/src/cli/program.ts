@@ -92,7 +92,10 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
   ) =>
     configure(revoke.command(`${type} <${type === 'token' ? 'jti' : type === 'subject' ? 'sub' : 'sid'}>`).description(description))
       .option('--reason <text>', 'why, for the audit log')
-      .option('--wait [timeout]', `answer once every live verifier applied it (default timeout ${formatDuration(DEFAULTS.waitTimeoutMs)}; e.g. 500ms, 5s)`)
+      .option(
+        '--wait [timeout]',
+        `answer once every live verifier applied it (default timeout ${formatDuration(DEFAULTS.waitTimeoutMs)}; e.g. 500ms, 5s)`,
+      )
       .action(async (id: string, options: Record<string, string | undefined> & { wait?: string | boolean }) => {
         const payload = { type, ...body(id, options), ...(options.reason === undefined ? {} : { reason: options.reason }) };
         const answer = await client().request<Record<string, unknown>>('POST', `/v1/revocations${waitQuery(options.wait)}`, payload);
@@ -103,7 +106,10 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
   revokeCommand(
     'token',
     'revoke one token by its jti, until its exp',
-    (c) => c.requiredOption('--exp <time>', "the token's exp: epoch seconds, ISO date or +15m").option('--sub <sub>', 'the user it belongs to, for listing'),
+    (c) =>
+      c
+        .requiredOption('--exp <time>', "the token's exp: epoch seconds, ISO date or +15m")
+        .option('--sub <sub>', 'the user it belongs to, for listing'),
     (_id, o) => ({ jti: _id, exp: parseTime(o.exp as string, '--exp'), ...(o.sub === undefined ? {} : { sub: o.sub }) }),
   );
   revokeCommand(
@@ -115,8 +121,15 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
   revokeCommand(
     'session',
     'revoke every token that carries this sid',
-    (c) => c.option('--exp <time>', 'when the session ends (default: the maximum token lifetime from now)').option('--sub <sub>', 'the user it belongs to, for listing'),
-    (id, o) => ({ sid: id, ...(o.exp === undefined ? {} : { exp: parseTime(o.exp, '--exp') }), ...(o.sub === undefined ? {} : { sub: o.sub }) }),
+    (c) =>
+      c
+        .option('--exp <time>', 'when the session ends (default: the maximum token lifetime from now)')
+        .option('--sub <sub>', 'the user it belongs to, for listing'),
+    (id, o) => ({
+      sid: id,
+      ...(o.exp === undefined ? {} : { exp: parseTime(o.exp, '--exp') }),
+      ...(o.sub === undefined ? {} : { sub: o.sub }),
+    }),
   );
 
   program
@@ -137,7 +150,10 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
         if (options.type !== undefined) query.set('type', options.type);
         if (options.sub !== undefined) query.set('sub', options.sub);
         if (cursor !== null) query.set('cursor', cursor);
-        const page = await api.request<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>('GET', `/v1/revocations?${query}`);
+        const page = await api.request<{ items: Array<Record<string, unknown>>; nextCursor: string | null }>(
+          'GET',
+          `/v1/revocations?${query}`,
+        );
         items.push(...page.items);
         nextCursor = page.nextCursor;
         cursor = options.all === true ? page.nextCursor : null;
@@ -165,15 +181,24 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
       const query = new URLSearchParams(waitQuery(options.wait).slice(1));
       if (options.reason !== undefined) query.set('reason', options.reason);
       const suffix = query.size === 0 ? '' : `?${query}`;
-      const answer = await client().request<Record<string, unknown>>('DELETE', `/v1/revocations/${type}/${encodeURIComponent(id)}${suffix}`);
-      reportChange(answer, `reinstated ${type} ${String(idOf(answer.reinstated as Record<string, unknown>))} (offset ${String(answer.offset)})`);
+      const answer = await client().request<Record<string, unknown>>(
+        'DELETE',
+        `/v1/revocations/${type}/${encodeURIComponent(id)}${suffix}`,
+      );
+      reportChange(
+        answer,
+        `reinstated ${type} ${String(idOf(answer.reinstated as Record<string, unknown>))} (offset ${String(answer.offset)})`,
+      );
     });
 
   program
     .command('verifiers')
     .description('list live verifiers and how far behind each one is')
     .action(async () => {
-      const listing = await client().request<{ head: { epoch: string | null; offset: number }; verifiers: Array<Record<string, unknown>> }>('GET', '/v1/verifiers');
+      const listing = await client().request<{ head: { epoch: string | null; offset: number }; verifiers: Array<Record<string, unknown>> }>(
+        'GET',
+        '/v1/verifiers',
+      );
       print(listing, () => verifierTable(listing));
     });
 
@@ -196,7 +221,10 @@ Exit codes: 0 done, 1 failure, 2 usage, 3 not found, 4 key refused or missing sc
           // A refused key or a missing scope will not fix itself; an unreachable or restarting service may.
           if (!(err instanceof CliError) || err.exitCode !== EXIT.unavailable) throw err;
         }
-        if (attempt === 0) io.err(`revocast: the change stream closed; reconnecting${lastEventId === undefined ? '' : ` and resuming after ${lastEventId}`}\n`);
+        if (attempt === 0)
+          io.err(
+            `revocast: the change stream closed; reconnecting${lastEventId === undefined ? '' : ` and resuming after ${lastEventId}`}\n`,
+          );
         await delay(Math.min(DEFAULTS.cliReconnectMs.first * 2 ** attempt, DEFAULTS.cliReconnectMs.max));
         attempt += 1;
       }

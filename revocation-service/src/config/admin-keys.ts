@@ -11,18 +11,31 @@ function parseScopes(where: string, value: string): Scope[] | undefined {
   const scopes = value.split('+');
   for (const scope of scopes) {
     if (!(SCOPES as readonly string[]).includes(scope)) {
-      throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} has an unknown scope ${JSON.stringify(scope)} (use ${SCOPES.join(', ')}, joined with "+", or "*")`);
+      throw new ConfigError(
+        'REVOCAST_ADMIN_KEYS',
+        `${where} has an unknown scope ${JSON.stringify(scope)} (use ${SCOPES.join(', ')}, joined with "+", or "*")`,
+      );
     }
   }
   return [...new Set(scopes as Scope[])];
 }
 
-function checkedKey(where: string, name: string, secret: string, scopes: Scope[] | undefined, rateLimit: RateLimit | undefined, keys: AdminKey[]): AdminKey {
+function checkedKey(
+  where: string,
+  name: string,
+  secret: string,
+  scopes: Scope[] | undefined,
+  rateLimit: RateLimit | undefined,
+  keys: AdminKey[],
+): AdminKey {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
     throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} has an invalid name (letters, digits, "_", "." and "-", up to 64)`);
   }
   if (secret.length < MIN_SECRET_LENGTH || /\s/.test(secret)) {
-    throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) needs a secret of at least ${MIN_SECRET_LENGTH} characters without spaces; ${MAKE_A_KEY}`);
+    throw new ConfigError(
+      'REVOCAST_ADMIN_KEYS',
+      `${where} (${name}) needs a secret of at least ${MIN_SECRET_LENGTH} characters without spaces; ${MAKE_A_KEY}`,
+    );
   }
   const bits = estimateKeyBits(secret);
   if (bits < MIN_KEY_BITS) {
@@ -32,7 +45,8 @@ function checkedKey(where: string, name: string, secret: string, scopes: Scope[]
     );
   }
   if (keys.some((key) => key.name === name)) throw new ConfigError('REVOCAST_ADMIN_KEYS', `names key ${name} twice`);
-  if (keys.some((key) => key.secret === secret)) throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) reuses the secret of another key`);
+  if (keys.some((key) => key.secret === secret))
+    throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) reuses the secret of another key`);
   return { name, secret, ...(scopes === undefined ? {} : { scopes }), ...(rateLimit === undefined ? {} : { rateLimit }) };
 }
 
@@ -52,11 +66,13 @@ function parseJsonKeys(value: string, defaultLimit: RateLimit | undefined): Admi
     const { name, secret, scopes, rateLimit, ...rest } = item as Record<string, unknown>;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined) throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} has an unknown field ${JSON.stringify(unknown)}`);
-    if (typeof name !== 'string' || typeof secret !== 'string') throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} needs a string name and secret`);
+    if (typeof name !== 'string' || typeof secret !== 'string')
+      throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} needs a string name and secret`);
     if (scopes !== undefined && (!Array.isArray(scopes) || scopes.length === 0 || !scopes.every((s) => typeof s === 'string'))) {
       throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) scopes must be a non-empty array of strings`);
     }
-    if (rateLimit !== undefined && typeof rateLimit !== 'string') throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) rateLimit must be a string such as "60/m"`);
+    if (rateLimit !== undefined && typeof rateLimit !== 'string')
+      throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} (${name}) rateLimit must be a string such as "60/m"`);
     const parsedScopes = scopes === undefined ? undefined : parseScopes(where, (scopes as string[]).join('+'));
     const limit = rateLimit === undefined ? defaultLimit : parseRateLimit('REVOCAST_ADMIN_KEYS', rateLimit);
     keys.push(checkedKey(where, name, secret, parsedScopes, limit, keys));
@@ -80,7 +96,10 @@ export function parseAdminKeys(value: string | undefined, defaultLimit?: RateLim
     const colon = pair.indexOf(':');
     if (colon < 0) throw new ConfigError('REVOCAST_ADMIN_KEYS', `${where} must be name:secret`);
     const name = pair.slice(0, colon).trim();
-    const parts = pair.slice(colon + 1).trim().split(':');
+    const parts = pair
+      .slice(colon + 1)
+      .trim()
+      .split(':');
     // Read from the right: a trailing rate, then scopes; what is left is the secret (which may hold colons).
     let rateLimit = defaultLimit;
     let scopes: Scope[] | undefined;

@@ -17,7 +17,8 @@ export type DurationUnit = keyof typeof DURATION_UNITS;
 /** A duration read, or why the text is not one. */
 export type DurationReading = { readonly ok: true; readonly ms: number } | { readonly ok: false; readonly problem: string };
 
-const NOT_A_DURATION = 'is not a duration: give a whole number and a unit, ms, s, m, h or d (none: seconds), such as 250ms, 90s, 15m, 1h or 7d';
+const NOT_A_DURATION =
+  'is not a duration: give a whole number and a unit, ms, s, m, h or d (none: seconds), such as 250ms, 90s, 15m, 1h or 7d';
 
 /**
  * Reads a duration in milliseconds.

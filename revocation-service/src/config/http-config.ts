@@ -5,7 +5,8 @@ import { DEFAULTS } from './defaults.js';
 export function parsePort(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULTS.port;
   const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 0 || port > 65535) throw new ConfigError('PORT', `must be a port number from 0 to 65535 (got ${JSON.stringify(value)})`);
+  if (!/^\d+$/.test(value) || port < 0 || port > 65535)
+    throw new ConfigError('PORT', `must be a port number from 0 to 65535 (got ${JSON.stringify(value)})`);
   return port;
 }
 

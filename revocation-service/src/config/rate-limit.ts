@@ -9,7 +9,10 @@ export function parseRateLimit(variable: string, value: string): RateLimit | und
   const match = /^(\d{1,7})\/([smh])$/.exec(value.trim());
   const requests = Number(match?.[1]);
   if (match === null || requests < 1) {
-    throw new ConfigError(variable, `has a rate limit ${JSON.stringify(value)}; use requests per second, minute or hour such as 10/s, 600/m or 5000/h, or "unlimited"`);
+    throw new ConfigError(
+      variable,
+      `has a rate limit ${JSON.stringify(value)}; use requests per second, minute or hour such as 10/s, 600/m or 5000/h, or "unlimited"`,
+    );
   }
   return { requests, perMs: RATE_UNITS[match[2] as string] as number };
 }

@@ -8,7 +8,9 @@ export function parseRedisUrl(value: string | undefined): string {
   try {
     const target = parseRedisTarget(url);
     if (target.mode === 'sentinel' && target.role === 'replica') {
-      throw new RedisUrlError('names replicas (role=replica), but the service writes: give it the master (drop role=replica); verifiers may read replicas');
+      throw new RedisUrlError(
+        'names replicas (role=replica), but the service writes: give it the master (drop role=replica); verifiers may read replicas',
+      );
     }
   } catch (err) {
     if (err instanceof RedisUrlError) throw new ConfigError('REDIS_URL', err.message);

@@ -18,7 +18,8 @@ export interface SnapshotConfig {
 export function parseSnapshot(env: NodeJS.ProcessEnv): SnapshotConfig | undefined {
   const interval = env.REVOCAST_SNAPSHOT_INTERVAL;
   if (interval !== undefined && interval.trim() === 'off') return undefined;
-  const everyMs = interval === undefined || interval === '' ? DEFAULTS.snapshot.everyMs : parseInterval('REVOCAST_SNAPSHOT_INTERVAL', interval);
+  const everyMs =
+    interval === undefined || interval === '' ? DEFAULTS.snapshot.everyMs : parseInterval('REVOCAST_SNAPSHOT_INTERVAL', interval);
   const changes = env.REVOCAST_SNAPSHOT_CHANGES;
   let everyChanges: number = DEFAULTS.snapshot.everyChanges;
   if (changes !== undefined && changes !== '') {

@@ -16,16 +16,25 @@ export interface TokenKeyConfig {
 }
 
 function list(value: string | undefined): string[] | undefined {
-  const items = value?.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   return items === undefined || items.length === 0 ? undefined : items;
 }
 
 /** `REVOCAST_JWT_*`: the key material the OAuth endpoints verify tokens with. */
 export function parseTokenKeys(env: NodeJS.ProcessEnv): TokenKeyConfig | undefined {
-  const sources = (['REVOCAST_JWT_SECRET', 'REVOCAST_JWT_PUBLIC_KEY', 'REVOCAST_JWKS_URI'] as const).filter((name) => (env[name] ?? '') !== '');
+  const sources = (['REVOCAST_JWT_SECRET', 'REVOCAST_JWT_PUBLIC_KEY', 'REVOCAST_JWKS_URI'] as const).filter(
+    (name) => (env[name] ?? '') !== '',
+  );
   const algorithms = list(env.REVOCAST_JWT_ALGORITHMS);
   if (sources.length === 0) {
-    if (algorithms !== undefined) throw new ConfigError('REVOCAST_JWT_ALGORITHMS', 'is set but no key is: set REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI');
+    if (algorithms !== undefined)
+      throw new ConfigError(
+        'REVOCAST_JWT_ALGORITHMS',
+        'is set but no key is: set REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI',
+      );
     return undefined;
   }
   if (sources.length > 1) throw new ConfigError(sources[1] as string, `cannot be combined with ${sources[0]}: set exactly one key source`);
@@ -39,12 +48,16 @@ export function parseTokenKeys(env: NodeJS.ProcessEnv): TokenKeyConfig | undefin
   const source = sources[0] as string;
   // The same rule as the verifiers: a secret only with HS*, a public key never with HS* (no algorithm confusion).
   if (source === 'REVOCAST_JWT_SECRET' ? hmac !== algorithms.length : hmac > 0) {
-    throw new ConfigError('REVOCAST_JWT_ALGORITHMS', source === 'REVOCAST_JWT_SECRET' ? 'must be HS256, HS384 or HS512 with REVOCAST_JWT_SECRET' : `cannot include HS* with ${source}`);
+    throw new ConfigError(
+      'REVOCAST_JWT_ALGORITHMS',
+      source === 'REVOCAST_JWT_SECRET' ? 'must be HS256, HS384 or HS512 with REVOCAST_JWT_SECRET' : `cannot include HS* with ${source}`,
+    );
   }
   if (source === 'REVOCAST_JWT_SECRET' && new TextEncoder().encode(env.REVOCAST_JWT_SECRET).byteLength < 32) {
     throw new ConfigError('REVOCAST_JWT_SECRET', 'must be at least 32 bytes');
   }
-  if (source === 'REVOCAST_JWKS_URI' && !/^https?:\/\//.test(env.REVOCAST_JWKS_URI as string)) throw new ConfigError('REVOCAST_JWKS_URI', 'must be an http(s) URL');
+  if (source === 'REVOCAST_JWKS_URI' && !/^https?:\/\//.test(env.REVOCAST_JWKS_URI as string))
+    throw new ConfigError('REVOCAST_JWKS_URI', 'must be an http(s) URL');
   const issuer = list(env.REVOCAST_JWT_ISSUER);
   const audience = list(env.REVOCAST_JWT_AUDIENCE);
   return {

@@ -115,4 +115,5 @@ export const CONSOLE_JS = `
 })();
 `;
 
-export const CONSOLE_ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>';
+export const CONSOLE_ICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#1d2433"/><path d="M4 8h8M8 4v8" stroke="#fff" stroke-width="2"/></svg>';

@@ -19,7 +19,5 @@ export function consoleLinks(req: Request): ConsoleLinks {
   const mount = req.baseUrl.slice(req.baseUrl.lastIndexOf('/') + 1);
   const pathname = req.originalUrl.split('?', 1)[0] as string;
   const atMount = req.path === '/' && !pathname.endsWith('/');
-  return atMount
-    ? { home: mount, to: (path) => `${mount}/${path}` }
-    : { home: `../${mount}`, to: (path) => path };
+  return atMount ? { home: mount, to: (path) => `${mount}/${path}` } : { home: `../${mount}`, to: (path) => path };
 }

@@ -44,7 +44,8 @@ const LOGIN_COOKIE = 'revocast_login';
 const ASSET_CACHE = `public, max-age=${DEFAULTS.consoleAssetMaxAgeSeconds}`;
 
 /** No script or style but our own files, no framing, forms only to ourselves. */
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const securityHeaders: RequestHandler = (_req, res, next) => {
   res.setHeader('Content-Security-Policy', CSP);
@@ -74,7 +75,10 @@ function cookies(req: Request): Record<string, string> {
  */
 function setCookie(req: Request, res: Response, name: string, value: string, maxAgeMs: number): void {
   const expires = maxAgeMs === 0 ? 'Thu, 01 Jan 1970 00:00:00 GMT' : new Date(Date.now() + maxAgeMs).toUTCString();
-  res.append('Set-Cookie', `${name}=${value}; Max-Age=${Math.floor(maxAgeMs / 1000)}; Expires=${expires}; HttpOnly; SameSite=Strict${req.secure ? '; Secure' : ''}`);
+  res.append(
+    'Set-Cookie',
+    `${name}=${value}; Max-Age=${Math.floor(maxAgeMs / 1000)}; Expires=${expires}; HttpOnly; SameSite=Strict${req.secure ? '; Secure' : ''}`,
+  );
 }
 
 /** A form field given exactly once, as text. */
@@ -142,7 +146,10 @@ export function adminConsole(deps: ConsoleDeps): Router {
       }
       const csrf = newToken();
       setCookie(req, res, LOGIN_COOKIE, csrf, DEFAULTS.consoleSignInFormTtlMs);
-      res.status(401).type('html').send(loginPage(consoleLinks(req), csrf, 'That admin key is not valid.'));
+      res
+        .status(401)
+        .type('html')
+        .send(loginPage(consoleLinks(req), csrf, 'That admin key is not valid.'));
       return;
     }
     await enforceRateLimit(limiter, identity.name, onReject);
@@ -170,7 +177,7 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const session = res.locals.session as ConsoleSession;
     const sent = field(req, '_csrf');
     if (sent === undefined || !sameToken(sent, session.csrf)) {
-      throw new HttpProblem('ERR_FORBIDDEN', 'the form did not carry this session\'s CSRF token; reload the page and try again');
+      throw new HttpProblem('ERR_FORBIDDEN', "the form did not carry this session's CSRF token; reload the page and try again");
     }
     await enforceRateLimit(limiter, session.actor, onReject);
     next();
@@ -209,7 +216,10 @@ export function adminConsole(deps: ConsoleDeps): Router {
         : { type: 'session', sid: field(req, 'sid')?.trim(), ...(sub === undefined || sub === '' ? {} : { sub }) };
     const parsed = parseRevocationInput({ ...body, ...(reason === undefined || reason === '' ? {} : { reason }) }, clock());
     if (!parsed.ok) {
-      await sessions.setFlash(session.id, { kind: 'error', text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}` });
+      await sessions.setFlash(session.id, {
+        kind: 'error',
+        text: `Nothing revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+      });
       res.redirect(303, back(req, sub));
       return;
     }
@@ -230,7 +240,13 @@ export function adminConsole(deps: ConsoleDeps): Router {
     const id = idField.safeParse(field(req, 'id'));
     const sub = field(req, 'sub');
     if (!isRevocationType(type) || !id.success) throw new HttpProblem('ERR_VALIDATION', 'the form named no revocation to reinstate');
-    const outcome = await actions.reinstate(type, id.data, session.actor, 'reinstated from the console', actions.canWait ? { timeoutMs: DEFAULTS.waitTimeoutMs } : undefined);
+    const outcome = await actions.reinstate(
+      type,
+      id.data,
+      session.actor,
+      'reinstated from the console',
+      actions.canWait ? { timeoutMs: DEFAULTS.waitTimeoutMs } : undefined,
+    );
     await sessions.setFlash(
       session.id,
       outcome === null
@@ -274,7 +290,10 @@ export function adminConsole(deps: ConsoleDeps): Router {
   const pageErrors: ErrorRequestHandler = (err: unknown, req, res, next) => {
     if (!(err instanceof HttpProblem) || res.headersSent) return next(err);
     for (const [header, value] of Object.entries(err.headers)) res.setHeader(header, value);
-    res.status(err.status).type('html').send(errorPage(consoleLinks(req), err.status, err.message));
+    res
+      .status(err.status)
+      .type('html')
+      .send(errorPage(consoleLinks(req), err.status, err.message));
   };
   router.use(pageErrors);
   return router;

@@ -66,7 +66,8 @@ function verifierRows(status: FleetStatus | undefined): SafeHtml {
   if (status === undefined) return html`<tr><td colspan="8" class="muted">the verifier fleet is not available</td></tr>`;
   if (status.verifiers.length === 0) return html`<tr><td colspan="8" class="muted">no live verifiers</td></tr>`;
   return html`${status.verifiers.map(
-    (v) => html`<tr><td>${v.id}</td><td>${v.host}</td><td>${v.sdkVersion}</td><td class="state-${v.state}">${v.state}</td><td>${v.offset}</td><td>${v.lag.offsets ?? 'reloading'}</td><td>${v.lag.seconds === null ? '-' : `${v.lag.seconds.toFixed(3)} s`}</td><td>${v.lastSyncAt ?? '-'}</td></tr>`,
+    (v) =>
+      html`<tr><td>${v.id}</td><td>${v.host}</td><td>${v.sdkVersion}</td><td class="state-${v.state}">${v.state}</td><td>${v.offset}</td><td>${v.lag.offsets ?? 'reloading'}</td><td>${v.lag.seconds === null ? '-' : `${v.lag.seconds.toFixed(3)} s`}</td><td>${v.lastSyncAt ?? '-'}</td></tr>`,
   )}`;
 }
 
@@ -134,5 +135,9 @@ ${subjectSection}
 }
 
 export function errorPage(links: ConsoleLinks, status: number, message: string): string {
-  return layout(links, `Error ${status}`, html`<main><section><h2>Error ${status}</h2><p>${message}</p><p><a href="${links.home}">Back to the console</a></p></section></main>`);
+  return layout(
+    links,
+    `Error ${status}`,
+    html`<main><section><h2>Error ${status}</h2><p>${message}</p><p><a href="${links.home}">Back to the console</a></p></section></main>`,
+  );
 }

@@ -1,14 +1,7 @@
 import type { RedisClient } from '@revocast/verifier-sdk';
 import type { RedisKeys } from '@revocast/verifier-sdk/protocol';
 import { SCOPES, type Scope } from '../http/admin-auth.js';
-import {
-  csrfOf,
-  newSession,
-  sessionIdHash,
-  type ConsoleSession,
-  type ConsoleSessionStore,
-  type Flash,
-} from './console-sessions.js';
+import { csrfOf, newSession, sessionIdHash, type ConsoleSession, type ConsoleSessionStore, type Flash } from './console-sessions.js';
 import { DEFAULTS } from '../config/defaults.js';
 
 /** Sets the flash only on a session that still exists: a late write must not bring back a signed-out one without expiry. */

@@ -34,11 +34,17 @@ export interface FleetStatus {
  * (for up to `probeMs`): those that do are current, the rest are measured
  * from their last report.
  */
-export async function readFleetStatus(fleet: VerifierFleet, clock: () => number = Date.now, probeMs: number = DEFAULTS.fleetProbeMs): Promise<FleetStatus> {
+export async function readFleetStatus(
+  fleet: VerifierFleet,
+  clock: () => number = Date.now,
+  probeMs: number = DEFAULTS.fleetProbeMs,
+): Promise<FleetStatus> {
   const { head, reports } = await fleet.snapshot();
   const behind = new Set(reports.filter((r) => r.epoch !== head.epoch || r.offset < head.offset).map((r) => r.id));
   const current =
-    head.epoch !== null && behind.size > 0 ? await collectAcks(fleet, { epoch: head.epoch, offset: head.offset }, behind, probeMs) : new Set<string>();
+    head.epoch !== null && behind.size > 0
+      ? await collectAcks(fleet, { epoch: head.epoch, offset: head.offset }, behind, probeMs)
+      : new Set<string>();
   const now = clock();
   const verifiers = await Promise.all(
     reports.map(async (report): Promise<VerifierView> => {

@@ -1,4 +1,11 @@
-import { decodeMessages, type Ack, type Message, type PresenceChannel, type SyncSource, type VerifierReport } from '@revocast/verifier-sdk/protocol';
+import {
+  decodeMessages,
+  type Ack,
+  type Message,
+  type PresenceChannel,
+  type SyncSource,
+  type VerifierReport,
+} from '@revocast/verifier-sdk/protocol';
 import type { MemoryStore } from '../store/memory-store.js';
 import type { FleetSnapshot, VerifierFleet } from './verifier-fleet.js';
 

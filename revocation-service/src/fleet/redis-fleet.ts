@@ -47,7 +47,10 @@ export class RedisFleet implements VerifierFleet {
   constructor(options: RedisFleetOptions) {
     this.#keys = redisKeys(options.keyPrefix);
     this.#url = options.redis;
-    this.#command = openServiceRedis(options.redis, { commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs, connectionName: 'revocast-service-fleet' });
+    this.#command = openServiceRedis(options.redis, {
+      commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs,
+      connectionName: 'revocast-service-fleet',
+    });
     this.#sharded = this.#command instanceof Cluster;
   }
 
@@ -84,7 +87,9 @@ export class RedisFleet implements VerifierFleet {
 
   async requestAck(epoch: string, offset: number): Promise<void> {
     const request = encodeAckRequest(epoch, offset);
-    await this.#call(() => (this.#sharded ? this.#command.spublish(this.#keys.ackRequests, request) : this.#command.publish(this.#keys.ackRequests, request)));
+    await this.#call(() =>
+      this.#sharded ? this.#command.spublish(this.#keys.ackRequests, request) : this.#command.publish(this.#keys.ackRequests, request),
+    );
   }
 
   async onAck(listener: (ack: Ack) => void): Promise<() => void> {

@@ -75,7 +75,14 @@ export async function waitForVerifiers(fleet: VerifierFleet, offset: number, opt
   const pending = [...waiting].filter((id) => !applied.has(id)).sort();
   const total = applied.size + pending.length;
   const ms = Math.max(0, Math.round(performance.now() - options.since));
-  return { applied: applied.size, total, ms, complete: pending.length === 0, pending, message: describePropagation(applied.size, total, ms, pending) };
+  return {
+    applied: applied.size,
+    total,
+    ms,
+    complete: pending.length === 0,
+    pending,
+    message: describePropagation(applied.size, total, ms, pending),
+  };
 }
 
 /** The one-line summary the API, the CLI and the console show. */

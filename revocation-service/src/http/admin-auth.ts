@@ -105,7 +105,12 @@ export async function refuseAuthentication(
  * refused. Wrong keys count against the client address's budget of
  * failures ({@link AuthThrottle}).
  */
-export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: AuthThrottle, onReject: (reason: RejectionReason) => void): RequestHandler {
+export function adminAuth(
+  keyring: Keyring,
+  limiter: RateLimiter,
+  throttle: AuthThrottle,
+  onReject: (reason: RejectionReason) => void,
+): RequestHandler {
   return async (req, res, next) => {
     if (keyring.size === 0) {
       onReject('unauthenticated');
@@ -121,7 +126,12 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: Auth
     // A valid key passes whatever failures came from the same address: only failures are throttled.
     const identity = keyring.identify(match[1] as string);
     if (identity === undefined) {
-      return refuseAuthentication(throttle, req.ip, onReject, new HttpProblem('ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }));
+      return refuseAuthentication(
+        throttle,
+        req.ip,
+        onReject,
+        new HttpProblem('ERR_UNAUTHORIZED', 'the admin key is not valid', { headers: CHALLENGE }),
+      );
     }
     await enforceRateLimit(limiter, identity.name, onReject);
     res.locals.actor = identity.name;
@@ -131,7 +141,11 @@ export function adminAuth(keyring: Keyring, limiter: RateLimiter, throttle: Auth
 }
 
 /** Throws the 403 answer unless `identity` holds `scope`. */
-export function checkScope(identity: { name: string; scopes: ReadonlySet<Scope> }, scope: Scope, onReject: (reason: RejectionReason) => void): void {
+export function checkScope(
+  identity: { name: string; scopes: ReadonlySet<Scope> },
+  scope: Scope,
+  onReject: (reason: RejectionReason) => void,
+): void {
   if (identity.scopes.has(scope)) return;
   onReject('forbidden');
   throw new HttpProblem('ERR_FORBIDDEN', `the admin key "${identity.name}" lacks the "${scope}" scope`);

@@ -32,8 +32,14 @@ const BODY_ERRORS: Record<string, (err: BodyError, kind: BodyKind) => HttpProble
   'querystring.parse.rangeError': () => invalid('nests too deeply'),
   'encoding.unsupported': (err) =>
     unsupported(`the Content-Encoding ${JSON.stringify(String(err.encoding ?? ''))} is not supported; send identity, gzip, deflate or br`),
-  'charset.unsupported': (err, kind) => unsupported(`send the body as UTF-8 ${kind === 'JSON' ? 'application/json' : 'form'} (charset ${JSON.stringify(String(err.charset ?? ''))} is not accepted)`),
-  [NOT_UTF8_CHARSET]: (err, kind) => unsupported(`send the body as UTF-8 ${kind === 'JSON' ? 'application/json' : 'form'} (charset ${JSON.stringify(String(err.charset ?? ''))} is not accepted)`),
+  'charset.unsupported': (err, kind) =>
+    unsupported(
+      `send the body as UTF-8 ${kind === 'JSON' ? 'application/json' : 'form'} (charset ${JSON.stringify(String(err.charset ?? ''))} is not accepted)`,
+    ),
+  [NOT_UTF8_CHARSET]: (err, kind) =>
+    unsupported(
+      `send the body as UTF-8 ${kind === 'JSON' ? 'application/json' : 'form'} (charset ${JSON.stringify(String(err.charset ?? ''))} is not accepted)`,
+    ),
   [INVALID_UTF8]: () => invalid('is not valid UTF-8'),
   'entity.verify.failed': () => invalid('could not be read'),
   'request.aborted': () => invalid('ended before its Content-Length'),

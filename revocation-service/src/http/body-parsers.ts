@@ -40,7 +40,10 @@ function answered(parser: RequestHandler, kind: BodyKind): RequestHandler {
   return (req, res, next) => {
     parser(req, res, (err?: unknown) => {
       if (err === undefined || err === null || err === 'route' || err === 'router') return next(err as undefined);
-      next(bodyProblem(err, kind) ?? (err instanceof HttpProblem ? err : validationProblem([{ field: '(body)', message: 'could not be read' }])));
+      next(
+        bodyProblem(err, kind) ??
+          (err instanceof HttpProblem ? err : validationProblem([{ field: '(body)', message: 'could not be read' }])),
+      );
     });
   };
 }

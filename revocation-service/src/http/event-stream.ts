@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import type { ServiceMetrics } from '../metrics/service-metrics.js';
 import { DEFAULTS } from '../config/defaults.js';
 
-
 export interface EventStream {
   send(event: string, data: unknown, id?: string): void;
   /** Runs when the client goes away. */

@@ -3,7 +3,7 @@ export const MIN_KEY_BITS = 96;
 
 /** How to make a key that passes, for error messages and docs. */
 export const MAKE_A_KEY =
-  'make one with `openssl rand -base64 32` or `node -e "console.log(require(\'node:crypto\').randomBytes(32).toString(\'base64url\'))"`';
+  "make one with `openssl rand -base64 32` or `node -e \"console.log(require('node:crypto').randomBytes(32).toString('base64url'))\"`";
 
 /**
  * A rough, conservative estimate of a secret's strength in bits: the

@@ -45,6 +45,8 @@ export function methodNotAllowed(routes: readonly RouteSpec[]): RequestHandler {
       next();
       return;
     }
-    throw new HttpProblem('ERR_METHOD_NOT_ALLOWED', `${req.method} is not served at ${req.path}; allowed: ${known.allow}`, { headers: { Allow: known.allow } });
+    throw new HttpProblem('ERR_METHOD_NOT_ALLOWED', `${req.method} is not served at ${req.path}; allowed: ${known.allow}`, {
+      headers: { Allow: known.allow },
+    });
   };
 }

@@ -44,7 +44,11 @@ export class HttpProblem extends ServiceError<ProblemCode> {
   readonly errors: readonly FieldError[] | undefined;
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: ProblemCode, detail: string, extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; cause?: unknown } = {}) {
+  constructor(
+    code: ProblemCode,
+    detail: string,
+    extra: { errors?: readonly FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
     super(code, detail, extra.cause === undefined ? undefined : { cause: extra.cause });
     this.status = PROBLEMS[code].status;
     this.errors = extra.errors;
@@ -64,7 +68,10 @@ export function validationProblem(errors: readonly FieldError[]): HttpProblem {
   const listed =
     errors.length <= MAX_LISTED_ERRORS
       ? errors
-      : [...errors.slice(0, MAX_LISTED_ERRORS), { field: '(body)', message: `${errors.length - MAX_LISTED_ERRORS} more problems are not listed` }];
+      : [
+          ...errors.slice(0, MAX_LISTED_ERRORS),
+          { field: '(body)', message: `${errors.length - MAX_LISTED_ERRORS} more problems are not listed` },
+        ];
   const detail = listed.map((error) => `${error.field}: ${error.message}`).join('; ');
   return new HttpProblem('ERR_VALIDATION', detail, { errors: listed });
 }

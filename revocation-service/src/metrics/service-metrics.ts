@@ -62,7 +62,7 @@ export function createServiceMetrics(
   for (const outcome of ['complete', 'timeout']) propagationWaits.inc({ outcome }, 0);
   const adminStateFailures = new Counter({
     name: 'revocast_admin_state_failures_total',
-    help: 'Calls to the admin state shared in Redis that failed, by feature: rate_limit and auth_throttle then used this replica\'s own buckets, console_sessions answered 503.',
+    help: "Calls to the admin state shared in Redis that failed, by feature: rate_limit and auth_throttle then used this replica's own buckets, console_sessions answered 503.",
     labelNames: ['feature'] as const,
     registers,
   });
@@ -162,5 +162,9 @@ function registerFleetGauges(registers: Registry[], fleetStatus: () => Promise<F
       },
     });
   perVerifier('revocast_propagation_lag_offsets', 'Changes each live verifier has not applied yet, by verifier id.', (lag) => lag.offsets);
-  perVerifier('revocast_propagation_lag_seconds', 'How long the oldest change each live verifier has not applied has been waiting, by verifier id.', (lag) => lag.seconds);
+  perVerifier(
+    'revocast_propagation_lag_seconds',
+    'How long the oldest change each live verifier has not applied has been waiting, by verifier id.',
+    (lag) => lag.seconds,
+  );
 }

@@ -18,8 +18,16 @@ export function createSnapshotMetrics(registry: Registry): SnapshotMetrics {
     labelNames: ['result'] as const,
     registers,
   });
-  const entries = new Gauge({ name: 'revocast_snapshot_entries', help: 'Entries in the last compact snapshot this replica wrote.', registers });
-  const bytes = new Gauge({ name: 'revocast_snapshot_bytes', help: 'Stored (compressed) bytes of the last compact snapshot this replica wrote.', registers });
+  const entries = new Gauge({
+    name: 'revocast_snapshot_entries',
+    help: 'Entries in the last compact snapshot this replica wrote.',
+    registers,
+  });
+  const bytes = new Gauge({
+    name: 'revocast_snapshot_bytes',
+    help: 'Stored (compressed) bytes of the last compact snapshot this replica wrote.',
+    registers,
+  });
   return {
     attempt(result, written) {
       writes.inc({ result });

@@ -59,7 +59,8 @@ function keyOptions(config: TokenKeyConfig): Pick<SignatureVerifierOptions, 'key
       if (jwk.d !== undefined || jwk.kty === 'oct') throw new Error('give the public JWK, not a private or symmetric one');
       return { key: jwk };
     }
-    if (!text.startsWith('-----BEGIN PUBLIC KEY-----')) throw new Error('give a public JWK or a PEM public key (-----BEGIN PUBLIC KEY-----)');
+    if (!text.startsWith('-----BEGIN PUBLIC KEY-----'))
+      throw new Error('give a public JWK or a PEM public key (-----BEGIN PUBLIC KEY-----)');
     return { key: createPublicKey(text) };
   } catch (err) {
     throw new ConfigError('REVOCAST_JWT_PUBLIC_KEY', `cannot be used: ${(err as Error).message}`);

@@ -11,8 +11,16 @@ function security(access: RouteSpec['access']): ReadonlyArray<Record<string, str
 }
 
 function summary(route: RouteSpec): string {
-  const scope = route.access !== 'public' && 'adminKey' in route.access ? route.access.adminKey : route.access !== 'public' && route.access.console !== true ? route.access.console : undefined;
-  const notes = [...(route.form === undefined ? [] : [`form: ${route.form.join(', ')}`]), ...(scope === undefined ? [] : [`scope: ${scope}`])];
+  const scope =
+    route.access !== 'public' && 'adminKey' in route.access
+      ? route.access.adminKey
+      : route.access !== 'public' && route.access.console !== true
+        ? route.access.console
+        : undefined;
+  const notes = [
+    ...(route.form === undefined ? [] : [`form: ${route.form.join(', ')}`]),
+    ...(scope === undefined ? [] : [`scope: ${scope}`]),
+  ];
   return notes.length === 0 ? route.summary : `${route.summary} (${notes.join('; ')})`;
 }
 
@@ -67,7 +75,11 @@ export function buildOpenApiDocument(routes: readonly RouteSpec[] = ROUTES) {
     paths: paths(routes),
     components: {
       securitySchemes: {
-        adminKey: { type: 'http', scheme: 'bearer', description: 'An admin key secret from REVOCAST_ADMIN_KEYS; its scopes decide what it may do.' },
+        adminKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An admin key secret from REVOCAST_ADMIN_KEYS; its scopes decide what it may do.',
+        },
         consoleSession: { type: 'apiKey', in: 'cookie', name: 'revocast_console', description: 'Set by signing in at /admin/login.' },
       },
       schemas: { ...componentSchemas(REQUEST_SCHEMAS), ...responseSchemas },

@@ -24,7 +24,10 @@ const REVOCATION_PROPERTIES = {
   revokedAt: timestamp,
   expiresAt: timestamp,
   offset: { type: 'integer', minimum: 1 },
-  adoptedAt: { ...timestamp, description: 'When the record adopted this revocation from Redis, where a writer that bypassed the record had made it.' },
+  adoptedAt: {
+    ...timestamp,
+    description: 'When the record adopted this revocation from Redis, where a writer that bypassed the record had made it.',
+  },
 };
 
 export const responseSchemas: Record<string, JsonSchema> = {
@@ -52,12 +55,22 @@ export const responseSchemas: Record<string, JsonSchema> = {
       offsets: {
         oneOf: [
           { type: 'null' },
-          { type: 'object', additionalProperties: false, required: ['first', 'last'], properties: { first: { type: 'integer' }, last: { type: 'integer' } } },
+          {
+            type: 'object',
+            additionalProperties: false,
+            required: ['first', 'last'],
+            properties: { first: { type: 'integer' }, last: { type: 'integer' } },
+          },
         ],
       },
       items: {
         type: 'array',
-        items: { type: 'object', additionalProperties: false, required: [...REVOCATION_REQUIRED, 'changed'], properties: { ...REVOCATION_PROPERTIES, changed: { type: 'boolean' } } },
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: [...REVOCATION_REQUIRED, 'changed'],
+          properties: { ...REVOCATION_PROPERTIES, changed: { type: 'boolean' } },
+        },
       },
       propagation: ref('Propagation'),
     },
@@ -99,7 +112,11 @@ export const responseSchemas: Record<string, JsonSchema> = {
         additionalProperties: false,
         required: ['offsets', 'seconds'],
         properties: {
-          offsets: { type: ['integer', 'null'], minimum: 0, description: 'Changes not applied yet; null while it follows another epoch (reloading).' },
+          offsets: {
+            type: ['integer', 'null'],
+            minimum: 0,
+            description: 'Changes not applied yet; null while it follows another epoch (reloading).',
+          },
           seconds: { type: ['number', 'null'], minimum: 0, description: 'How long the oldest change it has not applied has been waiting.' },
         },
       },
@@ -110,7 +127,12 @@ export const responseSchemas: Record<string, JsonSchema> = {
     additionalProperties: false,
     required: ['head', 'verifiers', 'summary'],
     properties: {
-      head: { type: 'object', additionalProperties: false, required: ['epoch', 'offset'], properties: { epoch: { type: ['string', 'null'] }, offset: { type: 'integer', minimum: 0 } } },
+      head: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['epoch', 'offset'],
+        properties: { epoch: { type: ['string', 'null'] }, offset: { type: 'integer', minimum: 0 } },
+      },
       verifiers: { type: 'array', items: ref('Verifier') },
       summary: {
         type: 'object',
@@ -124,7 +146,16 @@ export const responseSchemas: Record<string, JsonSchema> = {
     type: 'object',
     additionalProperties: false,
     required: ['epoch', 'offset', 'op', 'type', 'id', 'at'],
-    properties: { epoch: { type: 'string' }, offset: { type: 'integer' }, op: { enum: ['revoke', 'reinstate'] }, type: ref('RevocationType'), id, at: timestamp, expiresAt: timestamp, before: { type: 'number' } },
+    properties: {
+      epoch: { type: 'string' },
+      offset: { type: 'integer' },
+      op: { enum: ['revoke', 'reinstate'] },
+      type: ref('RevocationType'),
+      id,
+      at: timestamp,
+      expiresAt: timestamp,
+      before: { type: 'number' },
+    },
   },
   OAuthRevokeAnswer: {
     type: 'object',
@@ -170,7 +201,10 @@ export const responseSchemas: Record<string, JsonSchema> = {
     type: 'object',
     additionalProperties: false,
     required: ['error', 'error_description'],
-    properties: { error: { enum: ['invalid_request', 'invalid_client', 'unauthorized_client', 'unsupported_token_type'] }, error_description: { type: 'string' } },
+    properties: {
+      error: { enum: ['invalid_request', 'invalid_client', 'unauthorized_client', 'unsupported_token_type'] },
+      error_description: { type: 'string' },
+    },
   },
   Status: { type: 'object', additionalProperties: false, required: ['status'], properties: { status: { enum: ['ok', 'ready'] } } },
   Problem: {
@@ -185,7 +219,12 @@ export const responseSchemas: Record<string, JsonSchema> = {
       code: { enum: [...PROBLEM_CODES] },
       errors: {
         type: 'array',
-        items: { type: 'object', additionalProperties: false, required: ['field', 'message'], properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['field', 'message'],
+          properties: { field: { type: 'string' }, message: { type: 'string' } },
+        },
       },
       instance: { type: 'string' },
     },

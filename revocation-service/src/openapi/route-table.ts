@@ -56,11 +56,17 @@ const ADMIN_ERRORS = {
 };
 
 /** Write routes of a Redis-only service whose Redis belongs to a PostgreSQL record. */
-const RECORD_OWNED = problem('This Redis belongs to a PostgreSQL record; nothing was written (ERR_REDIS_OWNED_BY_RECORD): send changes to the service that owns the record, or set DATABASE_URL.');
+const RECORD_OWNED = problem(
+  'This Redis belongs to a PostgreSQL record; nothing was written (ERR_REDIS_OWNED_BY_RECORD): send changes to the service that owns the record, or set DATABASE_URL.',
+);
 
 const WAIT_PARAMETERS = parametersOf('query', changeQuerySchema);
 
-const TYPE_AND_ID = parametersOf('path', z.object({ type: typeField, id: idField.meta({ description: 'The jti, sub or sid.' }) }), REQUEST_SCHEMAS);
+const TYPE_AND_ID = parametersOf(
+  'path',
+  z.object({ type: typeField, id: idField.meta({ description: 'The jti, sub or sid.' }) }),
+  REQUEST_SCHEMAS,
+);
 
 // /oauth2/* read their form by hand (oauth.ts), to answer in RFC 6749 error terms.
 const OAUTH_FORM = {
@@ -70,7 +76,10 @@ const OAUTH_FORM = {
       schema: {
         type: 'object',
         required: ['token'],
-        properties: { token: { type: 'string', description: 'The raw JWT.' }, token_type_hint: { type: 'string', description: 'Accepted and ignored: every token is read as a JWT.' } },
+        properties: {
+          token: { type: 'string', description: 'The raw JWT.' },
+          token_type_hint: { type: 'string', description: 'Accepted and ignored: every token is read as a JWT.' },
+        },
       },
     },
   },
@@ -113,7 +122,8 @@ export const ROUTES: readonly RouteSpec[] = [
     operationId: 'revokeBatch',
     tag: 'revocations',
     summary: 'Revoke up to 10,000 things at once, all or nothing',
-    description: 'Each item takes the fields and rules of POST /v1/revocations. The changes get one contiguous range of offsets; wait=all waits for the last one.',
+    description:
+      'Each item takes the fields and rules of POST /v1/revocations. The changes get one contiguous range of offsets; wait=all waits for the last one.',
     access: { adminKey: 'revoke' },
     parameters: WAIT_PARAMETERS,
     requestBody: jsonBody('BatchInput'),
@@ -136,7 +146,12 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Show one revocation',
     access: { adminKey: 'read' },
     parameters: TYPE_AND_ID,
-    responses: { '200': json(ref('Revocation'), 'The revocation in force.'), '404': problem('None (ERR_NOT_FOUND).'), '400': problem('A bad type or id.'), ...ADMIN_ERRORS },
+    responses: {
+      '200': json(ref('Revocation'), 'The revocation in force.'),
+      '404': problem('None (ERR_NOT_FOUND).'),
+      '400': problem('A bad type or id.'),
+      ...ADMIN_ERRORS,
+    },
   },
   {
     method: 'delete',
@@ -162,7 +177,11 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'fleet',
     summary: 'Live verifiers and their lag',
     access: { adminKey: 'read' },
-    responses: { '200': json(ref('FleetAnswer'), 'Every verifier whose heartbeat report has not expired.'), '501': problem('No view of the verifiers (ERR_NOT_CONFIGURED).'), ...ADMIN_ERRORS },
+    responses: {
+      '200': json(ref('FleetAnswer'), 'Every verifier whose heartbeat report has not expired.'),
+      '501': problem('No view of the verifiers (ERR_NOT_CONFIGURED).'),
+      ...ADMIN_ERRORS,
+    },
   },
   {
     method: 'get',
@@ -183,7 +202,10 @@ export const ROUTES: readonly RouteSpec[] = [
       },
     ],
     responses: {
-      '200': { description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-schema': ref('Change') } } },
+      '200': {
+        description: 'An endless event stream.',
+        content: { 'text/event-stream': { schema: { type: 'string' }, 'x-event-schema': ref('Change') } },
+      },
       '400': problem('Last-Event-ID is not an id this stream sent (ERR_VALIDATION).'),
       '501': problem('No view of the verifiers (ERR_NOT_CONFIGURED).'),
       ...ADMIN_ERRORS,
@@ -202,7 +224,9 @@ export const ROUTES: readonly RouteSpec[] = [
     requestBody: OAUTH_FORM,
     responses: {
       '200': json(ref('OAuthRevokeAnswer'), 'Revoked, or nothing to revoke.'),
-      '400': oauthError('invalid_request (a body that cannot be read, or more than 10 fields), or unsupported_token_type for a token with neither jti nor sid.'),
+      '400': oauthError(
+        'invalid_request (a body that cannot be read, or more than 10 fields), or unsupported_token_type for a token with neither jti nor sid.',
+      ),
       '401': oauthError('invalid_client: no or a wrong admin key.'),
       '403': oauthError('unauthorized_client: the key lacks the revoke scope.'),
       '413': oauthError('invalid_request: the body is over 16 kB.'),
@@ -232,7 +256,15 @@ export const ROUTES: readonly RouteSpec[] = [
       '503': problem('The key set or the store is unreachable.'),
     },
   },
-  { method: 'get', path: '/healthz', operationId: 'getHealth', tag: 'operations', summary: 'The process is up', access: 'public', responses: { '200': json(ref('Status'), 'Up.') } },
+  {
+    method: 'get',
+    path: '/healthz',
+    operationId: 'getHealth',
+    tag: 'operations',
+    summary: 'The process is up',
+    access: 'public',
+    responses: { '200': json(ref('Status'), 'Up.') },
+  },
   {
     method: 'get',
     path: '/readyz',
@@ -258,7 +290,12 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'operations',
     summary: 'This document',
     access: 'public',
-    responses: { '200': json({ type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } }, 'OpenAPI 3.1.') },
+    responses: {
+      '200': json(
+        { type: 'object', required: ['openapi', 'paths'], properties: { openapi: { const: '3.1.0' }, paths: { type: 'object' } } },
+        'OpenAPI 3.1.',
+      ),
+    },
   },
   {
     method: 'get',
@@ -270,7 +307,15 @@ export const ROUTES: readonly RouteSpec[] = [
     parameters: [{ name: 'sub', in: 'query', schema: { type: 'string', minLength: 1, maxLength: 256 } }],
     responses: { '200': html('The console page.'), '303': seeOther('Not signed in: to /admin/login.') },
   },
-  { method: 'get', path: '/admin/login', operationId: 'showConsoleSignIn', tag: 'console', summary: 'The sign-in form', access: 'public', responses: { '200': html('The form, with a CSRF token.') } },
+  {
+    method: 'get',
+    path: '/admin/login',
+    operationId: 'showConsoleSignIn',
+    tag: 'console',
+    summary: 'The sign-in form',
+    access: 'public',
+    responses: { '200': html('The form, with a CSRF token.') },
+  },
   {
     method: 'post',
     path: '/admin/login',
@@ -307,7 +352,12 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Revoke a subject or a session',
     form: ['type', 'sub', 'sid', 'reason', '_csrf'],
     access: { console: 'revoke' },
-    responses: { '303': seeOther('Back to the subject, with the outcome and its propagation.'), '401': html('Not signed in.'), '403': html('A missing scope or CSRF token.'), '429': html('Over the rate limit.') },
+    responses: {
+      '303': seeOther('Back to the subject, with the outcome and its propagation.'),
+      '401': html('Not signed in.'),
+      '403': html('A missing scope or CSRF token.'),
+      '429': html('Over the rate limit.'),
+    },
   },
   {
     method: 'post',
@@ -317,7 +367,12 @@ export const ROUTES: readonly RouteSpec[] = [
     summary: 'Reinstate',
     form: ['type', 'id', 'sub', '_csrf'],
     access: { console: 'reinstate' },
-    responses: { '303': seeOther('Back to the subject, with the outcome.'), '400': html('No revocation named.'), '401': html('Not signed in.'), '403': html('A missing scope or CSRF token.') },
+    responses: {
+      '303': seeOther('Back to the subject, with the outcome.'),
+      '400': html('No revocation named.'),
+      '401': html('Not signed in.'),
+      '403': html('A missing scope or CSRF token.'),
+    },
   },
   {
     method: 'get',
@@ -326,7 +381,10 @@ export const ROUTES: readonly RouteSpec[] = [
     tag: 'console',
     summary: 'The live view: `fleet` events (the /v1/verifiers answer) every second and `change` events',
     access: { console: true },
-    responses: { '200': { description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } }, '401': html('Not signed in.') },
+    responses: {
+      '200': { description: 'An endless event stream.', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+      '401': html('Not signed in.'),
+    },
   },
   {
     method: 'get',

@@ -76,7 +76,11 @@ export function fleetRoutes(deps: FleetRoutesDeps): Router {
     // Resuming: every change the Redis stream still holds after the client's last event, oldest first.
     if (resume !== undefined) {
       try {
-        for (let message = await fleet.changeAfter(resume.streamId); open && message !== undefined; message = await fleet.changeAfter(message.streamId)) {
+        for (
+          let message = await fleet.changeAfter(resume.streamId);
+          open && message !== undefined;
+          message = await fleet.changeAfter(message.streamId)
+        ) {
           deliver(message);
         }
       } catch {

@@ -64,7 +64,10 @@ function tokenParameter(req: Request): string {
 
 function requireInspector(inspector: TokenInspector | undefined): TokenInspector {
   if (inspector === undefined) {
-    throw new HttpProblem('ERR_NOT_CONFIGURED', 'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)');
+    throw new HttpProblem(
+      'ERR_NOT_CONFIGURED',
+      'no token verification keys are configured (REVOCAST_JWT_SECRET, REVOCAST_JWT_PUBLIC_KEY or REVOCAST_JWKS_URI)',
+    );
   }
   return inspector;
 }
@@ -93,10 +96,20 @@ function revocationsOf(claims: InspectedClaims, now: number): RevocationInput[] 
   const bodies: unknown[] = [];
   if (jti !== undefined && typeof claims.exp === 'number') bodies.push({ type: 'token', jti, exp: claims.exp, ...common });
   if (sid !== undefined) bodies.push({ type: 'session', sid, ...common });
-  if (bodies.length === 0) throw new OAuthError(400, 'unsupported_token_type', 'the token has neither a jti with an exp nor a sid, so it cannot be revoked on its own');
+  if (bodies.length === 0)
+    throw new OAuthError(
+      400,
+      'unsupported_token_type',
+      'the token has neither a jti with an exp nor a sid, so it cannot be revoked on its own',
+    );
   return bodies.map((body) => {
     const parsed = parseRevocationInput(body, now);
-    if (!parsed.ok) throw new OAuthError(400, 'unsupported_token_type', `the token cannot be revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`);
+    if (!parsed.ok)
+      throw new OAuthError(
+        400,
+        'unsupported_token_type',
+        `the token cannot be revoked: ${parsed.errors.map((e) => `${e.field} ${e.message}`).join('; ')}`,
+      );
     return parsed.value;
   });
 }
@@ -122,7 +135,8 @@ async function revokedBy(store: RevocationStore, claims: InspectedClaims, now: n
   ]);
   if (token !== null && isEnforced(token.pruneAt, TOLERANCE_MS, now)) return 'jti';
   if (session !== null && isEnforced(session.pruneAt, TOLERANCE_MS, now)) return 'session';
-  if (subject !== null && isEnforced(subject.pruneAt, TOLERANCE_MS, now) && coveredByCutoff(claims.iat, cutoffOf(subject))) return 'subject';
+  if (subject !== null && isEnforced(subject.pruneAt, TOLERANCE_MS, now) && coveredByCutoff(claims.iat, cutoffOf(subject)))
+    return 'subject';
   return 'none';
 }
 

@@ -115,7 +115,10 @@ export class SnapshotWriter {
       const message = (err as Error).message;
       if (message !== this.#lastError) {
         this.#lastError = message;
-        this.#options.logger.warn({ err }, 'could not write the compact snapshot; verifiers join by reading every entry until one is written');
+        this.#options.logger.warn(
+          { err },
+          'could not write the compact snapshot; verifiers join by reading every entry until one is written',
+        );
       }
     }
   }
@@ -180,7 +183,15 @@ export class SnapshotWriter {
     )) as WriteResult;
     if (result === 'written' || result === 'not-newer') this.#wrote(position, changesBefore, started);
     this.#metrics.attempt(result, result === 'written' ? { entries: entries.length, bytes } : undefined);
-    const fields = { result, epoch: position.epoch, offset: position.offset, entries: entries.length, chunks: segments.length, bytes, ms: this.#clock() - started };
+    const fields = {
+      result,
+      epoch: position.epoch,
+      offset: position.offset,
+      entries: entries.length,
+      chunks: segments.length,
+      bytes,
+      ms: this.#clock() - started,
+    };
     if (result === 'written') logger.info(fields, 'wrote the compact snapshot');
     else logger.debug(fields, 'did not replace the compact snapshot');
     return result;

@@ -132,9 +132,20 @@ export class PostgresStore implements RevocationStore {
       commandTimeoutMs: options.commandTimeoutMs ?? DEFAULTS.redisCommandTimeoutMs,
       coalesce: options.coalesce ?? true,
     });
-    const shared = { pool: this.#pool, tables: this.#tables, projection: this.#projection, logger: options.logger, metrics, clock: this.#clock };
+    const shared = {
+      pool: this.#pool,
+      tables: this.#tables,
+      projection: this.#projection,
+      logger: options.logger,
+      metrics,
+      clock: this.#clock,
+    };
     this.#publisher = new OutboxPublisher({ ...shared, intervalMs: options.outboxIntervalMs ?? DEFAULTS.outboxIntervalMs });
-    this.#reconciler = new Reconciler({ ...shared, publisher: this.#publisher, intervalMs: options.reconcileIntervalMs ?? DEFAULTS.reconcileIntervalMs });
+    this.#reconciler = new Reconciler({
+      ...shared,
+      publisher: this.#publisher,
+      intervalMs: options.reconcileIntervalMs ?? DEFAULTS.reconcileIntervalMs,
+    });
   }
 
   /** The Redis connection, for tests. */
@@ -161,7 +172,9 @@ export class PostgresStore implements RevocationStore {
         break;
       } catch (err) {
         logger.warn({ err, attempt }, 'PostgreSQL is not ready; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(DEFAULTS.postgres.retryStepMs * attempt, DEFAULTS.postgres.retryMaxMs)));
+        await new Promise((resolve) =>
+          setTimeout(resolve, Math.min(DEFAULTS.postgres.retryStepMs * attempt, DEFAULTS.postgres.retryMaxMs)),
+        );
       }
     }
     this.#publisher.start();
@@ -172,7 +185,18 @@ export class PostgresStore implements RevocationStore {
     checkPlanIds(plan);
     const { entry, record } = plan;
     const change = encodeChange({ op: 'revoke', entry, at: context.now });
-    const row = await this.#record(memberOf(entry.type, entry.id), entry.type, entry.id, record.sub ?? null, entry.pruneAt, entry.cutoff ?? null, plan.rank, record, change, context.now);
+    const row = await this.#record(
+      memberOf(entry.type, entry.id),
+      entry.type,
+      entry.id,
+      record.sub ?? null,
+      entry.pruneAt,
+      entry.cutoff ?? null,
+      plan.rank,
+      record,
+      change,
+      context.now,
+    );
     if (row.assigned !== null) await this.#publish(Number(row.assigned));
     return { changed: row.applied, record: row.stored as RevocationRecord };
   }
@@ -245,18 +269,10 @@ export class PostgresStore implements RevocationStore {
     at: number,
   ): Promise<ChangeRow> {
     const { rows } = await this.#call(() =>
-      this.#pool.query<ChangeRow>(`SELECT applied, stored, assigned FROM ${this.#tables.recordChange}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, [
-        member,
-        type,
-        id,
-        sub,
-        pruneAt,
-        cutoff,
-        rank,
-        record === null ? null : JSON.stringify(record),
-        change,
-        at,
-      ]),
+      this.#pool.query<ChangeRow>(
+        `SELECT applied, stored, assigned FROM ${this.#tables.recordChange}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [member, type, id, sub, pruneAt, cutoff, rank, record === null ? null : JSON.stringify(record), change, at],
+      ),
     );
     return rows[0] as ChangeRow;
   }
@@ -296,7 +312,9 @@ export class PostgresStore implements RevocationStore {
 
   async counts(): Promise<Record<RevocationType, number>> {
     const { rows } = await this.#call(() =>
-      this.#pool.query<{ type: RevocationType; count: number }>(`SELECT type, count(*)::int AS count FROM ${this.#tables.revocations} GROUP BY type`),
+      this.#pool.query<{ type: RevocationType; count: number }>(
+        `SELECT type, count(*)::int AS count FROM ${this.#tables.revocations} GROUP BY type`,
+      ),
     );
     const counts = { token: 0, subject: 0, session: 0 };
     for (const row of rows) counts[row.type] = row.count;

@@ -3,7 +3,12 @@ import type { RevocationStore } from './revocation-store.js';
 import { DEFAULTS } from '../config/defaults.js';
 
 /** Prunes expired revocations from the store every `intervalMs` (default {@link DEFAULTS.pruneIntervalMs}, 10 s). Returns a stop function. */
-export function startPruner(store: RevocationStore, logger: Logger, intervalMs: number = DEFAULTS.pruneIntervalMs, clock: () => number = Date.now): () => void {
+export function startPruner(
+  store: RevocationStore,
+  logger: Logger,
+  intervalMs: number = DEFAULTS.pruneIntervalMs,
+  clock: () => number = Date.now,
+): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

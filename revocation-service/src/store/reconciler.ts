@@ -94,7 +94,11 @@ export class Reconciler {
     const expected = redis.entries;
     for (const change of record.changes) {
       if (change.pruneAt === null) expected.delete(change.member);
-      else expected.set(change.member, change.cutoff === null ? { pruneAt: change.pruneAt } : { pruneAt: change.pruneAt, cutoff: change.cutoff });
+      else
+        expected.set(
+          change.member,
+          change.cutoff === null ? { pruneAt: change.pruneAt } : { pruneAt: change.pruneAt, cutoff: change.cutoff },
+        );
     }
     // Expired entries are pruned on each side on its own schedule; they decide nothing.
     const now = clock();

@@ -54,7 +54,9 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
       };
   const target = parseRedisTarget(url);
   if (target.mode === 'sentinel' && target.role === 'replica') {
-    throw new RedisUrlError('names replicas (role=replica), but the service writes: give it the master (drop role=replica); verifiers may read replicas');
+    throw new RedisUrlError(
+      'names replicas (role=replica), but the service writes: give it the master (drop role=replica); verifiers may read replicas',
+    );
   }
   const client = openRedis(target, connection, options.subscriber === true);
   // Reconnect errors are reported through /readyz, failed requests and the outbox, not as crashes.
@@ -67,7 +69,8 @@ export function openServiceRedis(url: string, options: ServiceRedisOptions): Red
  * Cluster), or adopts a client the caller owns.
  */
 export function connectServiceRedis(redis: string | RedisClient, commandTimeoutMs: number): ServiceRedis {
-  if (typeof redis === 'string') return { client: openServiceRedis(redis, { commandTimeoutMs, connectionName: 'revocast-service' }), owned: true };
+  if (typeof redis === 'string')
+    return { client: openServiceRedis(redis, { commandTimeoutMs, connectionName: 'revocast-service' }), owned: true };
   // Errors of a shared client are reported the same way; one more listener keeps them from crashing the host.
   redis.on('error', () => {});
   return { client: redis, owned: false };

@@ -162,7 +162,13 @@ export class RedisProjection {
     const k = this.#keys;
     const args = [epoch, this.#minStreamId(now), k.channel, this.#publishCommand];
     for (const change of changes) {
-      args.push(String(change.offset), change.member, change.pruneAt === null ? '' : String(change.pruneAt), change.cutoff === null ? '' : String(change.cutoff), change.body);
+      args.push(
+        String(change.offset),
+        change.member,
+        change.pruneAt === null ? '' : String(change.pruneAt),
+        change.cutoff === null ? '' : String(change.cutoff),
+        change.body,
+      );
     }
     const [status, offset, applied] = await this.#scripts.revocastApply(k.meta, k.entries, k.cutoffs, k.log, ...args);
     return { status: status as ApplyStatus, offset: Number(offset), applied: Number(applied) };
@@ -174,7 +180,12 @@ export class RedisProjection {
    * in by one script, so no verifier ever reads a half-written list, and
    * only while Redis is still at `stamp` (read with what was adopted from it).
    */
-  async reseed(epoch: string, offset: number, entries: AsyncIterable<ReadonlyArray<readonly [string, ProjectedEntry]>>, stamp: string): Promise<number> {
+  async reseed(
+    epoch: string,
+    offset: number,
+    entries: AsyncIterable<ReadonlyArray<readonly [string, ProjectedEntry]>>,
+    stamp: string,
+  ): Promise<number> {
     const staged = this.#staged;
     await this.#redis.del(staged.entries, staged.cutoffs);
     let stagedEntries = 0;
@@ -257,7 +268,17 @@ export class RedisProjection {
     let total = 0;
     for (;;) {
       const removed = Number(
-        await this.#scripts.revocastPrune(k.meta, k.entries, k.cutoffs, k.details, k.log, k.bySub, maxScore, String(PRUNE_BATCH), this.#minStreamId(now)),
+        await this.#scripts.revocastPrune(
+          k.meta,
+          k.entries,
+          k.cutoffs,
+          k.details,
+          k.log,
+          k.bySub,
+          maxScore,
+          String(PRUNE_BATCH),
+          this.#minStreamId(now),
+        ),
       );
       total += removed;
       if (removed < PRUNE_BATCH) return total;

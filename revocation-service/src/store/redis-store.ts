@@ -157,7 +157,8 @@ export class RedisStore implements RevocationStore {
     } catch (err) {
       const message = (err as Error).message;
       // A writer script refused an id: a bad request, not an outage.
-      if (message.startsWith(LUA_INVALID_ID)) throw new InvalidIdError(message.slice(LUA_INVALID_ID.length + 1), 'is refused by the Redis writer');
+      if (message.startsWith(LUA_INVALID_ID))
+        throw new InvalidIdError(message.slice(LUA_INVALID_ID.length + 1), 'is refused by the Redis writer');
       if (message.startsWith(RECORD_OWNED_REPLY)) throw new RecordOwnedError({ cause: err });
       throw new StoreUnavailableError(`redis: ${message}`, { cause: err });
     }
@@ -203,7 +204,9 @@ export class RedisStore implements RevocationStore {
         args.push('1', 'reinstate', ...reinstateArgs(group.type, group.id, group.now));
       }
     }
-    const replies = await this.#call(() => this.#scripts.revocastWriteGroups(...this.#scriptKeys(), ...args) as Promise<Array<Array<string | number>>>);
+    const replies = await this.#call(
+      () => this.#scripts.revocastWriteGroups(...this.#scriptKeys(), ...args) as Promise<Array<Array<string | number>>>,
+    );
     return groups.map((group, g) => {
       try {
         return groupOutcome(group, replies[g]);
@@ -234,7 +237,9 @@ export class RedisStore implements RevocationStore {
     const { plans, now } = group;
     const args: string[] = [newEpoch(), this.#minStreamId(now), this.#keys.channel, String(plans.length), this.#publishCommand];
     for (const plan of plans) args.push(...revokeArgs(plan, now));
-    const reply = await this.#call(() => this.#scripts.revocastRevokeBatch(...this.#scriptKeys(), ...args) as Promise<Array<string | number>>);
+    const reply = await this.#call(
+      () => this.#scripts.revocastRevokeBatch(...this.#scriptKeys(), ...args) as Promise<Array<string | number>>,
+    );
     const results: RevokeResult[] = [];
     for (let i = 1; i + 1 < reply.length; i += 2) {
       results.push({ changed: reply[i] === 1, record: JSON.parse(String(reply[i + 1])) as RevocationRecord });
@@ -257,9 +262,7 @@ export class RedisStore implements RevocationStore {
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, 'm');
     // Index members are `<sub>\0<member>`; ids never contain control characters, so `<sub>\x01` bounds them.
     const min = after === undefined ? `[${sub}\0` : `(${sub}\0${after}`;
-    const rows = await this.#call(() =>
-      this.#redis.zrangebylex(this.#keys.bySub, min, `(${sub}\x01`, 'LIMIT', 0, query.limit),
-    );
+    const rows = await this.#call(() => this.#redis.zrangebylex(this.#keys.bySub, min, `(${sub}\x01`, 'LIMIT', 0, query.limit));
     const members = rows.map((row) => row.slice(sub.length + 1));
     const records = await this.#records(members);
     const items = query.type === undefined ? records : records.filter((record) => record.type === query.type);
@@ -272,9 +275,7 @@ export class RedisStore implements RevocationStore {
     // Redis refuses a SCAN cursor past 64 bits with an error, which would read as an outage.
     if (!/^\d{1,20}$/.test(cursor) || BigInt(cursor) > MAX_SCAN_CURSOR) throw new InvalidCursorError();
     const match = query.type === undefined ? '*' : `${memberOf(query.type, '')}*`;
-    const [next, flat] = await this.#call(() =>
-      this.#redis.zscan(this.#keys.entries, cursor, 'MATCH', match, 'COUNT', query.limit),
-    );
+    const [next, flat] = await this.#call(() => this.#redis.zscan(this.#keys.entries, cursor, 'MATCH', match, 'COUNT', query.limit));
     const members = flat.filter((_, i) => i % 2 === 0);
     return { items: await this.#records(members), nextCursor: next === '0' ? null : encodeCursor({ c: next }) };
   }
@@ -286,9 +287,7 @@ export class RedisStore implements RevocationStore {
   }
 
   async counts(): Promise<Record<RevocationType, number>> {
-    const values = await this.#call(() =>
-      this.#redis.hmget(this.#keys.meta, ...REVOCATION_TYPES.map((type) => META.liveCount(type))),
-    );
+    const values = await this.#call(() => this.#redis.hmget(this.#keys.meta, ...REVOCATION_TYPES.map((type) => META.liveCount(type))));
     return Object.fromEntries(REVOCATION_TYPES.map((type, i) => [type, Math.max(0, Number(values[i] ?? 0))])) as Record<
       RevocationType,
       number
@@ -336,7 +335,10 @@ function groupOutcome(group: WriteGroup, reply: Array<string | number> | undefin
   }
   if (group.op === 'reinstate') {
     const [item] = items;
-    return { ok: true, value: item?.changed === true ? { record: JSON.parse(item.record) as RevocationRecord, offset: item.offset as number } : null };
+    return {
+      ok: true,
+      value: item?.changed === true ? { record: JSON.parse(item.record) as RevocationRecord, offset: item.offset as number } : null,
+    };
   }
   // A group's changes are consecutive: no other group's runs between them.
   const offsets = items.flatMap((item) => (item.offset === null ? [] : [item.offset]));

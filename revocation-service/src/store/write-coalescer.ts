@@ -53,8 +53,10 @@ export class WriteCoalescer<G, R> {
     this.#sizeOf = sizeOf;
     this.#maxItems = options.maxItems ?? COALESCE_DEFAULTS.maxItems;
     this.#maxWaitMs = options.maxWaitMs ?? COALESCE_DEFAULTS.maxWaitMs;
-    if (!Number.isSafeInteger(this.#maxItems) || this.#maxItems < 1) throw new RangeError('coalesce.maxItems must be a whole number of at least 1');
-    if (!Number.isFinite(this.#maxWaitMs) || this.#maxWaitMs < 0) throw new RangeError('coalesce.maxWaitMs must be a number of milliseconds, 0 or more');
+    if (!Number.isSafeInteger(this.#maxItems) || this.#maxItems < 1)
+      throw new RangeError('coalesce.maxItems must be a whole number of at least 1');
+    if (!Number.isFinite(this.#maxWaitMs) || this.#maxWaitMs < 0)
+      throw new RangeError('coalesce.maxWaitMs must be a number of milliseconds, 0 or more');
   }
 
   /** Writes `group` with whatever else is queued; resolves with its own result. */

@@ -18,7 +18,12 @@ export const listQuerySchema = z.strictObject({
     .refine((n) => n >= 1 && n <= 1000, { error: 'must be a whole number from 1 to 1000' })
     .meta({ description: `1 to 1000, default ${DEFAULTS.listLimit}.` })
     .optional(),
-  cursor: z.string({ error: 'must be given once' }).min(1).max(4096, { error: 'is too long' }).meta({ description: 'nextCursor of the previous page.' }).optional(),
+  cursor: z
+    .string({ error: 'must be given once' })
+    .min(1)
+    .max(4096, { error: 'is too long' })
+    .meta({ description: 'nextCursor of the previous page.' })
+    .optional(),
 });
 
 export function parseListQuery(query: unknown): ParseResult<ListQuery> {
@@ -38,7 +43,9 @@ export function parseListQuery(query: unknown): ParseResult<ListQuery> {
 
 const once = z.string({ error: 'must be given once' });
 // parseWaitQuery checks the value; the metadata says the same to the OpenAPI document.
-const waitParameter = once.meta({ description: 'Answer once every live verifier has applied the change, or at the timeout.', const: 'all' }).optional();
+const waitParameter = once
+  .meta({ description: 'Answer once every live verifier has applied the change, or at the timeout.', const: 'all' })
+  .optional();
 const timeoutParameter = once
   .meta({
     description: `How long wait=all waits: 500ms, ${DEFAULTS.waitTimeoutMs / 1000}s (default), at most ${MAX_WAIT_MS / 1000}s; a bare number is seconds.`,
@@ -57,7 +64,10 @@ export function parseReinstateQuery(query: unknown): ParseResult<{ reason?: stri
   const errors: FieldError[] = [];
   const wait = parseWaitQuery(parsed.data.wait, parsed.data.timeout, errors);
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { ...(parsed.data.reason === undefined ? {} : { reason: parsed.data.reason }), ...(wait === undefined ? {} : { wait }) } };
+  return {
+    ok: true,
+    value: { ...(parsed.data.reason === undefined ? {} : { reason: parsed.data.reason }), ...(wait === undefined ? {} : { wait }) },
+  };
 }
 
 /** The query of a change: only `wait` and `timeout`. */

@@ -76,7 +76,7 @@ describe.each([
     expect(await b.session(gone.sid)).toBeNull();
   });
 
-  it('keeps a user\'s long-lived sessions listed after a short-lived one is added', async () => {
+  it("keeps a user's long-lived sessions listed after a short-lived one is added", async () => {
     const [a, b] = await stores();
     const laptop = session('erin', 'laptop');
     await a.saveSession(laptop, DAY);

@@ -15,7 +15,14 @@ function problem(env: NodeJS.ProcessEnv): { variable: string; message: string } 
 describe('the example app configuration', () => {
   it('defaults to the embedded service, in memory, with 15-minute access tokens', () => {
     const config = loadExampleConfig({});
-    expect(config).toMatchObject({ port: 3000, servicePort: 8080, redisUrl: undefined, remoteService: undefined, accessTokenTtl: 900, refreshTokenTtl: 86_400 });
+    expect(config).toMatchObject({
+      port: 3000,
+      servicePort: 8080,
+      redisUrl: undefined,
+      remoteService: undefined,
+      accessTokenTtl: 900,
+      refreshTokenTtl: 86_400,
+    });
   });
 
   it('names the variable at fault', () => {
@@ -25,11 +32,16 @@ describe('the example app configuration', () => {
     expect(problem({ DEMO_SIGNING_SECRET: 'short' })?.variable).toBe('DEMO_SIGNING_SECRET');
     expect(problem({ APP_KEY_PREFIX: 'revocast' })?.variable).toBe('APP_KEY_PREFIX');
     expect(problem({ REVOCAST_SERVICE_URL: 'http://127.0.0.1:8080' })?.variable).toBe('REDIS_URL');
-    expect(problem({ REVOCAST_SERVICE_URL: 'http://127.0.0.1:8080', REDIS_URL: 'redis://127.0.0.1:6379' })?.variable).toBe('REVOCAST_ADMIN_KEY');
+    expect(problem({ REVOCAST_SERVICE_URL: 'http://127.0.0.1:8080', REDIS_URL: 'redis://127.0.0.1:6379' })?.variable).toBe(
+      'REVOCAST_ADMIN_KEY',
+    );
   });
 
-  it('refuses refresh tokens that would outlive the service\'s record of a subject revocation', () => {
-    expect(problem({ REFRESH_TOKEN_TTL: '2d' })).toMatchObject({ variable: 'REFRESH_TOKEN_TTL', message: expect.stringContaining('REVOCAST_MAX_TOKEN_TTL') });
+  it("refuses refresh tokens that would outlive the service's record of a subject revocation", () => {
+    expect(problem({ REFRESH_TOKEN_TTL: '2d' })).toMatchObject({
+      variable: 'REFRESH_TOKEN_TTL',
+      message: expect.stringContaining('REVOCAST_MAX_TOKEN_TTL'),
+    });
     expect(problem({ REFRESH_TOKEN_TTL: '2d', REVOCAST_MAX_TOKEN_TTL: '7d' })).toBeUndefined();
     expect(problem({ ACCESS_TOKEN_TTL: '1h', REFRESH_TOKEN_TTL: '10m' })?.variable).toBe('REFRESH_TOKEN_TTL');
   });

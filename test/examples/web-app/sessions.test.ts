@@ -18,7 +18,12 @@ describe('the example app: sessions, cookies and forms', () => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
 
-  async function signedIn(app: ExampleApp, username = 'alice', device = 'work laptop', headers: Record<string, string> = {}): Promise<FormClient> {
+  async function signedIn(
+    app: ExampleApp,
+    username = 'alice',
+    device = 'work laptop',
+    headers: Record<string, string> = {},
+  ): Promise<FormClient> {
     const client = new FormClient(app.url, headers);
     const res = await client.signIn(username, `${username}-password`, device);
     expect(res.status).toBe(303);
@@ -75,7 +80,12 @@ describe('the example app: sessions, cookies and forms', () => {
     const redis = new Redis(redisUrl);
     try {
       const keys = await redis.keys(`{${keyPrefix}}:*`);
-      const dump = [...keys, ...(await Promise.all(keys.map(async (key) => ((await redis.type(key)) === 'hash' ? JSON.stringify(await redis.hgetall(key)) : ''))))].join('\n');
+      const dump = [
+        ...keys,
+        ...(await Promise.all(
+          keys.map(async (key) => ((await redis.type(key)) === 'hash' ? JSON.stringify(await redis.hgetall(key)) : '')),
+        )),
+      ].join('\n');
       expect(dump).not.toContain(refreshToken);
       expect(keys).toContain(`{${keyPrefix}}:refresh:${createHash('sha256').update(refreshToken).digest('base64url')}`);
       expect(dump).toMatch(/"password":"scrypt\$/);
@@ -167,7 +177,9 @@ describe('the example app: sessions, cookies and forms', () => {
 
   it('lists a curl sign-in under "My devices"; signing it out there revokes its token', async () => {
     const app = await start();
-    const token = await (await fetch(`${app.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'alice-password' }) })).text();
+    const token = await (
+      await fetch(`${app.url}/api/token`, { method: 'POST', body: new URLSearchParams({ username: 'alice', password: 'alice-password' }) })
+    ).text();
     const hello = () => fetch(`${app.url}/api/hello`, { headers: { authorization: `Bearer ${token}` } });
     expect((await hello()).status).toBe(200);
     const browser = await signedIn(app);

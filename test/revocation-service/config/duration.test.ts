@@ -9,7 +9,9 @@ import type { FieldError } from '../../../revocation-service/src/validation/fiel
 const UNITS = Object.keys(DURATION_UNITS) as DurationUnit[];
 const unit = fc.constantFrom(...UNITS);
 /** A count and a unit whose product is a whole number of milliseconds the grammar can hold. */
-const duration = unit.chain((u) => fc.tuple(fc.integer({ min: 0, max: Math.floor(Number.MAX_SAFE_INTEGER / DURATION_UNITS[u]) }), fc.constant(u)));
+const duration = unit.chain((u) =>
+  fc.tuple(fc.integer({ min: 0, max: Math.floor(Number.MAX_SAFE_INTEGER / DURATION_UNITS[u]) }), fc.constant(u)),
+);
 
 describe('the duration grammar', () => {
   it('reads every unit, and a bare number as seconds', () => {
@@ -33,16 +35,9 @@ describe('the duration grammar', () => {
   });
 
   it('reads back what it formats, in the largest unit that divides it', () => {
-    expect(['0s', '250ms', '90s', '15m', '1h', '7d', '1500ms', '25h'].map((text) => formatDuration((readDuration(text) as { ms: number }).ms))).toEqual([
-      '0s',
-      '250ms',
-      '90s',
-      '15m',
-      '1h',
-      '7d',
-      '1500ms',
-      '25h',
-    ]);
+    expect(
+      ['0s', '250ms', '90s', '15m', '1h', '7d', '1500ms', '25h'].map((text) => formatDuration((readDuration(text) as { ms: number }).ms)),
+    ).toEqual(['0s', '250ms', '90s', '15m', '1h', '7d', '1500ms', '25h']);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), (ms) => {
         const text = formatDuration(ms);
@@ -56,7 +51,26 @@ describe('the duration grammar', () => {
   });
 
   it('refuses anything else with a message saying what a duration is', () => {
-    const refused = ['', ' 1s', '1s ', '1 s', '-1s', '+1s', '1.5s', '.5s', '1e3', '0x10', '1w', '1S', '1sm', 's', 'ms', 'Infinity', '١٢s', '1 week'];
+    const refused = [
+      '',
+      ' 1s',
+      '1s ',
+      '1 s',
+      '-1s',
+      '+1s',
+      '1.5s',
+      '.5s',
+      '1e3',
+      '0x10',
+      '1w',
+      '1S',
+      '1sm',
+      's',
+      'ms',
+      'Infinity',
+      '١٢s',
+      '1 week',
+    ];
     for (const text of refused) {
       const reading = readDuration(text);
       expect(reading, text).toEqual({ ok: false, problem: expect.stringMatching(/^is not a duration: .*ms, s, m, h or d/) });
@@ -112,7 +126,8 @@ const before = {
 };
 
 const digits = fc.oneof(fc.integer({ min: 0, max: 10_000 }).map(String), fc.stringMatching(/^\d{1,17}$/));
-const padded = (text: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom('', ' ', '\t'), text, fc.constantFrom('', ' ', '\n')).map(([a, t, b]) => a + t + b);
+const padded = (text: fc.Arbitrary<string>) =>
+  fc.tuple(fc.constantFrom('', ' ', '\t'), text, fc.constantFrom('', ' ', '\n')).map(([a, t, b]) => a + t + b);
 
 function timeoutOf(timeout: string): number | FieldError[] {
   const errors: FieldError[] = [];
@@ -132,7 +147,9 @@ describe('the readers of durations, on the one grammar', () => {
     // New with the shared grammar: milliseconds, when they make whole seconds.
     expect(parseDuration('REVOCAST_MAX_TOKEN_TTL', '90000ms')).toBe(90);
     expect(() => parseDuration('REVOCAST_MAX_TOKEN_TTL', '1500ms')).toThrow(ConfigError);
-    expect(() => parseDuration('REVOCAST_MAX_TOKEN_TTL', '0')).toThrow('REVOCAST_MAX_TOKEN_TTL must be a positive duration such as 3600, 90s, 15m, 1h or 7d (got "0")');
+    expect(() => parseDuration('REVOCAST_MAX_TOKEN_TTL', '0')).toThrow(
+      'REVOCAST_MAX_TOKEN_TTL must be a positive duration such as 3600, 90s, 15m, 1h or 7d (got "0")',
+    );
   });
 
   it('read every interval setting the interval reader read before, to the same milliseconds', () => {
@@ -144,16 +161,21 @@ describe('the readers of durations, on the one grammar', () => {
       }),
     );
     expect(parseInterval('REVOCAST_RECONCILE_INTERVAL', '1d')).toBe(86_400_000);
-    expect(() => parseInterval('REVOCAST_OUTBOX_INTERVAL', '5ms')).toThrow('REVOCAST_OUTBOX_INTERVAL must be an interval of at least 10ms such as 250ms, 1s or 5m (got "5ms")');
+    expect(() => parseInterval('REVOCAST_OUTBOX_INTERVAL', '5ms')).toThrow(
+      'REVOCAST_OUTBOX_INTERVAL must be an interval of at least 10ms such as 250ms, 1s or 5m (got "5ms")',
+    );
   });
 
   it('read every wait=all timeout the query reader read before, to the same milliseconds, and refuse the same way', () => {
     fc.assert(
-      fc.property(fc.tuple(digits, fc.constantFrom('', 'ms', 's')).map(([n, u]) => n + u), (value) => {
-        const old = before.timeout(value);
-        fc.pre(old !== undefined);
-        expect(timeoutOf(value)).toBe(old);
-      }),
+      fc.property(
+        fc.tuple(digits, fc.constantFrom('', 'ms', 's')).map(([n, u]) => n + u),
+        (value) => {
+          const old = before.timeout(value);
+          fc.pre(old !== undefined);
+          expect(timeoutOf(value)).toBe(old);
+        },
+      ),
     );
     expect(timeoutOf('0m')).toEqual([{ field: 'timeout', message: 'must be a duration from 1ms to 30s, such as 2s or 500ms' }]);
     expect(timeoutOf('31s')).toEqual([{ field: 'timeout', message: 'must be a duration from 1ms to 30s, such as 2s or 500ms' }]);
@@ -163,11 +185,14 @@ describe('the readers of durations, on the one grammar', () => {
   it('read every relative time the CLI read before, to the same epoch seconds', () => {
     const now = Date.parse('2026-11-29T12:00:00.500Z');
     fc.assert(
-      fc.property(fc.tuple(digits, fc.constantFrom('s', 'm', 'h', 'd')).map(([n, u]) => `+${n}${u}`), (value) => {
-        const old = before.relative(value, Math.floor(now / 1000));
-        fc.pre(old !== undefined && Number.isSafeInteger(old * 1000));
-        expect(parseTime(value, '--exp', () => now)).toBe(old);
-      }),
+      fc.property(
+        fc.tuple(digits, fc.constantFrom('s', 'm', 'h', 'd')).map(([n, u]) => `+${n}${u}`),
+        (value) => {
+          const old = before.relative(value, Math.floor(now / 1000));
+          fc.pre(old !== undefined && Number.isSafeInteger(old * 1000));
+          expect(parseTime(value, '--exp', () => now)).toBe(old);
+        },
+      ),
     );
     // New with the shared grammar: milliseconds and bare seconds (`+90` was read as the year 1990 before).
     expect(parseTime('+1500ms', '--exp', () => now)).toBe(Math.floor(now / 1000) + 1.5);

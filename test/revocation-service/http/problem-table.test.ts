@@ -42,7 +42,9 @@ describe('the problem table', () => {
     const unknown = literal.filter((site) => !(site.code.slice(1, -1) in PROBLEMS));
     expect(unknown).toEqual([]);
     // The one call that passes a code through: an error of the store that already carries a problem code.
-    expect(sites.filter((site) => !site.code.startsWith("'"))).toEqual([{ where: join(SOURCE, 'http/error-handler.ts'), code: 'err.code' }]);
+    expect(sites.filter((site) => !site.code.startsWith("'"))).toEqual([
+      { where: join(SOURCE, 'http/error-handler.ts'), code: 'err.code' },
+    ]);
     // And no entry is dead: every code in the table is answered somewhere.
     const answered = new Set([...literal.map((site) => site.code.slice(1, -1)), new RecordOwnedError().code]);
     expect([...answered].sort()).toEqual([...PROBLEM_CODES].sort());

@@ -52,7 +52,14 @@ describe('the OpenAPI document and the validators it is generated from', () => {
 
   it('rejects, as the service does, a body of the wrong type or with a field the type does not take', () => {
     const schema = documented('RevocationInput');
-    for (const body of [{ type: 'token', jti: 'j' }, { type: 'subject', sub: 'u', jti: 'j' }, { type: 'session', sid: 's', before: 1 }, { type: 'other', sub: 'u' }, [], 'x']) {
+    for (const body of [
+      { type: 'token', jti: 'j' },
+      { type: 'subject', sub: 'u', jti: 'j' },
+      { type: 'session', sid: 's', before: 1 },
+      { type: 'other', sub: 'u' },
+      [],
+      'x',
+    ]) {
       expect(parseRevocationInput(body, FAR_FUTURE).ok).toBe(false);
       expect(schema(body), JSON.stringify(body)).toBe(false);
     }

@@ -13,7 +13,10 @@ interface Seen {
 /** Reads the change stream in the background, collecting `change` events. */
 async function watch(url: string, headers: Record<string, string> = {}): Promise<Seen> {
   const controller = new AbortController();
-  const res = await fetch(`${url}/v1/changes/stream`, { headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...headers }, signal: controller.signal });
+  const res = await fetch(`${url}/v1/changes/stream`, {
+    headers: { authorization: `Bearer ${ADMIN_SECRET}`, ...headers },
+    signal: controller.signal,
+  });
   expect(res.status).toBe(200);
   const events: Seen['events'] = [];
   const ended = (async () => {
@@ -27,7 +30,10 @@ async function watch(url: string, headers: Record<string, string> = {}): Promise
           buffer = buffer.slice(end + 2);
           if (!block.includes('event: change')) continue;
           const id = /^id: (.+)$/m.exec(block)?.[1];
-          events.push({ ...(id === undefined ? {} : { id }), data: JSON.parse(/^data: (.+)$/m.exec(block)?.[1] as string) as Record<string, unknown> });
+          events.push({
+            ...(id === undefined ? {} : { id }),
+            data: JSON.parse(/^data: (.+)$/m.exec(block)?.[1] as string) as Record<string, unknown>,
+          });
         }
       }
     } catch {
@@ -37,16 +43,24 @@ async function watch(url: string, headers: Record<string, string> = {}): Promise
   return { events, ended, stop: () => controller.abort() };
 }
 
-const streamId = fc.tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n })).map(([ms, seq]) => ({ ms, seq, id: `${ms}-${seq}` }));
+const streamId = fc
+  .tuple(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }))
+  .map(([ms, seq]) => ({ ms, seq, id: `${ms}-${seq}` }));
 
 describe('change event ids', () => {
   it('round-trip through Last-Event-ID, and nothing else parses', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[0-9a-f]{16,64}$/), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), streamId, (epoch, offset, s) => {
-        expect(parseChangeEventId(changeEventId({ epoch, offset, streamId: s.id }))).toEqual({ epoch, offset, streamId: s.id });
-      }),
+      fc.property(
+        fc.stringMatching(/^[0-9a-f]{16,64}$/),
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        streamId,
+        (epoch, offset, s) => {
+          expect(parseChangeEventId(changeEventId({ epoch, offset, streamId: s.id }))).toEqual({ epoch, offset, streamId: s.id });
+        },
+      ),
     );
-    for (const bad of ['', '42', 'abc:1:1-0', `${'a'.repeat(16)}:x:1-0`, `${'a'.repeat(16)}:1:1`, `${'a'.repeat(16)}:1:1-0:extra`]) expect(parseChangeEventId(bad), bad).toBeUndefined();
+    for (const bad of ['', '42', 'abc:1:1-0', `${'a'.repeat(16)}:x:1-0`, `${'a'.repeat(16)}:1:1`, `${'a'.repeat(16)}:1:1-0:extra`])
+      expect(parseChangeEventId(bad), bad).toBeUndefined();
   });
 
   it('order stream ids as Redis does, beyond 2^53', () => {
@@ -105,7 +119,9 @@ describe.each([
     await service.admin('/v1/revocations', { body: { type: 'subject', sub: 'batch-before' } });
     await waitFor(() => live.events.length >= 1, 10_000, 10);
     const subs = ['batch-a', 'batch-b', 'batch-c'];
-    expect((await service.admin('/v1/revocations/batch', { body: { items: subs.map((sub) => ({ type: 'subject', sub })) } })).status).toBe(201);
+    expect((await service.admin('/v1/revocations/batch', { body: { items: subs.map((sub) => ({ type: 'subject', sub })) } })).status).toBe(
+      201,
+    );
     await waitFor(() => live.events.length >= 4, 10_000, 10);
     const replayed = await watch(service.url, { 'last-event-id': live.events[0]?.id as string });
     await waitFor(() => replayed.events.length >= 3, 10_000, 10);
@@ -128,7 +144,13 @@ describe.each([
 describe('shutdown with a change stream open', () => {
   it('ends the stream at once on SIGTERM instead of waiting out the 10 s grace period', async () => {
     const child = spawn(process.execPath, ['--conditions=revocast-source', '--import', 'tsx', 'revocation-service/src/main.ts'], {
-      env: { ...process.env, REDIS_URL: inject('redisUrl'), REVOCAST_KEY_PREFIX: uniquePrefix(), PORT: '0', REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}` },
+      env: {
+        ...process.env,
+        REDIS_URL: inject('redisUrl'),
+        REVOCAST_KEY_PREFIX: uniquePrefix(),
+        PORT: '0',
+        REVOCAST_ADMIN_KEYS: `ops:${ADMIN_SECRET}`,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

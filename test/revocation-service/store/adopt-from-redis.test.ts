@@ -20,8 +20,12 @@ describe('which revocations a re-seed adopts from Redis before replacing it', ()
   it('adopts only a wider revocation than the record holds: a later expiry, or a later cutoff', () => {
     expect(mustAdopt('token', { pruneAt: LATER }, NOW, { pruneAt: LATER, cutoff: null }, undefined, undefined)).toBe(false);
     expect(mustAdopt('token', { pruneAt: LATER + 1 }, NOW, { pruneAt: LATER, cutoff: null }, undefined, undefined)).toBe(true);
-    expect(mustAdopt('subject', { pruneAt: LATER, cutoff: NOW - 10 }, NOW, { pruneAt: LATER, cutoff: NOW - 5 }, undefined, undefined)).toBe(false);
-    expect(mustAdopt('subject', { pruneAt: LATER, cutoff: NOW - 1 }, NOW, { pruneAt: LATER, cutoff: NOW - 5 }, undefined, undefined)).toBe(true);
+    expect(mustAdopt('subject', { pruneAt: LATER, cutoff: NOW - 10 }, NOW, { pruneAt: LATER, cutoff: NOW - 5 }, undefined, undefined)).toBe(
+      false,
+    );
+    expect(mustAdopt('subject', { pruneAt: LATER, cutoff: NOW - 1 }, NOW, { pruneAt: LATER, cutoff: NOW - 5 }, undefined, undefined)).toBe(
+      true,
+    );
   });
 
   it('lets an audited reinstate of the record win over what Redis still shows from before it', () => {

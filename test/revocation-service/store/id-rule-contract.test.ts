@@ -62,7 +62,8 @@ describe('the id rule is the same in TypeScript, Lua and SQL', () => {
 
   const lua = async (value: string | Buffer) =>
     (await redis.eval(`${LUA_VALID_ID}\nif valid_id(ARGV[1]) then return 1 else return 0 end`, 0, value)) === 1;
-  const sqlVerdict = async (value: string) => (await sql<{ ok: boolean }>(`SELECT "${schema}".valid_id($1) AS ok`, [value]))[0]?.ok === true;
+  const sqlVerdict = async (value: string) =>
+    (await sql<{ ok: boolean }>(`SELECT "${schema}".valid_id($1) AS ok`, [value]))[0]?.ok === true;
 
   /** PostgreSQL text cannot hold NUL or a lone surrogate at all; those only reach Lua, as raw bytes. */
   async function agree(value: string): Promise<void> {
@@ -91,7 +92,15 @@ describe('the id rule is the same in TypeScript, Lua and SQL', () => {
   });
 
   it('Lua refuses bytes that are not well-formed UTF-8', async () => {
-    for (const bytes of [[0xff], [0xc0, 0xaf], [0xe0, 0x80, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0x61, 0xe2, 0x82], [0x80]]) {
+    for (const bytes of [
+      [0xff],
+      [0xc0, 0xaf],
+      [0xe0, 0x80, 0xaf],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0x61, 0xe2, 0x82],
+      [0x80],
+    ]) {
       expect(await lua(Buffer.from(bytes)), Buffer.from(bytes).toString('hex')).toBe(false);
     }
   });
@@ -117,7 +126,9 @@ async function expectRefused(store: RevocationStore, before: () => Promise<unkno
     for (const input of inputsWith(id)) {
       const context = { actor: 'tests', now: Date.now() };
       await expect(store.revoke(plan(input), context), JSON.stringify(input)).rejects.toBeInstanceOf(InvalidIdError);
-      await expect(store.revokeBatch([plan({ type: 'token', jti: 'ok-first', exp: exp() }), plan(input)], context)).rejects.toBeInstanceOf(InvalidIdError);
+      await expect(store.revokeBatch([plan({ type: 'token', jti: 'ok-first', exp: exp() }), plan(input)], context)).rejects.toBeInstanceOf(
+        InvalidIdError,
+      );
     }
     for (const type of ['token', 'subject', 'session'] as RevocationType[]) {
       await expect(store.reinstate(type, id, { actor: 'tests', now: Date.now() })).rejects.toBeInstanceOf(InvalidIdError);
@@ -146,14 +157,57 @@ describe('every writer refuses an id the rule rejects', () => {
       for (const id of ['😀'.repeat(129), 'a\u0085', 'a\u0001']) {
         const change = JSON.stringify({ op: 'revoke', type: 'token', id, at: 1, pruneAt: 2 });
         // A single revocation is a batch of one.
-        const args = ['aaaaaaaaaaaaaaaa', '0-0', k.channel, '1', 'PUBLISH', memberOf('token', id), 'token', id, '2', '2', '', '{"type":"token"}', change, ''];
+        const args = [
+          'aaaaaaaaaaaaaaaa',
+          '0-0',
+          k.channel,
+          '1',
+          'PUBLISH',
+          memberOf('token', id),
+          'token',
+          id,
+          '2',
+          '2',
+          '',
+          '{"type":"token"}',
+          change,
+          '',
+        ];
         await expect(redis.eval(REVOKE_BATCH, keys.length, ...keys, ...args)).rejects.toThrow(/REVOCAST_INVALID_ID items\.0\.jti$/);
         await expect(
-          redis.eval(REINSTATE, keys.length, ...keys, memberOf('token', id), 'token', id, change, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH'),
+          redis.eval(
+            REINSTATE,
+            keys.length,
+            ...keys,
+            memberOf('token', id),
+            'token',
+            id,
+            change,
+            'aaaaaaaaaaaaaaaa',
+            '0-0',
+            k.channel,
+            'PUBLISH',
+          ),
         ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);
         // The projection of the PostgreSQL record refuses it too, before reading anything.
         await expect(
-          redis.eval(APPLY, 4, k.meta, k.entries, k.cutoffs, k.log, 'aaaaaaaaaaaaaaaa', '0-0', k.channel, 'PUBLISH', '1', memberOf('token', id), '2', '', change),
+          redis.eval(
+            APPLY,
+            4,
+            k.meta,
+            k.entries,
+            k.cutoffs,
+            k.log,
+            'aaaaaaaaaaaaaaaa',
+            '0-0',
+            k.channel,
+            'PUBLISH',
+            '1',
+            memberOf('token', id),
+            '2',
+            '',
+            change,
+          ),
         ).rejects.toThrow(/REVOCAST_INVALID_ID id$/);
       }
       expect(await storeState(redis, keyPrefix)).toEqual(before);
@@ -172,7 +226,10 @@ describe('every writer refuses an id the rule rejects', () => {
       await expectRefused(store, count);
       for (const id of ['😀'.repeat(129), 'a\u0085', 'a\u0001']) {
         await expect(
-          sql(`SELECT * FROM "${keyPrefix}".record_change($1, 'token', $2, NULL, 2, NULL, 2, '{}'::jsonb, '{}', 1)`, [memberOf('token', id), id]),
+          sql(`SELECT * FROM "${keyPrefix}".record_change($1, 'token', $2, NULL, 2, NULL, 2, '{}'::jsonb, '{}', 1)`, [
+            memberOf('token', id),
+            id,
+          ]),
         ).rejects.toThrow(/revocations_id_valid/);
         await expect(
           sql(`SELECT * FROM "${keyPrefix}".record_change('jti:ok', 'token', 'ok', $1, 2, NULL, 2, '{}'::jsonb, '{}', 1)`, [id]),

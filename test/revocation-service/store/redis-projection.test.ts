@@ -25,7 +25,13 @@ describe('Redis as a projection of the record', () => {
 
   async function seeded(): Promise<{ projection: RedisProjection; keyPrefix: string }> {
     const keyPrefix = uniquePrefix();
-    const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: 3_600_000, retentionGraceMs: 60_000, commandTimeoutMs: 1000 });
+    const projection = new RedisProjection({
+      redis: redisUrl,
+      keyPrefix,
+      maxTokenTtlMs: 3_600_000,
+      retentionGraceMs: 60_000,
+      commandTimeoutMs: 1000,
+    });
     await projection.ready();
     await projection.reseed(EPOCH, 10, (async function* () {})(), (await projection.readAll()).stamp);
     return { projection, keyPrefix };
@@ -34,9 +40,17 @@ describe('Redis as a projection of the record', () => {
   it('applies each offset once and in order, however often it is published', async () => {
     const { projection, keyPrefix } = await seeded();
     try {
-      expect(await projection.apply(EPOCH, [revoke(11, 'a'), revoke(12, 'b')], Date.now())).toEqual({ status: 'ok', offset: 12, applied: 2 });
+      expect(await projection.apply(EPOCH, [revoke(11, 'a'), revoke(12, 'b')], Date.now())).toEqual({
+        status: 'ok',
+        offset: 12,
+        applied: 2,
+      });
       // A second replica publishing the same and the next change: only the new one is applied.
-      expect(await projection.apply(EPOCH, [revoke(11, 'a'), revoke(12, 'b'), revoke(13, 'c')], Date.now())).toEqual({ status: 'ok', offset: 13, applied: 1 });
+      expect(await projection.apply(EPOCH, [revoke(11, 'a'), revoke(12, 'b'), revoke(13, 'c')], Date.now())).toEqual({
+        status: 'ok',
+        offset: 13,
+        applied: 1,
+      });
       expect(await redis.xlen(redisKeys(keyPrefix).log)).toBe(3);
       // A gap is refused: Redis never holds offset 15 without 14.
       expect(await projection.apply(EPOCH, [revoke(15, 'e')], Date.now())).toEqual({ status: 'gap', offset: 13, applied: 0 });
@@ -65,7 +79,22 @@ describe('Redis as a projection of the record', () => {
       const k = redisKeys(keyPrefix);
       // One staged entry of the two the re-seed wrote reached this node.
       await redis.zadd(`${k.entries}:staged`, inAnHour, 'jti:one');
-      const swapped = await redis.eval(SWAP_IN, 8, k.meta, k.entries, k.cutoffs, k.log, `${k.entries}:staged`, `${k.cutoffs}:staged`, k.details, k.bySub, 'ffffffffffffffff', '20', '2', '0');
+      const swapped = await redis.eval(
+        SWAP_IN,
+        8,
+        k.meta,
+        k.entries,
+        k.cutoffs,
+        k.log,
+        `${k.entries}:staged`,
+        `${k.cutoffs}:staged`,
+        k.details,
+        k.bySub,
+        'ffffffffffffffff',
+        '20',
+        '2',
+        '0',
+      );
       expect(swapped).toBe(-1);
       expect(await redis.hget(k.meta, 'epoch')).toBe(EPOCH);
       expect(await redis.zscore(k.entries, 'jti:kept')).not.toBeNull();
@@ -79,7 +108,10 @@ describe('Redis as a projection of the record', () => {
     try {
       await projection.apply(EPOCH, [revoke(11, 'old')], Date.now());
       const pages = (async function* () {
-        yield [['jti:n1', { pruneAt: inAnHour }], ['sub:u1', { pruneAt: inAnHour, cutoff: 1234 }]] as const;
+        yield [
+          ['jti:n1', { pruneAt: inAnHour }],
+          ['sub:u1', { pruneAt: inAnHour, cutoff: 1234 }],
+        ] as const;
       })();
       const { stamp } = await projection.readAll();
       expect(stamp).toBe(`${EPOCH}:0`);
@@ -113,7 +145,10 @@ describe('Redis as a projection of the record', () => {
       // Read again (and adopted, in the service), the swap goes through.
       const again = (await projection.readAll()).stamp;
       const retry = (async function* () {
-        yield [['jti:n1', { pruneAt: inAnHour }], ['jti:late', { pruneAt: inAnHour }]] as const;
+        yield [
+          ['jti:n1', { pruneAt: inAnHour }],
+          ['jti:late', { pruneAt: inAnHour }],
+        ] as const;
       })();
       expect(await projection.reseed('0123456789abcdef', 40, retry, again)).toBe(2);
     } finally {

@@ -37,7 +37,9 @@ const redisUrl = inject('redisUrl');
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const TTL_MS = MAX_TOKEN_TTL * 1000;
 
-const canonicalMessages = vectorsOf('message').filter((v) => v.canonical === true) as Array<Vector & { raw: string; messages: WireMessage[] }>;
+const canonicalMessages = vectorsOf('message').filter((v) => v.canonical === true) as Array<
+  Vector & { raw: string; messages: WireMessage[] }
+>;
 const revocationsOnly = canonicalMessages.filter((v) => v.messages.every((m) => m.change.op === 'revoke'));
 const singles = revocationsOnly.filter((v) => v.messages.length === 1);
 const batches = revocationsOnly.filter((v) => v.messages.length > 1);
@@ -55,7 +57,9 @@ function planFor(entry: Entry, at: number, rank?: number): RevocationPlan {
     type: entry.type,
     id: entry.id,
     pruneAt: entry.pruneAt,
-    ...(entry.type === 'subject' ? { sub: entry.id, ...(entry.cutoff === undefined ? {} : { cutoff: entry.cutoff }) } : { exp: entry.pruneAt / 1000 }),
+    ...(entry.type === 'subject'
+      ? { sub: entry.id, ...(entry.cutoff === undefined ? {} : { cutoff: entry.cutoff }) }
+      : { exp: entry.pruneAt / 1000 }),
     revokedBy: 'contract',
     revokedAt: at,
   };
@@ -117,14 +121,16 @@ describe('the protocol Lua fragments agree with the TypeScript side on the vecto
     }
   });
 
-  it('appends every canonical stream entry with exactly the vector\'s fields, and writes offsets as plain digits', async () => {
+  it("appends every canonical stream entry with exactly the vector's fields, and writes offsets as plain digits", async () => {
     const script = `${LUA_PROTOCOL.message}\nredis.call('DEL', KEYS[1])\nlocal id = append_change(KEYS[1], false, ARGV[1], ARGV[2], offset_text(tonumber(ARGV[3])), ARGV[4])\nreturn redis.call('XRANGE', KEYS[1], '-', '+')`;
     const vectors = vectorsOf('log-entry').filter((v) => v.canonical === true);
     expect(vectors.length).toBeGreaterThan(1);
     for (const vector of vectors) {
       const message = vector.message as WireMessage;
       const json = encodeChange(changeOf(message.change));
-      expect(await run(script, vector.streamId as string, message.epoch, String(message.offset), json), vector.name).toEqual([[vector.streamId, vector.fields]]);
+      expect(await run(script, vector.streamId as string, message.epoch, String(message.offset), json), vector.name).toEqual([
+        [vector.streamId, vector.fields],
+      ]);
     }
     // 2^53 - 1 in Lua's doubles: tostring would write 9.007199254741e+15.
     const [[, fields]] = (await run(script, '1-1', 'aaaaaaaaaaaaaaaa', '9007199254740991', '{}')) as [[string, string[]]];
@@ -182,19 +188,29 @@ describe('every writer publishes and appends what the verifiers decode, as the v
    */
   async function expectWritten(keyPrefix: string, raw: string, expected: readonly WireMessage[], first: number): Promise<void> {
     const head = await headOf(keyPrefix);
-    const entries = (await stream(keyPrefix)).filter(([, fields]) => Number(fields[3]) >= first && Number(fields[3]) < first + expected.length);
+    const entries = (await stream(keyPrefix)).filter(
+      ([, fields]) => Number(fields[3]) >= first && Number(fields[3]) < first + expected.length,
+    );
     const streamIds = entries.map(([id]) => id);
     expect(streamIds).toHaveLength(expected.length);
     const epoch = head.epoch as string;
     const want = placed(expected, epoch, first, streamIds);
-    expect(bodyOf(raw)).toBe(expected.length === 1 ? encodeChange(changeOf((expected[0] as WireMessage).change)) : `[${expected.map((m) => encodeChange(changeOf(m.change))).join(',')}]`);
+    expect(bodyOf(raw)).toBe(
+      expected.length === 1
+        ? encodeChange(changeOf((expected[0] as WireMessage).change))
+        : `[${expected.map((m) => encodeChange(changeOf(m.change))).join(',')}]`,
+    );
     expect(decodeMessages(raw)?.map(wireMessageOf)).toEqual(want);
     for (const [i, [id, fields]] of entries.entries()) {
       const message = want[i] as WireMessage;
       expect(fields).toEqual(encodeLogEntry(epoch, message.offset, encodeChange(changeOf(message.change))));
       expect(wireMessageOf(decodeLogEntry(id, fields) as Message)).toEqual(message);
     }
-    expect({ epoch: head.epoch, offset: head.offset, streamId: head.streamId }).toEqual({ epoch, offset: first + expected.length - 1, streamId: streamIds.at(-1) });
+    expect({ epoch: head.epoch, offset: head.offset, streamId: head.streamId }).toEqual({
+      epoch,
+      offset: first + expected.length - 1,
+      streamId: streamIds.at(-1),
+    });
   }
 
   /**
@@ -202,7 +218,12 @@ describe('every writer publishes and appends what the verifiers decode, as the v
    * `write`, then checks the last of the `messages` it published, whose
    * changes start at offset `first`, against the vector.
    */
-  async function expectStoreWrites(vector: Vector & { messages: WireMessage[] }, messages: number, first: number, write: (store: RedisStore, at: number) => Promise<void>): Promise<void> {
+  async function expectStoreWrites(
+    vector: Vector & { messages: WireMessage[] },
+    messages: number,
+    first: number,
+    write: (store: RedisStore, at: number) => Promise<void>,
+  ): Promise<void> {
     const keyPrefix = uniquePrefix();
     const published = await listen(keyPrefix);
     await write(await redisStore(keyPrefix), (vector.messages[0] as WireMessage).change.at);
@@ -214,7 +235,10 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     expect(singles.length).toBeGreaterThan(2);
     for (const vector of singles) {
       await expectStoreWrites(vector, 1, 1, async (store, now) => {
-        expect((await store.revoke(planOf((vector.messages[0] as WireMessage).change), { actor: 'contract', now })).changed, vector.name).toBe(true);
+        expect(
+          (await store.revoke(planOf((vector.messages[0] as WireMessage).change), { actor: 'contract', now })).changed,
+          vector.name,
+        ).toBe(true);
       });
     }
   });
@@ -223,7 +247,10 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     expect(batches.length).toBeGreaterThan(0);
     for (const vector of batches) {
       await expectStoreWrites(vector, 1, 1, async (store, now) => {
-        const { offsets } = await store.revokeBatch(vector.messages.map((message) => planOf(message.change)), { actor: 'contract', now });
+        const { offsets } = await store.revokeBatch(
+          vector.messages.map((message) => planOf(message.change)),
+          { actor: 'contract', now },
+        );
         expect(offsets, vector.name).toEqual({ first: 1, last: vector.messages.length });
       });
     }
@@ -234,7 +261,10 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     for (const vector of reinstatements) {
       const { type, id } = (vector.messages[0] as WireMessage).change;
       await expectStoreWrites(vector, 2, 2, async (store, now) => {
-        await store.revoke(planFor({ type, id, pruneAt: now + TTL_MS, ...(type === 'subject' ? { cutoff: now } : {}) }, now), { actor: 'contract', now });
+        await store.revoke(planFor({ type, id, pruneAt: now + TTL_MS, ...(type === 'subject' ? { cutoff: now } : {}) }, now), {
+          actor: 'contract',
+          now,
+        });
         expect(await store.reinstate(type, id, { actor: 'contract', now }), vector.name).not.toBeNull();
       });
     }
@@ -265,14 +295,25 @@ describe('every writer publishes and appends what the verifiers decode, as the v
 
   it('the projection of the record: a re-seed writes a durable head, and each applied change is a single message', async () => {
     const keyPrefix = uniquePrefix();
-    const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000, commandTimeoutMs: 2000 });
+    const projection = new RedisProjection({
+      redis: redisUrl,
+      keyPrefix,
+      maxTokenTtlMs: TTL_MS,
+      retentionGraceMs: 60_000,
+      commandTimeoutMs: 2000,
+    });
     toClose.push(projection);
     await projection.ready();
     const epoch = 'c0ffee00c0ffee00';
     const subject = { type: 'subject', id: 'bob', pruneAt: Date.now() + TTL_MS, cutoff: Date.now() } as const;
-    await projection.reseed(epoch, 40, (async function* () {
-      yield [[memberOf(subject.type, subject.id), { pruneAt: subject.pruneAt, cutoff: subject.cutoff }] as const];
-    })(), (await projection.readAll()).stamp);
+    await projection.reseed(
+      epoch,
+      40,
+      (async function* () {
+        yield [[memberOf(subject.type, subject.id), { pruneAt: subject.pruneAt, cutoff: subject.cutoff }] as const];
+      })(),
+      (await projection.readAll()).stamp,
+    );
     expect(await headOf(keyPrefix)).toEqual({ epoch, offset: 40, streamId: '0-0', durable: true });
     // The verifiers' snapshot reads the re-seeded entries and cutoffs.
     const source = new RedisSource({ redis: redisUrl, keyPrefix, commandTimeoutMs: 2000, logger: quiet });
@@ -282,7 +323,12 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     expect(loaded).toEqual([subject]);
 
     // A Redis-only writer reads the durable mark the re-seed wrote, and refuses.
-    await expect((await redisStore(keyPrefix)).revoke(planFor({ type: 'token', id: 'x', pruneAt: Date.now() + 1000 }, Date.now()), { actor: 'contract', now: Date.now() })).rejects.toBeInstanceOf(RecordOwnedError);
+    await expect(
+      (await redisStore(keyPrefix)).revoke(planFor({ type: 'token', id: 'x', pruneAt: Date.now() + 1000 }, Date.now()), {
+        actor: 'contract',
+        now: Date.now(),
+      }),
+    ).rejects.toBeInstanceOf(RecordOwnedError);
 
     const published = await listen(keyPrefix);
     let offset = 40;
@@ -322,7 +368,9 @@ describe('every writer publishes and appends what the verifiers decode, as the v
       await expectStoreWrites(vector, messages, reinstated.length + 1, async (store) => {
         if (reinstated.length > 0) {
           const now = Date.now();
-          const held = reinstated.map(({ type, id }) => planFor({ type, id, pruneAt: now + TTL_MS, ...(type === 'subject' ? { cutoff: now } : {}) }, now));
+          const held = reinstated.map(({ type, id }) =>
+            planFor({ type, id, pruneAt: now + TTL_MS, ...(type === 'subject' ? { cutoff: now } : {}) }, now),
+          );
           await store.revokeBatch(held, { actor: 'contract', now });
         }
         // Each change its own call, made together, each at its own time.
@@ -340,7 +388,14 @@ describe('every writer publishes and appends what the verifiers decode, as the v
 
   it('the projection of the record, coalescing: the changes of one apply call are one message, single or batch, as the vectors say', async () => {
     const keyPrefix = uniquePrefix();
-    const projection = new RedisProjection({ redis: redisUrl, keyPrefix, maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000, commandTimeoutMs: 2000, coalesce: true });
+    const projection = new RedisProjection({
+      redis: redisUrl,
+      keyPrefix,
+      maxTokenTtlMs: TTL_MS,
+      retentionGraceMs: 60_000,
+      commandTimeoutMs: 2000,
+      coalesce: true,
+    });
     toClose.push(projection);
     await projection.ready();
     const epoch = 'c0ffee00c0ffee01';
@@ -356,7 +411,11 @@ describe('every writer publishes and appends what the verifiers decode, as the v
         cutoff: change.cutoff ?? null,
         body: encodeChange(changeOf(change)),
       }));
-      expect(await projection.apply(epoch, projected, Date.now()), vector.name).toEqual({ status: 'ok', offset, applied: vector.messages.length });
+      expect(await projection.apply(epoch, projected, Date.now()), vector.name).toEqual({
+        status: 'ok',
+        offset,
+        applied: vector.messages.length,
+      });
       await waitFor(() => published().length === i + 1);
       await expectWritten(keyPrefix, published()[i] as string, vector.messages, first);
       expect(bodyOf(published()[i] as string), vector.name).toBe(bodyOf(vector.raw));
@@ -367,12 +426,19 @@ describe('every writer publishes and appends what the verifiers decode, as the v
     const store = new MemoryStore({ maxTokenTtlMs: TTL_MS, retentionGraceMs: 60_000 });
     const feed: SyncSource = store.feed();
     const published: string[] = [];
-    await feed.subscribe((raw) => published.push(raw), () => {});
+    await feed.subscribe(
+      (raw) => published.push(raw),
+      () => {},
+    );
     let offset = 0;
     for (const vector of [...singles, ...batches]) {
       const plans = vector.messages.map((message) => planOf(message.change));
       // Each vector on fresh ids: a repeat of an earlier vector's revocation would change nothing.
-      const renamed = plans.map((plan) => ({ ...plan, entry: { ...plan.entry, id: `${plan.entry.id}#${offset}` }, record: { ...plan.record, id: `${plan.record.id}#${offset}` } }));
+      const renamed = plans.map((plan) => ({
+        ...plan,
+        entry: { ...plan.entry, id: `${plan.entry.id}#${offset}` },
+        record: { ...plan.record, id: `${plan.record.id}#${offset}` },
+      }));
       await store.revokeBatch(renamed, { actor: 'contract', now: (vector.messages[0] as WireMessage).change.at });
       await waitFor(() => published.length > 0 && decodeMessages(published.at(-1) as string)?.at(-1)?.offset === offset + plans.length);
       const raw = published.at(-1) as string;
@@ -417,7 +483,10 @@ describe('every store widens as the protocol says', () => {
         expect(changed, `${vector.name} (${mode})`).toBe(vector.widens);
         const inForce = await store.get(second.entry.type, second.entry.id);
         const expected = vector.widens ? second.record : (first as RevocationPlan).record;
-        expect({ pruneAt: inForce?.pruneAt, cutoff: inForce?.cutoff }, `${vector.name} (${mode}): the revocation in force`).toEqual({ pruneAt: expected.pruneAt, cutoff: expected.cutoff });
+        expect({ pruneAt: inForce?.pruneAt, cutoff: inForce?.cutoff }, `${vector.name} (${mode}): the revocation in force`).toEqual({
+          pruneAt: expected.pruneAt,
+          cutoff: expected.cutoff,
+        });
       }
     }
   }

@@ -26,12 +26,23 @@ describe('express-jwt with expressJwtIsRevoked', () => {
   let url: string;
   beforeAll(async () => {
     const app = express();
-    app.get('/', expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }), (_req, res) => {
-      res.json({ ok: true });
-    });
-    app.use((err: { status?: number; code?: string; reason?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(err.status ?? 500).json({ code: err.code, reason: err.reason });
-    });
+    app.get(
+      '/',
+      expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
+    app.use(
+      (
+        err: { status?: number; code?: string; reason?: string },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(err.status ?? 500).json({ code: err.code, reason: err.reason });
+      },
+    );
     server = await new Promise((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });
@@ -86,9 +97,13 @@ describe('the adapters judge claims by the same rules as verify()', () => {
     await revokeInStore(store, { type: 'subject', sub: '42' });
     await waitFor(() => verifier.isRevoked({ sub: '42', iat: now() - 10 }));
     const app = express();
-    app.get('/', expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }), (_req, res) => {
-      res.json({ ok: true });
-    });
+    app.get(
+      '/',
+      expressjwt({ secret: Buffer.from(SECRET), algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }),
+      (_req, res) => {
+        res.json({ ok: true });
+      },
+    );
     app.use((err: { status?: number; code?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
       res.status(err.status ?? 500).json({ code: err.code });
     });
@@ -176,11 +191,18 @@ describe('the adapters judge claims by the same rules as verify()', () => {
   });
 
   it('judges the claims themselves, even when they carry header and payload claims of their own', async () => {
-    const token = await signToken({ sub: '42', iat: now() - 10, header: { alg: 'HS256' }, payload: { jti: 'fresh', exp: now() + 60 } } as Record<string, unknown>);
+    const token = await signToken({
+      sub: '42',
+      iat: now() - 10,
+      header: { alg: 'HS256' },
+      payload: { jti: 'fresh', exp: now() + 60 },
+    } as Record<string, unknown>);
     expect((await answers(token))[1]).toEqual({ status: 401, code: 'ERR_TOKEN_REVOKED' });
     // With complete: true the plugin hands over { header, payload, signature } and the payload is judged.
     const complete = fastifyJwtTrusted(verifier, { complete: true });
-    await expect(complete({}, { header: { alg: 'HS256' }, payload: { sub: '42', iat: now() - 10, jti: 'c', exp: now() + 60 }, signature: 'x' })).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
+    await expect(
+      complete({}, { header: { alg: 'HS256' }, payload: { sub: '42', iat: now() - 10, jti: 'c', exp: now() + 60 }, signature: 'x' }),
+    ).rejects.toMatchObject({ code: 'ERR_TOKEN_REVOKED' });
     await expect(complete({}, { header: { alg: 'HS256' }, payload: { jti: 'c', exp: now() + 60 }, signature: 'x' })).resolves.toBe(true);
   });
 });

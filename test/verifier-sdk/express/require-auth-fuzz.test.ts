@@ -51,7 +51,10 @@ describe('requireAuth with hostile Authorization headers', () => {
   it('answers 401 with a fixed challenge, not 500, when a token names "€", CR LF or NUL in crit', async () => {
     for (const name of ['€', '\r\n', 'a\r\nSet-Cookie: x=1', '\u0000', '"\\', 'ü']) {
       for (const signed of [false, true]) {
-        const answer = await get(base, `Bearer ${token(JSON.stringify({ alg: 'HS256', crit: [name], [name]: 1 }), '{"jti":"x","exp":9999999999}', signed)}`);
+        const answer = await get(
+          base,
+          `Bearer ${token(JSON.stringify({ alg: 'HS256', crit: [name], [name]: 1 }), '{"jti":"x","exp":9999999999}', signed)}`,
+        );
         expect(answer, JSON.stringify(name)).toEqual({
           status: 401,
           challenge: 'Bearer realm="api", error="invalid_token", error_description="the token is invalid"',

@@ -12,7 +12,11 @@ integrationSuite('Fastify plugin', {
     // Fastify's own in-process test tool: no socket.
     const request: Client = async (url, headers) => {
       const res = await app.inject({ url, headers });
-      return { status: res.statusCode, headers: res.headers as Record<string, string | undefined>, body: res.body.length === 0 ? '' : res.json() };
+      return {
+        status: res.statusCode,
+        headers: res.headers as Record<string, string | undefined>,
+        body: res.body.length === 0 ? '' : res.json(),
+      };
     };
     return { request, close: () => app.close() };
   },

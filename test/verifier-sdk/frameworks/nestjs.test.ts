@@ -40,7 +40,11 @@ async function startNestOnFastify(verifier: Verifier): Promise<StartedApp> {
   return {
     request: async (url, headers) => {
       const res = await app.inject({ url, headers });
-      return { status: res.statusCode, headers: res.headers as Record<string, string | undefined>, body: res.body.length === 0 ? '' : res.json() };
+      return {
+        status: res.statusCode,
+        headers: res.headers as Record<string, string | undefined>,
+        body: res.body.length === 0 ? '' : res.json(),
+      };
     },
     close: () => app.close(),
   };
@@ -92,7 +96,10 @@ describe('the NestJS guard', () => {
     await scoped.ready();
     const app = await startNest(() => {}, [ScopedController]);
     try {
-      expect(await app.request('/scoped', { authorization: `Bearer ${await signToken({ sub: 'ida' })}` })).toMatchObject({ status: 200, body: { sub: 'ida' } });
+      expect(await app.request('/scoped', { authorization: `Bearer ${await signToken({ sub: 'ida' })}` })).toMatchObject({
+        status: 200,
+        body: { sub: 'ida' },
+      });
       const refused = await app.request('/scoped', {});
       expect(refused).toMatchObject({ status: 401, body: { error: 'ERR_TOKEN_MISSING' } });
       expect(refused.headers['www-authenticate']).toBe('Bearer realm="api"');

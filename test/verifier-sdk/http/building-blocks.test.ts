@@ -44,10 +44,16 @@ describe('token extraction', () => {
 
   it('only ever extracts b64token characters from an Authorization header', () => {
     fc.assert(
-      fc.property(fc.oneof(hostileString, hostileString.map((s) => `Bearer ${s}`)), (value) => {
-        const token = bearerToken(value);
-        expect(token === undefined || /^[A-Za-z0-9\-._~+/]+=*$/.test(token)).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(
+          hostileString,
+          hostileString.map((s) => `Bearer ${s}`),
+        ),
+        (value) => {
+          const token = bearerToken(value);
+          expect(token === undefined || /^[A-Za-z0-9\-._~+/]+=*$/.test(token)).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -74,7 +80,9 @@ describe('the RFC 6750 challenge builder', () => {
   it('writes only fixed text and the realm, whatever the error carries', () => {
     const fixed = new Set([
       'Bearer realm="shop"',
-      ...['has expired', 'has been revoked', 'is invalid'].map((d) => `Bearer realm="shop", error="invalid_token", error_description="the token ${d}"`),
+      ...['has expired', 'has been revoked', 'is invalid'].map(
+        (d) => `Bearer realm="shop", error="invalid_token", error_description="the token ${d}"`,
+      ),
     ]);
     fc.assert(
       fc.property(hostileString, fc.integer({ min: 100, max: 599 }), hostileString, (code, status, message) => {
@@ -114,8 +122,16 @@ describe('the error-to-response map', () => {
   it('gives every verifier error its status, the challenge, and Retry-After on a 503', () => {
     const cases: Array<[RevocastError, number, Record<string, string>]> = [
       [new RevocastError('ERR_TOKEN_MISSING', 401, 'm'), 401, { 'WWW-Authenticate': 'Bearer realm="api"' }],
-      [new RevocastError('ERR_TOKEN_INVALID', 401, 'm'), 401, { 'WWW-Authenticate': challenge({ code: 'ERR_TOKEN_INVALID', status: 401 }) }],
-      [new RevocastError('ERR_TOKEN_EXPIRED', 401, 'm'), 401, { 'WWW-Authenticate': challenge({ code: 'ERR_TOKEN_EXPIRED', status: 401 }) }],
+      [
+        new RevocastError('ERR_TOKEN_INVALID', 401, 'm'),
+        401,
+        { 'WWW-Authenticate': challenge({ code: 'ERR_TOKEN_INVALID', status: 401 }) },
+      ],
+      [
+        new RevocastError('ERR_TOKEN_EXPIRED', 401, 'm'),
+        401,
+        { 'WWW-Authenticate': challenge({ code: 'ERR_TOKEN_EXPIRED', status: 401 }) },
+      ],
       [new TokenRevokedError('session'), 401, { 'WWW-Authenticate': challenge({ code: 'ERR_TOKEN_REVOKED', status: 401 }) }],
       [new RevocastError('ERR_LIST_STALE', 503, 'm'), 503, { 'WWW-Authenticate': 'Bearer realm="api"', 'Retry-After': '1' }],
       [new RevocastError('ERR_KEYS_UNAVAILABLE', 503, 'm'), 503, { 'WWW-Authenticate': 'Bearer realm="api"', 'Retry-After': '1' }],
@@ -168,6 +184,9 @@ describe('createAuthenticator', () => {
 
   it('refuses with a 401 when the verifier fails with something that is not a RevocastError', async () => {
     const broken = { verify: async () => Promise.reject(new RangeError('deep')) } as unknown as Verifier;
-    await expect(createAuthenticator(broken)({ authorization: 'Bearer a.b.c' })).rejects.toMatchObject({ code: 'ERR_TOKEN_INVALID', status: 401 });
+    await expect(createAuthenticator(broken)({ authorization: 'Bearer a.b.c' })).rejects.toMatchObject({
+      code: 'ERR_TOKEN_INVALID',
+      status: 401,
+    });
   });
 });

@@ -36,9 +36,19 @@ type Op =
   | { readonly kind: 'prune'; readonly advanceS: number; readonly budget: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('put' as const), id: fc.constantFrom(...pool), pruneInS: fc.integer({ min: 0, max: 6 }) }), weight: 6 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('put' as const), id: fc.constantFrom(...pool), pruneInS: fc.integer({ min: 0, max: 6 }) }),
+    weight: 6,
+  },
   { arbitrary: fc.record({ kind: fc.constant('remove' as const), id: fc.constantFrom(...pool) }), weight: 1 },
-  { arbitrary: fc.record({ kind: fc.constant('prune' as const), advanceS: fc.integer({ min: 0, max: 3 }), budget: fc.integer({ min: 1, max: 4 }) }), weight: 3 },
+  {
+    arbitrary: fc.record({
+      kind: fc.constant('prune' as const),
+      advanceS: fc.integer({ min: 0, max: 3 }),
+      budget: fc.integer({ min: 1, max: 4 }),
+    }),
+    weight: 3,
+  },
 );
 
 describe('pruning in slices', () => {

@@ -231,7 +231,12 @@ class MapModel {
     const key = `${entry.type}:${entry.id}`;
     const cutoff = entry.type === 'subject' ? (entry.cutoff ?? entry.pruneAt) : 0;
     const previous = this.entries.get(key);
-    this.entries.set(key, previous === undefined ? { bucket, cutoff } : { bucket: Math.max(bucket, previous.bucket), cutoff: Math.max(cutoff, previous.cutoff) });
+    this.entries.set(
+      key,
+      previous === undefined
+        ? { bucket, cutoff }
+        : { bucket: Math.max(bucket, previous.bucket), cutoff: Math.max(cutoff, previous.cutoff) },
+    );
   }
 
   remove(type: RevocationType, id: string): void {
@@ -267,7 +272,11 @@ describe('the compact list behaves like a Map of full ids (property)', () => {
   const op = fc.oneof(
     fc.record({ kind: fc.constant('put' as const), type: types, id: ids, pruneAt: offset, cutoff: offset }),
     fc.record({ kind: fc.constant('remove' as const), type: types, id: ids }),
-    fc.record({ kind: fc.constant('prune' as const), advance: fc.integer({ min: 0, max: 30_000 }), budget: fc.integer({ min: 1, max: 4 }) }),
+    fc.record({
+      kind: fc.constant('prune' as const),
+      advance: fc.integer({ min: 0, max: 30_000 }),
+      budget: fc.integer({ min: 1, max: 4 }),
+    }),
   );
 
   it('agrees on every check, count and membership after any sequence of changes', () => {

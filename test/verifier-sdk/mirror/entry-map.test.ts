@@ -10,10 +10,23 @@ const ids = ['a', 'b', 'c'];
 const types: RevocationType[] = ['token', 'session', 'subject'];
 
 const change: fc.Arbitrary<Change> = fc.oneof(
-  fc.record({ type: fc.constantFrom(...types), id: fc.constantFrom(...ids), pruneAt: fc.integer({ min: NOW + 10_000, max: NOW + 100_000 }), cutoff: fc.integer({ min: NOW - 50_000, max: NOW }) }).map(
-    ({ type, id, pruneAt, cutoff }): Change => ({ op: 'revoke', at: NOW, entry: type === 'subject' ? { type, id, pruneAt, cutoff } : { type, id, pruneAt } }),
-  ),
-  fc.record({ type: fc.constantFrom(...types), id: fc.constantFrom(...ids) }).map(({ type, id }): Change => ({ op: 'reinstate', at: NOW, type, id })),
+  fc
+    .record({
+      type: fc.constantFrom(...types),
+      id: fc.constantFrom(...ids),
+      pruneAt: fc.integer({ min: NOW + 10_000, max: NOW + 100_000 }),
+      cutoff: fc.integer({ min: NOW - 50_000, max: NOW }),
+    })
+    .map(
+      ({ type, id, pruneAt, cutoff }): Change => ({
+        op: 'revoke',
+        at: NOW,
+        entry: type === 'subject' ? { type, id, pruneAt, cutoff } : { type, id, pruneAt },
+      }),
+    ),
+  fc
+    .record({ type: fc.constantFrom(...types), id: fc.constantFrom(...ids) })
+    .map(({ type, id }): Change => ({ op: 'reinstate', at: NOW, type, id })),
 );
 
 /**

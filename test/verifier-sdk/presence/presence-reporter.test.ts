@@ -45,10 +45,14 @@ describe('verifier presence', () => {
     const first = decodeReport((await redis.get(keys.verifier('api-7'))) as string);
     // Renewed by the next heartbeat (200 ms apart; later on a loaded machine).
     let later = first;
-    await waitFor(async () => {
-      later = decodeReport((await redis.get(keys.verifier('api-7'))) as string);
-      return (later?.reportedAt as number) > (first?.reportedAt as number);
-    }, 15_000, 20);
+    await waitFor(
+      async () => {
+        later = decodeReport((await redis.get(keys.verifier('api-7'))) as string);
+        return (later?.reportedAt as number) > (first?.reportedAt as number);
+      },
+      15_000,
+      20,
+    );
     expect(later).toMatchObject({ id: 'api-7', state: 'ready', sdkVersion: SDK_VERSION, heartbeatMs: 200 });
   });
 

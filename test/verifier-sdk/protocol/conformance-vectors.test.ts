@@ -35,7 +35,15 @@ import {
 } from '@revocast/verifier-sdk/protocol';
 import { RevocationList, type RevocationClaims } from '../../../verifier-sdk/src/list/revocation-list.js';
 import { confirmation, type Confirmation } from '../../../verifier-sdk/src/sync/confirmation.js';
-import { changeOf, loadVectorFiles, wireMessageOf, wireOf, type Vector, type WireChange, type WireMessage } from '../../support/protocol-vectors.js';
+import {
+  changeOf,
+  loadVectorFiles,
+  wireMessageOf,
+  wireOf,
+  type Vector,
+  type WireChange,
+  type WireMessage,
+} from '../../support/protocol-vectors.js';
 
 /**
  * Runs every conformance vector in protocol/vectors/ against the TypeScript
@@ -162,14 +170,17 @@ const RUNNERS: Record<string, Runner> = {
     let head = read();
     // Read on a replica: the head is marked so, and takes the watermark whether durable or not.
     if (v.replica === true) head = { ...head, fromReplica: true };
-    if ('time' in v) head = withWatermark(head, decodeWatermark(field<string | null>(v, 'watermark')), redisTimeMs(field<[string, string]>(v, 'time')));
+    if ('time' in v)
+      head = withWatermark(head, decodeWatermark(field<string | null>(v, 'watermark')), redisTimeMs(field<[string, string]>(v, 'time')));
     expect(head).toEqual(v.head);
   },
 
   'next-step': (v) => expect(nextStep(field<Position>(v, 'position'), field<Position & { epoch: string }>(v, 'message'))).toBe(v.step),
   'compare-head': (v) => expect(compareHead(field<Position>(v, 'position'), field<Head>(v, 'head'))).toBe(v.standing),
   confirmation: (v) =>
-    expect(confirmation(field<Position>(v, 'position'), field<Head>(v, 'head'), field<number>(v, 'issuedAt'))).toEqual(field<Confirmation>(v, 'confirmation')),
+    expect(confirmation(field<Position>(v, 'position'), field<Head>(v, 'head'), field<number>(v, 'issuedAt'))).toEqual(
+      field<Confirmation>(v, 'confirmation'),
+    ),
   sync: runSync,
   list: runList,
 
@@ -213,8 +224,14 @@ describe('the protocol conformance vectors', () => {
     const rows = [...section.matchAll(/^\| `([a-z0-9.-]+)` \| ([^|]*) \|/gm)].map((m) => [m[1] as string, m[2] as string] as const);
     const documentedKinds = rows.filter(([name]) => !name.endsWith('.json')).map(([name]) => name);
     expect(documentedKinds.sort()).toEqual(Object.keys(RUNNERS).sort());
-    const documentedFiles = Object.fromEntries(rows.filter(([name]) => name.endsWith('.json')).map(([name, kinds]) => [name, [...kinds.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort()]));
-    const actualFiles = Object.fromEntries(files.map(({ file, vectors }) => [file, [...new Set(vectors.map((vector) => vector.kind))].sort()]));
+    const documentedFiles = Object.fromEntries(
+      rows
+        .filter(([name]) => name.endsWith('.json'))
+        .map(([name, kinds]) => [name, [...kinds.matchAll(/`([a-z-]+)`/g)].map((m) => m[1]).sort()]),
+    );
+    const actualFiles = Object.fromEntries(
+      files.map(({ file, vectors }) => [file, [...new Set(vectors.map((vector) => vector.kind))].sort()]),
+    );
     expect(documentedFiles).toEqual(actualFiles);
   });
 
@@ -223,7 +240,8 @@ describe('the protocol conformance vectors', () => {
       for (const vector of vectors) {
         it(`${vector.kind}: ${vector.name}`, () => {
           const run = RUNNERS[vector.kind];
-          if (run === undefined) throw new Error(`${file}: unknown vector kind ${JSON.stringify(vector.kind)} (known: ${Object.keys(RUNNERS).join(', ')})`);
+          if (run === undefined)
+            throw new Error(`${file}: unknown vector kind ${JSON.stringify(vector.kind)} (known: ${Object.keys(RUNNERS).join(', ')})`);
           run(vector);
         });
       }

@@ -9,21 +9,23 @@ describe('Redis URLs shared by the service and the verifiers', () => {
   });
 
   it('reads Sentinel hosts, the master name, database and credentials', () => {
-    expect(parseRedisTarget('redis+sentinel://app:s3cret@10.0.0.1:26380,10.0.0.2,[::1]:26381/revocast/3?sentinelPassword=sp%40ss')).toEqual({
-      mode: 'sentinel',
-      sentinels: [
-        { host: '10.0.0.1', port: 26380 },
-        { host: '10.0.0.2', port: 26379 },
-        { host: '::1', port: 26381 },
-      ],
-      masterName: 'revocast',
-      db: 3,
-      tls: false,
-      username: 'app',
-      password: 's3cret',
-      sentinelPassword: 'sp@ss',
-      role: 'master',
-    });
+    expect(parseRedisTarget('redis+sentinel://app:s3cret@10.0.0.1:26380,10.0.0.2,[::1]:26381/revocast/3?sentinelPassword=sp%40ss')).toEqual(
+      {
+        mode: 'sentinel',
+        sentinels: [
+          { host: '10.0.0.1', port: 26380 },
+          { host: '10.0.0.2', port: 26379 },
+          { host: '::1', port: 26381 },
+        ],
+        masterName: 'revocast',
+        db: 3,
+        tls: false,
+        username: 'app',
+        password: 's3cret',
+        sentinelPassword: 'sp@ss',
+        role: 'master',
+      },
+    );
     expect(parseRedisTarget('rediss+sentinel://:pw@s1/main')).toMatchObject({ tls: true, password: 'pw', db: 0, masterName: 'main' });
   });
 

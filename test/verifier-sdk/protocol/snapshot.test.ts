@@ -18,7 +18,11 @@ const EPOCH = '0123456789abcdef';
 
 /** Ids as the protocol allows them: 1 to 256 UTF-16 code units, no control characters, no lone surrogates. */
 const id = fc
-  .string({ unit: fc.oneof(fc.constantFrom('a', 'Z', '9', '-', ':', 'é', '€', '😀'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 40 })
+  .string({
+    unit: fc.oneof(fc.constantFrom('a', 'Z', '9', '-', ':', 'é', '€', '😀'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })),
+    minLength: 1,
+    maxLength: 40,
+  })
   .filter((s) => s.length <= MAX_ID_LENGTH && !/[\u0000-\u001f\u007f]/.test(s));
 const time = fc.integer({ min: 0, max: 2 ** 53 - 1 });
 const entry: fc.Arbitrary<Entry> = fc.oneof(

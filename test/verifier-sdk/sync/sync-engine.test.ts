@@ -45,7 +45,12 @@ describe('sync engine against a real Redis', () => {
     };
   }
 
-  async function startEngine(options: { deaf: boolean; pollIntervalMs: number; maxStalenessMs?: number; source?: SyncSource }): Promise<SyncEngine> {
+  async function startEngine(options: {
+    deaf: boolean;
+    pollIntervalMs: number;
+    maxStalenessMs?: number;
+    source?: SyncSource;
+  }): Promise<SyncEngine> {
     engine = new SyncEngine({
       source: options.source ?? source(options.deaf),
       clock: Date.now,
@@ -159,27 +164,41 @@ describe('sync engine against a real Redis', () => {
     // Once the history no longer holds it (trimmed, or replaced), the verifier follows again.
     await redis.xdel(redisKeys(keyPrefix).log, poison.streamId);
     // checkNow does nothing while a poll is running: ask until one ran.
-    await waitFor(async () => {
-      await sync.checkNow();
-      return sync.state === 'ready';
-    }, 15_000, 20);
+    await waitFor(
+      async () => {
+        await sync.checkNow();
+        return sync.state === 'ready';
+      },
+      15_000,
+      20,
+    );
     expect(sync.list.check({ jti: 'after-poison' })).toBe('jti');
   });
 
   it('a verifier whose first load meets an undecodable change loads what precedes it, unconfirmed, and does not reload again', async () => {
     await revoke('first');
     const keys = redisKeys(keyPrefix);
-    const before = { epoch: (await redis.hget(keys.meta, 'epoch')) as string, offset: 1, streamId: (await redis.hget(keys.meta, 'last_id')) as string };
+    const before = {
+      epoch: (await redis.hget(keys.meta, 'epoch')) as string,
+      offset: 1,
+      streamId: (await redis.hget(keys.meta, 'last_id')) as string,
+    };
     await appendUndecodable();
     await revoke('later');
     // A snapshot taken just before the undecodable change: the replay that follows meets it.
     const real = source(false);
-    const early: SyncSource = { ...real, subscribe: real.subscribe.bind(real), head: () => real.head(), readAfter: (id, n) => real.readAfter(id, n), close: () => real.close(),
+    const early: SyncSource = {
+      ...real,
+      subscribe: real.subscribe.bind(real),
+      head: () => real.head(),
+      readAfter: (id, n) => real.readAfter(id, n),
+      close: () => real.close(),
       snapshot: async (onEntries) => {
         await real.snapshot(() => {});
         onEntries([{ type: 'token', id: 'first', pruneAt: Date.now() + 600_000 }]);
         return before;
-      } };
+      },
+    };
     const sync = await startEngine({ deaf: false, pollIntervalMs: 50, source: early });
     for (let i = 0; i < 5; i++) await sync.checkNow();
     expect(sync.isStale(Date.now()), 'never confirmed: it fails closed').toBe(true);

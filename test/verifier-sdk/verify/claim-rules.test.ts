@@ -41,7 +41,12 @@ describe('claim rules of verify()', () => {
     for (const tokenCache of [undefined, false] as const) {
       const verifier = await readyVerifier({ source: memoryStore().feed(), ...(tokenCache === false ? { tokenCache } : {}) });
       const exp = now() + 60;
-      for (const payload of [`{"jti":"a","exp":${exp},"iat":1e400}`, `{"jti":"a","exp":1e400}`, `{"jti":"a","exp":${exp},"nbf":-1e400}`, `{"jti":"a","exp":${exp},"iat":-1e400}`]) {
+      for (const payload of [
+        `{"jti":"a","exp":${exp},"iat":1e400}`,
+        `{"jti":"a","exp":1e400}`,
+        `{"jti":"a","exp":${exp},"nbf":-1e400}`,
+        `{"jti":"a","exp":${exp},"iat":-1e400}`,
+      ]) {
         expect(await outcome(verifier, signText(payload)), payload).toBe('ERR_TOKEN_INVALID');
         expect(await outcome(verifier, signText(payload)), payload).toBe('ERR_TOKEN_INVALID');
       }

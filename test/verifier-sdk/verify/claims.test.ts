@@ -70,12 +70,21 @@ describe('createClaimsValidator', () => {
 
   it('refuses what is not a claims object, and turns a throwing getter into ERR_TOKEN_INVALID', () => {
     for (const payload of [null, undefined, 'x', 42, ['jti'], true]) expect(judged(validate, payload)).toBe('ERR_TOKEN_INVALID');
-    const hostile = { ...base, get sub(): string { throw new RangeError('boom'); } };
+    const hostile = {
+      ...base,
+      get sub(): string {
+        throw new RangeError('boom');
+      },
+    };
     expect(judged(validate, hostile)).toBe('ERR_TOKEN_INVALID');
   });
 
   it('never quotes the claims in its messages', () => {
-    for (const payload of [{ ...base, sub: 'evil\r\nX: 1' }, { ...base, exp: 'evil€' }, { ...base, iat: NOW + 999, jti: '€' }]) {
+    for (const payload of [
+      { ...base, sub: 'evil\r\nX: 1' },
+      { ...base, exp: 'evil€' },
+      { ...base, iat: NOW + 999, jti: '€' },
+    ]) {
       try {
         validate(payload);
         expect.unreachable();
@@ -105,14 +114,22 @@ describe('createClaimsValidator', () => {
         const token = await new SignJWT(claims as Record<string, unknown>).setProtectedHeader({ alg: 'HS256' }).sign(SECRET);
         let jose: string;
         try {
-          await jwtVerify(token, SECRET, { ...strictRules, requiredClaims: [...strictRules.requiredClaims], issuer: 'https://a', audience: ['api'], currentDate: new Date(NOW_MS) });
+          await jwtVerify(token, SECRET, {
+            ...strictRules,
+            requiredClaims: [...strictRules.requiredClaims],
+            issuer: 'https://a',
+            audience: ['api'],
+            currentDate: new Date(NOW_MS),
+          });
           jose = 'accepted';
         } catch (err) {
           jose = err instanceof joseErrors.JWTExpired ? 'ERR_TOKEN_EXPIRED' : 'ERR_TOKEN_INVALID';
         }
         // jose checks iat only with maxTokenAge; beyond that the two agree exactly.
         const iatAhead = claims.iat !== undefined && claims.iat * 1000 > NOW_MS + 5000;
-        expect(judged(validateStrict, claims)).toBe(iatAhead && (jose === 'accepted' || jose === 'ERR_TOKEN_EXPIRED') ? 'ERR_TOKEN_INVALID' : jose);
+        expect(judged(validateStrict, claims)).toBe(
+          iatAhead && (jose === 'accepted' || jose === 'ERR_TOKEN_EXPIRED') ? 'ERR_TOKEN_INVALID' : jose,
+        );
       }),
       { numRuns: 300 },
     );

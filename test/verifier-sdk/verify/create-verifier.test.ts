@@ -73,7 +73,8 @@ describe('token verification', () => {
       // Signed with the verifier's own secret, so only the algorithm can be the reason.
       const macked = signRawHs256({ alg, typ: 'JWT' }, claims);
       const [header, payload] = macked.split('.');
-      for (const token of [macked, `${header}.${payload}.`, `${header}.${payload}`]) expect(await outcome(verifier, token), token).toBe('ERR_TOKEN_INVALID');
+      for (const token of [macked, `${header}.${payload}.`, `${header}.${payload}`])
+        expect(await outcome(verifier, token), token).toBe('ERR_TOKEN_INVALID');
     }
   });
 
@@ -96,7 +97,17 @@ describe('token verification', () => {
   it('rejects garbage of every shape as ERR_TOKEN_INVALID, never anything else', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
     const valid = await signToken();
-    const inputs = ['', 'a', 'a.b.c', '...', valid.slice(0, -2), `${valid}x`, valid.replace('.', '..'), 'x'.repeat(10_000), '\u0000.\u0000.\u0000'];
+    const inputs = [
+      '',
+      'a',
+      'a.b.c',
+      '...',
+      valid.slice(0, -2),
+      `${valid}x`,
+      valid.replace('.', '..'),
+      'x'.repeat(10_000),
+      '\u0000.\u0000.\u0000',
+    ];
     for (const input of inputs) expect(await outcome(verifier, input)).toBe('ERR_TOKEN_INVALID');
     expect(await outcome(verifier, 42 as unknown as string)).toBe('ERR_TOKEN_INVALID');
   });
@@ -111,8 +122,18 @@ describe('token verification', () => {
 
   it('checks issuer and audience when configured', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed(), issuer: 'https://auth.test', audience: 'api' });
-    const good = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://auth.test').setAudience('api').setExpirationTime('5m').sign(SECRET);
-    const wrongIssuer = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('https://evil.test').setAudience('api').setExpirationTime('5m').sign(SECRET);
+    const good = await new SignJWT({ jti: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://auth.test')
+      .setAudience('api')
+      .setExpirationTime('5m')
+      .sign(SECRET);
+    const wrongIssuer = await new SignJWT({ jti: 'x' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('https://evil.test')
+      .setAudience('api')
+      .setExpirationTime('5m')
+      .sign(SECRET);
     expect(await outcome(verifier, good)).toBe('accepted');
     expect(await outcome(verifier, wrongIssuer)).toBe('ERR_TOKEN_INVALID');
   });
@@ -164,7 +185,10 @@ describe('token verification', () => {
       { crit: ['b64'], b64: false },
       { crit: ['exp'], exp: now() + 60 },
     ]) {
-      expect(await outcome(verifier, signRawHs256({ alg: 'HS256', ...header }, { jti: 'x', exp: now() + 60 })), JSON.stringify(header)).toBe('ERR_TOKEN_INVALID');
+      expect(
+        await outcome(verifier, signRawHs256({ alg: 'HS256', ...header }, { jti: 'x', exp: now() + 60 })),
+        JSON.stringify(header),
+      ).toBe('ERR_TOKEN_INVALID');
     }
     // The same token without crit passes: the rejection is about crit, not the signature.
     expect(await outcome(verifier, signRawHs256({ alg: 'HS256' }, { jti: 'x', exp: now() + 60 }))).toBe('accepted');
@@ -191,10 +215,17 @@ describe('token verification', () => {
       server.serve('/jwks.json', { keys: [{ ...(await exportJWK(attacker.publicKey)), kid: 'evil' }] });
       const pointers = { jku: `${server.url}/jwks.json`, x5u: `${server.url}/cert.pem`, kid: 'evil' };
       const hs = await readyVerifier({ source: memoryStore().feed() });
-      const es = await readyVerifier({ source: memoryStore().feed(), key: (await generateKeyPair('ES256')).publicKey, algorithms: ['ES256'] });
+      const es = await readyVerifier({
+        source: memoryStore().feed(),
+        key: (await generateKeyPair('ES256')).publicKey,
+        algorithms: ['ES256'],
+      });
 
       // A genuine token that carries the pointers passes, without any request.
-      const genuine = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'HS256', ...pointers }).setExpirationTime('5m').sign(SECRET);
+      const genuine = await new SignJWT({ jti: 'x' })
+        .setProtectedHeader({ alg: 'HS256', ...pointers })
+        .setExpirationTime('5m')
+        .sign(SECRET);
       expect(await outcome(hs, genuine)).toBe('accepted');
       // A token signed by the key the pointers lead to, or embedded in the header, is refused.
       const forged = await new SignJWT({ jti: 'x' })
@@ -209,11 +240,25 @@ describe('token verification', () => {
   });
 
   it('treats kid as an opaque label: path and SQL characters neither break nor steer key lookup', async () => {
-    const kids = ["../../etc/passwd", "..%2f..%2fjwks.json", "' OR '1'='1", "1; DROP TABLE keys; --", 'a\u0000b', '*', 'https://127.0.0.1/x', 'x'.repeat(2000), 42, { $ne: null }, ['a']];
+    const kids = [
+      '../../etc/passwd',
+      '..%2f..%2fjwks.json',
+      "' OR '1'='1",
+      '1; DROP TABLE keys; --',
+      'a\u0000b',
+      '*',
+      'https://127.0.0.1/x',
+      'x'.repeat(2000),
+      42,
+      { $ne: null },
+      ['a'],
+    ];
     // With one static key, kid does not matter: a genuine token passes whatever its kid says.
     const verifier = await readyVerifier({ source: memoryStore().feed() });
     for (const kid of kids) {
-      expect(await outcome(verifier, signRawHs256({ alg: 'HS256', kid }, { jti: 'x', exp: now() + 60 })), JSON.stringify(kid)).toBe('accepted');
+      expect(await outcome(verifier, signRawHs256({ alg: 'HS256', kid }, { jti: 'x', exp: now() + 60 })), JSON.stringify(kid)).toBe(
+        'accepted',
+      );
     }
 
     // With a key set, kid only selects within the configured set, fetched from its one URL.
@@ -222,8 +267,17 @@ describe('token verification', () => {
       const { publicKey, privateKey } = await generateKeyPair('ES256');
       server.serve('/jwks.json', { keys: [{ ...(await exportJWK(publicKey)), kid: 'good', alg: 'ES256', use: 'sig' }] });
       // key: undefined drops the fixture's HMAC secret, so the key set is the only key.
-      const remote = await readyVerifier({ source: memoryStore().feed(), key: undefined, jwksUri: `${server.url}/jwks.json`, algorithms: ['ES256'] } as never);
-      const sign = (kid: unknown) => new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'ES256', kid } as never).setExpirationTime('5m').sign(privateKey);
+      const remote = await readyVerifier({
+        source: memoryStore().feed(),
+        key: undefined,
+        jwksUri: `${server.url}/jwks.json`,
+        algorithms: ['ES256'],
+      } as never);
+      const sign = (kid: unknown) =>
+        new SignJWT({ jti: 'x' })
+          .setProtectedHeader({ alg: 'ES256', kid } as never)
+          .setExpirationTime('5m')
+          .sign(privateKey);
       expect(await outcome(remote, await sign('good'))).toBe('accepted');
       for (const kid of kids) expect(await outcome(remote, await sign(kid)), JSON.stringify(kid)).toBe('ERR_TOKEN_INVALID');
       expect(new Set(server.requests)).toEqual(new Set(['/jwks.json']));
@@ -239,7 +293,11 @@ describe('options are checked when the verifier is created', () => {
     ['no algorithms', { algorithms: [] }, /algorithms/],
     ['alg none', { algorithms: ['none'] }, /"none" is not allowed/],
     ['a short HMAC secret', { key: 'short' }, /at least 32 bytes/],
-    ['HS256 with a public key', { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, algorithms: ['HS256'] }, /public key as an HMAC secret/],
+    [
+      'HS256 with a public key',
+      { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, algorithms: ['HS256'] },
+      /public key as an HMAC secret/,
+    ],
     ['RS256 with a secret', { algorithms: ['RS256'] }, /HMAC secret can only verify/],
     ['both key and jwksUri', { jwksUri: 'https://example.invalid/jwks' }, /exactly one of key/],
     ['a negative maxStaleness', { maxStaleness: -1 }, /maxStaleness/],
@@ -264,7 +322,11 @@ describe('options are checked when the verifier is created', () => {
   it('refuses a JWK meant for encryption, or whose key_ops do not include verify', async () => {
     const { publicKey } = await generateKeyPair('ES256');
     const jwk = await exportJWK(publicKey);
-    for (const key of [{ ...jwk, use: 'enc' }, { ...jwk, key_ops: ['encrypt'] }, { kty: 'oct', k: Buffer.from(SECRET).toString('base64url'), key_ops: ['sign'] }]) {
+    for (const key of [
+      { ...jwk, use: 'enc' },
+      { ...jwk, key_ops: ['encrypt'] },
+      { kty: 'oct', k: Buffer.from(SECRET).toString('base64url'), key_ops: ['sign'] },
+    ]) {
       const verifier = createVerifier({ source: source(), key, algorithms: key.kty === 'oct' ? ['HS256'] : ['ES256'] });
       open.push(verifier);
       await expect(verifier.ready()).rejects.toMatchObject({ code: 'ERR_INVALID_OPTIONS', message: /"use"|key_ops/ });
@@ -318,6 +380,12 @@ describe('revocation and staleness', () => {
 
   it('exposes its sync status', async () => {
     const verifier = await readyVerifier({ source: memoryStore().feed() });
-    expect(verifier.status).toMatchObject({ state: 'ready', epoch: null, offset: 0, stale: false, entries: { token: 0, subject: 0, session: 0 } });
+    expect(verifier.status).toMatchObject({
+      state: 'ready',
+      epoch: null,
+      offset: 0,
+      stale: false,
+      entries: { token: 0, subject: 0, session: 0 },
+    });
   });
 });

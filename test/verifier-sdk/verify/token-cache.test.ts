@@ -23,7 +23,11 @@ async function readyVerifier(options: Parameters<typeof testVerifier>[0]): Promi
 function revokeJti(store: ReturnType<typeof memoryStore>, jti: string): Promise<unknown> {
   const now = Date.now();
   return store.revoke(
-    { record: { type: 'token', id: jti, pruneAt: now + 600_000, revokedBy: 't', revokedAt: now }, entry: { type: 'token', id: jti, pruneAt: now + 600_000 }, rank: now + 600_000 },
+    {
+      record: { type: 'token', id: jti, pruneAt: now + 600_000, revokedBy: 't', revokedAt: now },
+      entry: { type: 'token', id: jti, pruneAt: now + 600_000 },
+      rank: now + 600_000,
+    },
     { actor: 't', now },
   );
 }
@@ -47,7 +51,13 @@ describe('verified-token cache', () => {
     const token = await new SignJWT({ jti: 'expiring', exp }).setProtectedHeader({ alg: 'HS256' }).sign(SECRET);
     const source = memoryStore();
     const cachedVerifier = await readyVerifier({ source: source.feed(), clock: () => now, clockTolerance: 5, maxStaleness: 3600 });
-    const plainVerifier = await readyVerifier({ source: source.feed(), clock: () => now, clockTolerance: 5, maxStaleness: 3600, tokenCache: false });
+    const plainVerifier = await readyVerifier({
+      source: source.feed(),
+      clock: () => now,
+      clockTolerance: 5,
+      maxStaleness: 3600,
+      tokenCache: false,
+    });
     // jose: expired once exp <= floor(now) - tolerance, so at exp + 5 s.
     const moments: Array<[string, number]> = [
       ['issued', start],
@@ -123,7 +133,9 @@ describe('verified-token cache', () => {
 
   it('refuses bounds that are not whole numbers of at least 1', () => {
     for (const tokenCache of [{ maxEntries: 0 }, { maxBytes: -1 }, { maxEntries: 1.5 }, 'yes']) {
-      expect(() => createVerifier({ source: memoryStore().feed(), key: SECRET, algorithms: ['HS256'], tokenCache } as never)).toThrow(/tokenCache/);
+      expect(() => createVerifier({ source: memoryStore().feed(), key: SECRET, algorithms: ['HS256'], tokenCache } as never)).toThrow(
+        /tokenCache/,
+      );
     }
   });
 });
@@ -160,7 +172,14 @@ describe('token cache bounds', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.oneof(fc.record({ op: fc.constant('set' as const), token: pick }), fc.record({ op: fc.constant('delete' as const), token: pick }), fc.record({ op: fc.constant('clear' as const) })), { maxLength: 200 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('set' as const), token: pick }),
+            fc.record({ op: fc.constant('delete' as const), token: pick }),
+            fc.record({ op: fc.constant('clear' as const) }),
+          ),
+          { maxLength: 200 },
+        ),
         (maxEntries, ops) => {
           const cache = new TokenCache<number>(maxEntries, 1_000_000);
           let model: string[] = [];

@@ -45,6 +45,9 @@ describe('token doorkeeper', () => {
   });
 
   it('never hashes to 0, the empty slot', () => {
-    fc.assert(fc.property(fc.string(), (value) => tokenHash(value) !== 0), { seed: 12, numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.string(), (value) => tokenHash(value) !== 0),
+      { seed: 12, numRuns: 1000 },
+    );
   });
 });

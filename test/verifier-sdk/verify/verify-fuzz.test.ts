@@ -46,17 +46,27 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     char: fc.oneof(fc.constantFrom(...BASE64URL), fc.constantFrom('+', '/', '=', ' ', '\n', '.', '%', '\u0000', 'é', '😀')),
   }),
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(), text: fc.oneof(fc.constantFrom('=', '==', ' ', '\n', '.', '..', '+', '/'), hostileString) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(),
+    text: fc.oneof(fc.constantFrom('=', '==', ' ', '\n', '.', '..', '+', '/'), hostileString),
+  }),
   fc.record({
     kind: fc.constant('segments' as const),
     how: fc.constantFrom('append', 'prepend', 'duplicate', 'drop', 'swap'),
     extra: fc.oneof(fc.constant(''), fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/)),
   }),
-  fc.record({ kind: fc.constant('alphabet' as const), how: fc.constantFrom('standard base64', 'pad', 'pad payload', 'space', 'newline', 'upper', 'lower') }),
+  fc.record({
+    kind: fc.constant('alphabet' as const),
+    how: fc.constantFrom('standard base64', 'pad', 'pad payload', 'space', 'newline', 'upper', 'lower'),
+  }),
   fc.record({
     kind: fc.constant('header' as const),
     field: fc.constantFrom('alg', 'typ', 'kid', 'crit', 'b64', 'jwk', 'jku', 'x5u', 'zip'),
-    value: fc.oneof(fc.constantFrom('none', 'None', 'HS384', 'RS256', 'ES256', 'hs256', 'HS256 ', 'DEF', false), fc.jsonValue({ maxDepth: 2 })),
+    value: fc.oneof(
+      fc.constantFrom('none', 'None', 'HS384', 'RS256', 'ES256', 'hs256', 'HS256 ', 'DEF', false),
+      fc.jsonValue({ maxDepth: 2 }),
+    ),
   }),
   fc.record({
     kind: fc.constant('claim' as const),
@@ -159,10 +169,14 @@ describe('verify under attack (property tests)', () => {
       hostileString,
       fc.string({ unit: 'binary', maxLength: 300 }),
       fc.stringMatching(/^[A-Za-z0-9_=+/ -]{0,60}(\.[A-Za-z0-9_=+/ -]{0,60}){0,4}$/),
-      fc.tuple(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 })).map((parts) => parts.map(b64).join('.')),
-      fc.tuple(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 64 })).map(
-        ([header, payload, signature]) => `${b64(JSON.stringify(header) ?? '')}.${b64(JSON.stringify(payload) ?? '')}.${b64(signature)}`,
-      ),
+      fc
+        .tuple(fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }), fc.uint8Array({ maxLength: 64 }))
+        .map((parts) => parts.map(b64).join('.')),
+      fc
+        .tuple(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), fc.uint8Array({ maxLength: 64 }))
+        .map(
+          ([header, payload, signature]) => `${b64(JSON.stringify(header) ?? '')}.${b64(JSON.stringify(payload) ?? '')}.${b64(signature)}`,
+        ),
       fc.anything() as fc.Arbitrary<unknown> as fc.Arbitrary<string>,
     );
     await fc.assert(
@@ -179,7 +193,10 @@ describe('verify under attack (property tests)', () => {
   it('never accepts a mutated token: only the exact signed text passes (HS256 and ES256)', async () => {
     const tokens = {
       hs256: await signToken({ sub: 'mallory', sid: 's-1' }),
-      es256: await new SignJWT({ jti: randomUUID(), sub: 'mallory' }).setProtectedHeader({ alg: 'ES256' }).setExpirationTime('10m').sign(es256Key),
+      es256: await new SignJWT({ jti: randomUUID(), sub: 'mallory' })
+        .setProtectedHeader({ alg: 'ES256' })
+        .setExpirationTime('10m')
+        .sign(es256Key),
     };
     // Sanity: the originals pass, so a refusal below is about the mutation.
     expect((await attempt(hs256, tokens.hs256)).accepted).toBe(true);
@@ -229,18 +246,28 @@ describe('verify under attack (property tests)', () => {
     const REGISTERED_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti', 'sid'];
     const claimString = hostileString.filter((value) => !hasLoneSurrogate(value));
     await fc.assert(
-      fc.asyncProperty(claimString, claimString, claimString, fc.dictionary(fc.string({ maxLength: 8 }).filter((name) => !REGISTERED_CLAIMS.includes(name)), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }), async (jti, sub, sid, extra) => {
-        count++;
-        const claims = { ...extra, jti, sub, sid };
-        const result = await attempt(hs256, await signToken(claims));
-        if ([jti, sub, sid].every((id) => isValidId(id))) {
-          // Compared after a JSON round trip: -0 is written as 0.
-          expect(result).toMatchObject({ accepted: true, claims: JSON.parse(JSON.stringify(claims)) as object });
-        } else {
-          refused++;
-          expect(result).toMatchObject({ accepted: false, code: 'ERR_TOKEN_INVALID' });
-        }
-      }),
+      fc.asyncProperty(
+        claimString,
+        claimString,
+        claimString,
+        fc.dictionary(
+          fc.string({ maxLength: 8 }).filter((name) => !REGISTERED_CLAIMS.includes(name)),
+          fc.jsonValue({ maxDepth: 2 }),
+          { maxKeys: 4 },
+        ),
+        async (jti, sub, sid, extra) => {
+          count++;
+          const claims = { ...extra, jti, sub, sid };
+          const result = await attempt(hs256, await signToken(claims));
+          if ([jti, sub, sid].every((id) => isValidId(id))) {
+            // Compared after a JSON round trip: -0 is written as 0.
+            expect(result).toMatchObject({ accepted: true, claims: JSON.parse(JSON.stringify(claims)) as object });
+          } else {
+            refused++;
+            expect(result).toMatchObject({ accepted: false, code: 'ERR_TOKEN_INVALID' });
+          }
+        },
+      ),
       { numRuns: 300 },
     );
     expect(refused).toBeGreaterThan(0);

@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevocastError, type Verifier } from '@revocast/verifier-sdk';
 import { JwsError } from '../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { memoryStore, testVerifier } from '../../support/fixtures.js';
-import { IDENTICAL_TO_VALID, STRICTER_THAN_WYCHEPROOF, algorithmsFor, file, type Group, type Vector, type Verdict } from '../../support/wycheproof-jws.js';
+import {
+  IDENTICAL_TO_VALID,
+  STRICTER_THAN_WYCHEPROOF,
+  algorithmsFor,
+  file,
+  type Group,
+  type Vector,
+  type Verdict,
+} from '../../support/wycheproof-jws.js';
 
 /**
  * Wycheproof's JSON Web Signature vectors (test/vectors/wycheproof), run
@@ -48,7 +56,8 @@ describe('Wycheproof JSON Web Signature vectors', () => {
     for (const group of file.testGroups) {
       const key = group.public ?? group.private;
       if (key === undefined) throw new Error(`group ${group.comment} has no key`);
-      if (group.public === undefined && key.kty !== 'oct') throw new Error(`group ${group.comment}: only a symmetric key may come from "private"`);
+      if (group.public === undefined && key.kty !== 'oct')
+        throw new Error(`group ${group.comment}: only a symmetric key may come from "private"`);
       const verifier = testVerifier({ source: memoryStore().feed(), key, algorithms: algorithmsFor(key) });
       open.push(verifier);
       const keyRefused = await verifier.ready().then(
@@ -69,7 +78,10 @@ describe('Wycheproof JSON Web Signature vectors', () => {
     }
     console.log(
       `Wycheproof JWS: ${verdicts.size} of ${file.numberOfTests} vectors checked\n` +
-        [...table].sort().map(([kind, count]) => `  ${kind.padEnd(60)} ${count}`).join('\n'),
+        [...table]
+          .sort()
+          .map(([kind, count]) => `  ${kind.padEnd(60)} ${count}`)
+          .join('\n'),
     );
   });
   afterAll(async () => {

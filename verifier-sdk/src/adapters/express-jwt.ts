@@ -23,9 +23,7 @@ import type { Verifier } from '../verify/create-verifier.js';
  * app.use(expressjwt({ secret, algorithms: ['HS256'], isRevoked: expressJwtIsRevoked(verifier) }));
  * ```
  */
-export function expressJwtIsRevoked(
-  verifier: Verifier,
-): (req: unknown, token: { payload: unknown } | undefined) => Promise<boolean> {
+export function expressJwtIsRevoked(verifier: Verifier): (req: unknown, token: { payload: unknown } | undefined) => Promise<boolean> {
   return async (_req, token) => {
     verifier.verifyClaims(token?.payload);
     return false;

@@ -12,12 +12,7 @@ import { writeAuthError } from '../node/write-auth-error.js';
  * app.use(authErrorHandler());
  * ```
  */
-export function authErrorHandler(): (
-  err: unknown,
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: (err?: unknown) => void,
-) => void {
+export function authErrorHandler(): (err: unknown, req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
   return function revocastAuthErrors(err, _req, res, next) {
     if (!(err instanceof RevocastError) || res.headersSent) return next(err);
     writeAuthError(res, err);

@@ -32,7 +32,10 @@ export interface HonoAuthEnv<Auth = VerifiedClaims> {
  * app.get('/api/me', (c) => c.json({ sub: c.var.auth.sub }));
  * ```
  */
-export function honoAuth(verifier: Verifier, options?: HonoAuthOptions & { readonly credentialsRequired?: true }): MiddlewareHandler<HonoAuthEnv>;
+export function honoAuth(
+  verifier: Verifier,
+  options?: HonoAuthOptions & { readonly credentialsRequired?: true },
+): MiddlewareHandler<HonoAuthEnv>;
 /** With `credentialsRequired: false`, `c.var.auth` is `undefined` for a request without a token. */
 export function honoAuth(
   verifier: Verifier,

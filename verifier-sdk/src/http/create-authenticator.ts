@@ -47,7 +47,7 @@ export function createAuthenticator(verifier: Verifier, options: AuthOptions = {
   if (typeof verifier?.verify !== 'function') throw invalidOptions('verifier: expected a verifier from createVerifier()');
   const { cookie, credentialsRequired = true } = options;
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
-    throw invalidOptions('cookie: expected a cookie name (letters, digits and !#$%&\'*+.^_`|~-)');
+    throw invalidOptions("cookie: expected a cookie name (letters, digits and !#$%&'*+.^_`|~-)");
   }
   if (typeof credentialsRequired !== 'boolean') throw invalidOptions('credentialsRequired: expected true or false');
   const challenge = bearerChallenge(options.realm);

@@ -1,5 +1,13 @@
 import type { RevocationReason } from '../errors.js';
-import { MAX_ID_LENGTH, coveredByCutoff, cutoffOf, enforcedUntil, type Change, type Entry, type RevocationType } from '../protocol/index.js';
+import {
+  MAX_ID_LENGTH,
+  coveredByCutoff,
+  cutoffOf,
+  enforcedUntil,
+  type Change,
+  type Entry,
+  type RevocationType,
+} from '../protocol/index.js';
 import { randomSeed } from './digest.js';
 import { DigestTable, NEVER } from './digest-table.js';
 import { ExpiryQueue } from './expiry-queue.js';
@@ -70,9 +78,7 @@ export class RevocationList {
     this.#tokens = new DigestTable(seed);
     this.#sessions = new DigestTable(seed ^ 0x2545f491);
     this.#subjects = new DigestTable(seed ^ 0x6a09e667, true);
-    this.#queues = [this.#tokens, this.#sessions, this.#subjects].map(
-      (table) => [table, new ExpiryQueue(this.#prunedThrough)] as const,
-    );
+    this.#queues = [this.#tokens, this.#sessions, this.#subjects].map((table) => [table, new ExpiryQueue(this.#prunedThrough)] as const);
   }
 
   /**

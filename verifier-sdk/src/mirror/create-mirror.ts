@@ -58,7 +58,13 @@ export function createRevocationMirror(options: RevocationMirrorOptions): Revoca
   const toleranceMs = (options.clockTolerance ?? 5) * 1000;
   const listeners: Array<(position: Position) => void> = [];
   const engine = new SyncEngine<EntryMap>({
-    source: new RedisSource({ redis: options.redis, keyPrefix, commandTimeoutMs: (options.commandTimeout ?? 2) * 1000, logger, connectionName: 'revocast-mirror' }),
+    source: new RedisSource({
+      redis: options.redis,
+      keyPrefix,
+      commandTimeoutMs: (options.commandTimeout ?? 2) * 1000,
+      logger,
+      connectionName: 'revocast-mirror',
+    }),
     createList: () => new EntryMap(toleranceMs),
     clock: Date.now,
     toleranceMs,

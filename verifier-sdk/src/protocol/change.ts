@@ -4,7 +4,7 @@ import { isInteger } from './integer.js';
 
 /** One change to the revocation list, as carried on the wire. */
 export type Change =
-  | { readonly op: 'revoke'; readonly entry: Entry; /** epoch ms when recorded */ readonly at: number }
+  | { readonly op: 'revoke'; readonly entry: Entry /** epoch ms when recorded */; readonly at: number }
   | { readonly op: 'reinstate'; readonly type: RevocationType; readonly id: string; readonly at: number };
 
 interface WireChange {

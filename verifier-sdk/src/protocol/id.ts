@@ -23,7 +23,8 @@ const LONE_SURROGATE = /[\ud800-\udfff]/u;
 export function idProblem(value: unknown): string | undefined {
   if (typeof value !== 'string') return 'must be a string';
   if (value.length === 0) return 'must not be empty';
-  if (value.length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} UTF-16 code units (an astral character such as an emoji counts 2)`;
+  if (value.length > MAX_ID_LENGTH)
+    return `must be at most ${MAX_ID_LENGTH} UTF-16 code units (an astral character such as an emoji counts 2)`;
   if (CONTROL.test(value)) return 'must not contain control characters';
   if (LONE_SURROGATE.test(value)) return 'must be well-formed Unicode (no lone surrogates)';
   return undefined;

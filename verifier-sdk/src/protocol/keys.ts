@@ -47,9 +47,7 @@ const PREFIX_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 /** Why a key prefix is unusable, or `undefined` when it is fine. */
 export function keyPrefixProblem(prefix: string): string | undefined {
-  return PREFIX_PATTERN.test(prefix)
-    ? undefined
-    : 'must be 1 to 64 characters of letters, digits, "_", ".", ":" or "-"';
+  return PREFIX_PATTERN.test(prefix) ? undefined : 'must be 1 to 64 characters of letters, digits, "_", ".", ":" or "-"';
 }
 
 export function redisKeys(prefix: string = DEFAULT_KEY_PREFIX): RedisKeys {

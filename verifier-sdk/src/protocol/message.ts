@@ -69,7 +69,9 @@ export function encodeBatchMessage(epoch: string, offset: number, streamId: stri
  */
 export function encodeMessages(epoch: string, offset: number, streamId: string, changeJsons: readonly string[]): string {
   if (changeJsons.length === 0) throw new RangeError('a message carries at least one change');
-  return changeJsons.length === 1 ? encodeMessage(epoch, offset, streamId, changeJsons[0] as string) : encodeBatchMessage(epoch, offset, streamId, changeJsons);
+  return changeJsons.length === 1
+    ? encodeMessage(epoch, offset, streamId, changeJsons[0] as string)
+    : encodeBatchMessage(epoch, offset, streamId, changeJsons);
 }
 
 interface Header {
@@ -124,7 +126,12 @@ export function decodeMessages(raw: string): Message[] | undefined {
   const dash = streamId.indexOf('-');
   const ms = streamId.slice(0, dash);
   const seq = Number(streamId.slice(dash + 1));
-  if (!Array.isArray(wire) || wire.length === 0 || !Number.isSafeInteger(offset + wire.length) || !Number.isSafeInteger(seq + wire.length)) {
+  if (
+    !Array.isArray(wire) ||
+    wire.length === 0 ||
+    !Number.isSafeInteger(offset + wire.length) ||
+    !Number.isSafeInteger(seq + wire.length)
+  ) {
     return undefined;
   }
   const messages: Message[] = [];
@@ -152,9 +159,15 @@ export function decodeLogEntry(streamId: string, fields: readonly string[]): Mes
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
-      case LOG_FIELDS.epoch: epoch = value; break;
-      case LOG_FIELDS.offset: offsetText = value; break;
-      case LOG_FIELDS.change: changeJson = value; break;
+      case LOG_FIELDS.epoch:
+        epoch = value;
+        break;
+      case LOG_FIELDS.offset:
+        offsetText = value;
+        break;
+      case LOG_FIELDS.change:
+        changeJson = value;
+        break;
     }
   }
   const offset = parseOffset(offsetText);

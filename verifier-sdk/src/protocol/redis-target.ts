@@ -81,7 +81,8 @@ function parseAuth(userinfo: string | undefined): { username?: string; password?
  * // { mode: 'sentinel', sentinels: [...], masterName: 'revocast', db: 0, tls: false }
  * ```
  */
-const REPLICAS_THROUGH_SENTINEL = 'replicas are read through Sentinel, which follows them across failures: redis+sentinel://host:26379/<master name>?role=replica';
+const REPLICAS_THROUGH_SENTINEL =
+  'replicas are read through Sentinel, which follows them across failures: redis+sentinel://host:26379/<master name>?role=replica';
 
 export function parseRedisTarget(url: string): RedisTarget {
   if (/^rediss?:\/\//.test(url)) {
@@ -96,13 +97,24 @@ export function parseRedisTarget(url: string): RedisTarget {
   }
   const match = MULTI_HOST.exec(url);
   if (match === null) {
-    throw new RedisUrlError('must start with redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://');
+    throw new RedisUrlError(
+      'must start with redis://, rediss://, redis+sentinel://, rediss+sentinel://, redis+cluster:// or rediss+cluster://',
+    );
   }
-  const [, scheme, kind, userinfo, hosts, path = '', query = ''] = match as unknown as [string, string, 'sentinel' | 'cluster', string | undefined, string, string | undefined, string | undefined];
+  const [, scheme, kind, userinfo, hosts, path = '', query = ''] = match as unknown as [
+    string,
+    string,
+    'sentinel' | 'cluster',
+    string | undefined,
+    string,
+    string | undefined,
+    string | undefined,
+  ];
   const tls = scheme === 'rediss';
   const auth = { tls, ...parseAuth(userinfo) };
   if (kind === 'cluster') {
-    if (new URLSearchParams(query).has('role')) throw new RedisUrlError(`of a cluster takes no role: reading from cluster replicas is not supported (${REPLICAS_THROUGH_SENTINEL})`);
+    if (new URLSearchParams(query).has('role'))
+      throw new RedisUrlError(`of a cluster takes no role: reading from cluster replicas is not supported (${REPLICAS_THROUGH_SENTINEL})`);
     if (path !== '' || query !== '') throw new RedisUrlError('of a cluster takes no path or query: name the nodes only');
     return { mode: 'cluster', nodes: parseNodes(hosts, DEFAULT_PORT.cluster), ...auth };
   }
@@ -121,7 +133,8 @@ export function parseRedisTarget(url: string): RedisTarget {
     }
   }
   const role = params.get('role') ?? 'master';
-  if (role !== 'master' && role !== 'replica') throw new RedisUrlError(`has an unknown role ${JSON.stringify(role)} (known: master, replica)`);
+  if (role !== 'master' && role !== 'replica')
+    throw new RedisUrlError(`has an unknown role ${JSON.stringify(role)} (known: master, replica)`);
   const sentinelUsername = params.get('sentinelUsername');
   const sentinelPassword = params.get('sentinelPassword');
   return {

@@ -74,19 +74,32 @@ export const MANIFEST_FIELDS = {
 export function encodeManifest(m: SnapshotManifest): string[] {
   const f = MANIFEST_FIELDS;
   return [
-    f.format, String(m.format),
-    f.id, m.id,
-    f.epoch, m.epoch,
-    f.offset, String(m.offset),
-    f.streamId, m.streamId,
-    f.tokens, String(m.counts.token),
-    f.sessions, String(m.counts.session),
-    f.subjects, String(m.counts.subject),
-    f.chunks, String(m.chunks),
-    f.bytes, String(m.bytes),
-    f.encoding, m.encoding,
-    f.sha256, m.sha256,
-    f.createdAt, String(m.createdAt),
+    f.format,
+    String(m.format),
+    f.id,
+    m.id,
+    f.epoch,
+    m.epoch,
+    f.offset,
+    String(m.offset),
+    f.streamId,
+    m.streamId,
+    f.tokens,
+    String(m.counts.token),
+    f.sessions,
+    String(m.counts.session),
+    f.subjects,
+    String(m.counts.subject),
+    f.chunks,
+    String(m.chunks),
+    f.bytes,
+    String(m.bytes),
+    f.encoding,
+    m.encoding,
+    f.sha256,
+    m.sha256,
+    f.createdAt,
+    String(m.createdAt),
   ];
 }
 
@@ -97,13 +110,23 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 export function decodeManifest(hash: Readonly<Record<string, string>>): SnapshotManifest | undefined {
   const f = MANIFEST_FIELDS;
   const n = (field: string) => parseOffset(hash[field]);
-  const [format, offset, token, session, subject, chunks, bytes, createdAt] = [f.format, f.offset, f.tokens, f.sessions, f.subjects, f.chunks, f.bytes, f.createdAt].map(n);
+  const [format, offset, token, session, subject, chunks, bytes, createdAt] = [
+    f.format,
+    f.offset,
+    f.tokens,
+    f.sessions,
+    f.subjects,
+    f.chunks,
+    f.bytes,
+    f.createdAt,
+  ].map(n);
   const id = hash[f.id];
   const epoch = hash[f.epoch];
   const streamId = hash[f.streamId];
   const encoding = hash[f.encoding];
   const sha256 = hash[f.sha256];
-  if (format === undefined || offset === undefined || chunks === undefined || bytes === undefined || createdAt === undefined) return undefined;
+  if (format === undefined || offset === undefined || chunks === undefined || bytes === undefined || createdAt === undefined)
+    return undefined;
   if (token === undefined || session === undefined || subject === undefined) return undefined;
   if (typeof id !== 'string' || !HEX_ID.test(id) || !isEpoch(epoch) || !isStreamId(streamId)) return undefined;
   if ((encoding !== 'deflate' && encoding !== 'identity') || typeof sha256 !== 'string' || !SHA256_HEX.test(sha256)) return undefined;
@@ -281,7 +304,6 @@ class Reader {
     }
     throw new SnapshotDecodeError('a number is too large');
   }
-
 }
 
 /**

@@ -38,7 +38,10 @@ export function openRedis(target: RedisTarget, options: RedisOptions, sharded = 
       ...(target.role === 'replica' ? { role: 'slave' as const } : {}),
     });
   }
-  return new Cluster(target.nodes.map((node) => ({ ...node })), clusterOptions(options, auth, sharded));
+  return new Cluster(
+    target.nodes.map((node) => ({ ...node })),
+    clusterOptions(options, auth, sharded),
+  );
 }
 
 function clusterOptions(options: RedisOptions, auth: Partial<RedisOptions>, sharded: boolean): ClusterOptions {

@@ -49,7 +49,10 @@ export interface RedisSourceOptions {
 const SCAN_COUNT = 5000;
 
 interface HeadScript {
-  revocastReadHead(meta: string, watermark: string): Promise<[string | null, string | null, string | null, string | null, string | null, [string, string]]>;
+  revocastReadHead(
+    meta: string,
+    watermark: string,
+  ): Promise<[string | null, string | null, string | null, string | null, string | null, [string, string]]>;
 }
 /** Index entries whose report expired this long ago are dropped by any heartbeat. */
 const INDEX_GRACE_MS = 60_000;
@@ -122,7 +125,10 @@ export class RedisSource implements SyncSource {
     this.#onReplica = target?.mode === 'sentinel' && target.role === 'replica';
     if (target !== undefined) {
       const seed = Math.floor(Math.random() * 2 ** 31);
-      this.#command = openRedis(target, this.#onReplica ? ({ ...connection, preferredSlaves: replicaPicker(seed) } as RedisOptions) : connection);
+      this.#command = openRedis(
+        target,
+        this.#onReplica ? ({ ...connection, preferredSlaves: replicaPicker(seed) } as RedisOptions) : connection,
+      );
       this.#ownsCommand = true;
     } else {
       this.#command = options.redis as RedisClient;
@@ -138,11 +144,20 @@ export class RedisSource implements SyncSource {
     // The subscriber must queue its SUBSCRIBE until connected, and never time out while idle.
     this.#subscriber = duplicateRedis(
       this.#command,
-      { ...connection, commandTimeout: undefined, maxRetriesPerRequest: null, enableOfflineQueue: true, connectionName: `${name}-sub` } as RedisOptions,
+      {
+        ...connection,
+        commandTimeout: undefined,
+        maxRetriesPerRequest: null,
+        enableOfflineQueue: true,
+        connectionName: `${name}-sub`,
+      } as RedisOptions,
       this.#sharded,
     );
     // ioredis emits 'error' for every failed reconnect; an unhandled one would crash the host.
-    const connections: Array<readonly [string, RedisClient]> = [['command', this.#command], ['subscriber', this.#subscriber]];
+    const connections: Array<readonly [string, RedisClient]> = [
+      ['command', this.#command],
+      ['subscriber', this.#subscriber],
+    ];
     if (this.#master !== undefined) connections.push(['presence', this.#master]);
     for (const [role, client] of connections) {
       let lastMessage = '';
@@ -215,7 +230,8 @@ export class RedisSource implements SyncSource {
       }
       onEntries(entries);
       if (next !== '0') continue;
-      if (unreadable > 0) this.#logger.error({ unreadable }, 'the revocation list in Redis holds entries this verifier cannot read; they are not loaded');
+      if (unreadable > 0)
+        this.#logger.error({ unreadable }, 'the revocation list in Redis holds entries this verifier cannot read; they are not loaded');
       return head;
     }
   }
@@ -294,7 +310,10 @@ export class RedisSource implements SyncSource {
     acknowledge: async (ack) => {
       const encoded = encodeAck(ack);
       // Published on the master: a replica delivers only to its own subscribers, the service listens on the master.
-      await this.#within(this.#sharded ? this.#writer.spublish(this.#keys.acks, encoded) : this.#writer.publish(this.#keys.acks, encoded), 'the acknowledgement');
+      await this.#within(
+        this.#sharded ? this.#writer.spublish(this.#keys.acks, encoded) : this.#writer.publish(this.#keys.acks, encoded),
+        'the acknowledgement',
+      );
     },
   };
 

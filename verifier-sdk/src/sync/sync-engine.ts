@@ -226,7 +226,10 @@ export class SyncEngine<L extends SyncedList = RevocationList> {
       const now = this.#options.clock();
       if (now - this.#malformedLoggedAt >= MALFORMED_LOG_EVERY_MS) {
         this.#malformedLoggedAt = now;
-        this.#options.logger.error({ length: raw.length }, 'received a revocation message that cannot be decoded; reading the change from the stream instead');
+        this.#options.logger.error(
+          { length: raw.length },
+          'received a revocation message that cannot be decoded; reading the change from the stream instead',
+        );
       }
       void this.#run(() => this.#check());
       return;
@@ -409,7 +412,10 @@ export class SyncEngine<L extends SyncedList = RevocationList> {
         if (!(err instanceof HistoryBroken)) throw err;
         if (loaded !== undefined) {
           // The stream no longer continues from the snapshot (trimmed past it, or another history): never trust it, scan.
-          logger.warn({ offset: from.offset, epoch: from.epoch }, 'the stream does not continue from the compact snapshot; reading every entry instead');
+          logger.warn(
+            { offset: from.offset, epoch: from.epoch },
+            'the stream does not continue from the compact snapshot; reading every entry instead',
+          );
           compact = false;
           attempt--;
           continue;
@@ -453,7 +459,10 @@ export class SyncEngine<L extends SyncedList = RevocationList> {
       for (const message of batch) {
         const step = nextStep(position, message);
         if (step === 'duplicate') continue;
-        if (step !== 'apply') throw new HistoryBroken(`stream continues at ${message.epoch}:${message.offset}, expected ${position.epoch}:${position.offset + 1}`);
+        if (step !== 'apply')
+          throw new HistoryBroken(
+            `stream continues at ${message.epoch}:${message.offset}, expected ${position.epoch}:${position.offset + 1}`,
+          );
         list.apply(message.change);
         position = message;
       }

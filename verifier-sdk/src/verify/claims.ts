@@ -99,7 +99,9 @@ export function createClaimsValidator(rules: ClaimsRules): ClaimsValidator {
   const issuers = list(rules.issuer);
   const audiences = list(rules.audience);
   // jose's presence check: the required claims, then aud and iss when they are expected.
-  const present = [...new Set([...rules.requiredClaims, ...(audiences === undefined ? [] : ['aud']), ...(issuers === undefined ? [] : ['iss'])])];
+  const present = [
+    ...new Set([...rules.requiredClaims, ...(audiences === undefined ? [] : ['aud']), ...(issuers === undefined ? [] : ['iss'])]),
+  ];
 
   function audienceMatches(aud: unknown): boolean {
     const expected = audiences as readonly string[];
@@ -115,9 +117,11 @@ export function createClaimsValidator(rules: ClaimsRules): ClaimsValidator {
     try {
       for (const name of present) {
         // jose asks for an own property; a hand-made object's `undefined` counts as missing too.
-        if (!Object.hasOwn(claims, name) || claims[name] === undefined) throw tokenInvalid(`token is invalid: missing required "${name}" claim`);
+        if (!Object.hasOwn(claims, name) || claims[name] === undefined)
+          throw tokenInvalid(`token is invalid: missing required "${name}" claim`);
       }
-      if (issuers !== undefined && !issuers.includes(claims.iss as string)) throw tokenInvalid('token is invalid: unexpected "iss" claim value');
+      if (issuers !== undefined && !issuers.includes(claims.iss as string))
+        throw tokenInvalid('token is invalid: unexpected "iss" claim value');
       if (audiences !== undefined && !audienceMatches(claims.aud)) throw tokenInvalid('token is invalid: unexpected "aud" claim value');
       for (const name of DATE_CLAIMS) {
         const value = claims[name];
@@ -127,11 +131,13 @@ export function createClaimsValidator(rules: ClaimsRules): ClaimsValidator {
       }
       const { iat, nbf, exp } = claims as { iat?: number; nbf?: number; exp?: number };
       if (iat !== undefined && iat * 1000 > nowMs + tolerance * 1000) throw tokenInvalid('token is invalid: "iat" claim is in the future');
-      if (nbf !== undefined && nbf > Math.floor(nowMs / 1000) + tolerance) throw tokenInvalid('token is invalid: "nbf" claim timestamp check failed');
+      if (nbf !== undefined && nbf > Math.floor(nowMs / 1000) + tolerance)
+        throw tokenInvalid('token is invalid: "nbf" claim timestamp check failed');
       if (exp !== undefined && hasExpired(exp, nowMs, tolerance)) throw expired();
       for (const name of ID_CLAIMS) {
         const value = claims[name];
-        if (value !== undefined && idProblem(value) !== undefined) throw tokenInvalid(`token is invalid: "${name}" claim is not a valid id`);
+        if (value !== undefined && idProblem(value) !== undefined)
+          throw tokenInvalid(`token is invalid: "${name}" claim is not a valid id`);
       }
     } catch (err) {
       // A getter or proxy in a hand-made claims object may throw anything.

@@ -18,7 +18,14 @@ import type { RedisClient } from '../sync/redis-connection.js';
 import { RedisSource } from '../sync/redis-source.js';
 import { SyncEngine, type SyncState } from '../sync/sync-engine.js';
 import { SDK_VERSION } from '../version.js';
-import { DEFAULT_CLOCK_TOLERANCE, DEFAULT_REQUIRED_CLAIMS, createClaimsValidator, hasExpired, type ClaimsValidator, type VerifiedClaims } from './claims.js';
+import {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_REQUIRED_CLAIMS,
+  createClaimsValidator,
+  hasExpired,
+  type ClaimsValidator,
+  type VerifiedClaims,
+} from './claims.js';
 import { checkAlgorithms, type VerificationKey } from './key-material.js';
 import { createSignatureVerifier } from './signature-verifier.js';
 import { DEFAULT_TOKEN_CACHE, TokenCache } from './token-cache.js';
@@ -178,7 +185,8 @@ function seconds(name: string, value: number | undefined, fallback: number, min 
 
 function positiveInteger(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) throw invalidOptions(`${name}: expected a whole number >= 1, got ${JSON.stringify(value)}`);
+  if (!Number.isSafeInteger(value) || value < 1)
+    throw invalidOptions(`${name}: expected a whole number >= 1, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -265,7 +273,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   }
   const heartbeatMs = seconds('heartbeatInterval', options.heartbeatInterval, DEFAULTS.heartbeatInterval) * 1000;
   const host = hostname();
-  const id = options.id ?? `${host.replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 80)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  const id =
+    options.id ?? `${host.replace(/[^A-Za-z0-9_.:@-]/g, '-').slice(0, 80)}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   if (!isVerifierId(id)) throw invalidOptions('id: use 1 to 128 letters, digits, "_", ".", ":", "@" or "-"');
 
   // The signature core (key loaded and bound once), then the one claims validator.
@@ -289,9 +298,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // isRevoked judges what is there: it may be asked about `{ sub, iat }` alone.
   const validatePresentClaims: ClaimsValidator = createClaimsValidator({ clockTolerance, requiredClaims: [], clock });
 
-  const source =
-    options.source ??
-    new RedisSource({ redis: options.redis as string | RedisClient, keyPrefix, commandTimeoutMs, logger });
+  const source = options.source ?? new RedisSource({ redis: options.redis as string | RedisClient, keyPrefix, commandTimeoutMs, logger });
 
   // The metrics read the engine only when scraped, after it exists.
   const metrics: VerifierMetrics =

@@ -2,7 +2,13 @@ import { createRemoteJWKSet, customFetch } from 'jose';
 import { invalidOptions } from '../errors.js';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from './jws/algorithms.js';
 import { loadKey, type KeyMaterial } from './jws/load-key.js';
-import { createKeySetJwsVerifier, createStaticJwsVerifier, type KeyLookup, type KeySetJwsVerifier, type StaticJwsVerifier } from './jws/verify-compact.js';
+import {
+  createKeySetJwsVerifier,
+  createStaticJwsVerifier,
+  type KeyLookup,
+  type KeySetJwsVerifier,
+  type StaticJwsVerifier,
+} from './jws/verify-compact.js';
 
 /** Key material a verifier accepts: a public JWK, a KeyObject or CryptoKey, or an HMAC secret. */
 export type VerificationKey = KeyMaterial;

@@ -58,7 +58,10 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
   const keyPromise = resolveKey(options.key, options.jwksUri, algorithms);
   keyPromise.catch(() => {});
   let resolved: ResolvedKey | undefined;
-  void keyPromise.then((key) => (resolved = key), () => {});
+  void keyPromise.then(
+    (key) => (resolved = key),
+    () => {},
+  );
 
   function checkToken(token: unknown): asserts token is string {
     if (typeof token !== 'string' || token.length === 0) throw tokenInvalid('token is missing or not a string');

@@ -61,5 +61,5 @@ export function tokenHash(token: string): number {
   for (let i = Math.max(0, token.length - HASHED_TAIL); i < token.length; i++) {
     hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
   }
-  return (hash >>> 0) || 1;
+  return hash >>> 0 || 1;
 }

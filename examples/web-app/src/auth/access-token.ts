@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 
 /** Signs the app's HS256 access tokens. */
-export type AccessTokenSigner = (claims: { readonly sub: string; readonly sid: string; readonly signedInAt: number }, now: number) => Promise<string>;
+export type AccessTokenSigner = (
+  claims: { readonly sub: string; readonly sid: string; readonly signedInAt: number },
+  now: number,
+) => Promise<string>;
 
 /**
  * Access tokens carry `sub`, `sid` and a fresh `jti`. Their `iat` is the

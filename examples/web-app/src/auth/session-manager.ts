@@ -65,7 +65,11 @@ export function createSessionManager(deps: SessionManagerDeps) {
   }
 
   /** A new sign-in. `notBefore` (epoch ms) puts it after a subject cutoff: the SDK compares `iat` and the cutoff inclusively, in ms. */
-  async function startSession(sub: string, name: string, options: { notBefore?: number; withRefresh?: boolean } = {}): Promise<Credentials> {
+  async function startSession(
+    sub: string,
+    name: string,
+    options: { notBefore?: number; withRefresh?: boolean } = {},
+  ): Promise<Credentials> {
     const now = clock();
     const withRefresh = options.withRefresh ?? true;
     const createdAt = Math.max(now, options.notBefore ?? 0);
@@ -99,7 +103,10 @@ export function createSessionManager(deps: SessionManagerDeps) {
       await store.deleteSession(claim);
       await revocations.revokeSession({ sid: claim.sid, sub: claim.sub, reason: 'refresh token reused' }).catch((err: unknown) => {
         // The session is gone from the store, so it cannot be refreshed again; its access tokens run out on their own.
-        logger.error({ sid: claim.sid, err: { message: (err as Error).message } }, 'could not revoke the session of a reused refresh token');
+        logger.error(
+          { sid: claim.sid, err: { message: (err as Error).message } },
+          'could not revoke the session of a reused refresh token',
+        );
       });
       return { ok: false, reason: 'reuse' };
     }
@@ -116,7 +123,12 @@ export function createSessionManager(deps: SessionManagerDeps) {
 
   return {
     /** Checks the user name and password and starts a named sign-in; `null` when they do not match. */
-    async signIn(username: string, password: string, deviceName: string, options: { withRefresh?: boolean } = {}): Promise<Credentials | null> {
+    async signIn(
+      username: string,
+      password: string,
+      deviceName: string,
+      options: { withRefresh?: boolean } = {},
+    ): Promise<Credentials | null> {
       if (!(await checkPassword(username, password))) return null;
       return startSession(username, deviceName, options);
     },

@@ -34,7 +34,9 @@ export function accountRoutes(context: RouteContext): Router {
     const current = formField(req.body, 'current', 200);
     const next = formField(req.body, 'next', 200);
     if (!current || next === undefined || next.length < MIN_PASSWORD_LENGTH) {
-      res.status(400).send(passwordPage({ csrfToken, error: `Enter your current password and a new one of ${MIN_PASSWORD_LENGTH} to 200 characters.` }));
+      res
+        .status(400)
+        .send(passwordPage({ csrfToken, error: `Enter your current password and a new one of ${MIN_PASSWORD_LENGTH} to 200 characters.` }));
       return;
     }
     const result = await sessions.changePassword(currentUser(res), current, next);

@@ -69,7 +69,11 @@ export class RedisAppStore implements AppStore {
     this.#tag = `{${options.keyPrefix ?? 'revocast-demo'}}`;
     if (typeof options.redis === 'string') {
       // The SDK's factory, so the app's own state follows the same URL forms as its verifier and the service.
-      this.#redis = openRedis(parseRedisTarget(options.redis), { maxRetriesPerRequest: 1, commandTimeout: 3000, connectionName: 'revocast-example-app' });
+      this.#redis = openRedis(parseRedisTarget(options.redis), {
+        maxRetriesPerRequest: 1,
+        commandTimeout: 3000,
+        connectionName: 'revocast-example-app',
+      });
       this.#owns = true;
     } else {
       this.#redis = options.redis;
@@ -134,7 +138,9 @@ export class RedisAppStore implements AppStore {
   }
 
   async touchSession(session: Pick<Session, 'sid' | 'sub'>, now: number, ttlMs: number): Promise<boolean> {
-    return (await this.#scripts.appTouchSession(this.#session(session.sid), this.#sessionsOf(session.sub), String(now), String(ttlMs))) === 1;
+    return (
+      (await this.#scripts.appTouchSession(this.#session(session.sid), this.#sessionsOf(session.sub), String(now), String(ttlMs))) === 1
+    );
   }
 
   async session(sid: string): Promise<Session | null> {

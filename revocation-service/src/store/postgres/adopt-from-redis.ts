@@ -79,7 +79,9 @@ export async function adoptFromRedis(
       `SELECT member, prune_at, cutoff FROM ${t.revocations} WHERE member = ANY($1)`,
       [members],
     );
-    const held = new Map(heldRows.map((row) => [row.member, { pruneAt: Number(row.prune_at), cutoff: row.cutoff === null ? null : Number(row.cutoff) }]));
+    const held = new Map(
+      heldRows.map((row) => [row.member, { pruneAt: Number(row.prune_at), cutoff: row.cutoff === null ? null : Number(row.cutoff) }]),
+    );
     const { rows: lastRows } = await pool.query<{ member: string; reinstated: boolean; at: string }>(
       `SELECT DISTINCT ON (member) member, prune_at IS NULL AS reinstated, at FROM ${t.changes} WHERE member = ANY($1) ORDER BY member, change_offset DESC`,
       [members],
@@ -110,13 +112,33 @@ export async function adoptFromRedis(
       });
       const { rows } = await pool.query<{ applied: boolean; assigned: string | null }>(
         `SELECT applied, assigned FROM ${t.recordChange}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-        [member, parsed.type, parsed.id, record.sub ?? null, entry.pruneAt, cutoff, reachOf({ type: parsed.type, ...entry }), JSON.stringify(record), change, now],
+        [
+          member,
+          parsed.type,
+          parsed.id,
+          record.sub ?? null,
+          entry.pruneAt,
+          cutoff,
+          reachOf({ type: parsed.type, ...entry }),
+          JSON.stringify(record),
+          change,
+          now,
+        ],
       );
       const row = rows[0];
       if (row?.applied !== true) continue;
       adopted++;
       logger.warn(
-        { audit: { action: 'adopt', actor: 'redis', type: parsed.type, id: parsed.id, revokedBy: record.revokedBy, offset: Number(row.assigned) } },
+        {
+          audit: {
+            action: 'adopt',
+            actor: 'redis',
+            type: parsed.type,
+            id: parsed.id,
+            revokedBy: record.revokedBy,
+            offset: Number(row.assigned),
+          },
+        },
         'revocation adopted from Redis: a writer that bypasses the record made it',
       );
     }
@@ -125,7 +147,9 @@ export async function adoptFromRedis(
 }
 
 /** The fields of a record the Redis-only store kept, where they are readable. */
-function storedRecord(json: string | null): Partial<Pick<RevocationRecord, 'sub' | 'exp' | 'reason' | 'revokedBy' | 'revokedAt'>> | undefined {
+function storedRecord(
+  json: string | null,
+): Partial<Pick<RevocationRecord, 'sub' | 'exp' | 'reason' | 'revokedBy' | 'revokedAt'>> | undefined {
   if (json === null) return undefined;
   try {
     const value = JSON.parse(json) as Record<string, unknown>;

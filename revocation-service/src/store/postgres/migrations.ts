@@ -155,7 +155,9 @@ export async function migrate(pool: Pool, t: Tables): Promise<number[]> {
     const done = new Set(rows.map((row) => row.version));
     const newest = Math.max(0, ...done);
     if (newest > SCHEMA_VERSION) {
-      throw new Error(`the database schema is at version ${newest}, newer than this release knows (${SCHEMA_VERSION}); upgrade the service`);
+      throw new Error(
+        `the database schema is at version ${newest}, newer than this release knows (${SCHEMA_VERSION}); upgrade the service`,
+      );
     }
     const applied: number[] = [];
     for (const migration of MIGRATIONS) {

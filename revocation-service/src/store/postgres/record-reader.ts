@@ -52,7 +52,13 @@ export async function* readEntries(db: PoolClient, t: Tables): AsyncGenerator<Ar
       `SELECT member, prune_at, cutoff FROM ${t.revocations} WHERE member > $1 ORDER BY member LIMIT ${PAGE}`,
       [after],
     );
-    yield rows.map((row) => [row.member, row.cutoff === null ? { pruneAt: num(row.prune_at) } : { pruneAt: num(row.prune_at), cutoff: num(row.cutoff) }] as const);
+    yield rows.map(
+      (row) =>
+        [
+          row.member,
+          row.cutoff === null ? { pruneAt: num(row.prune_at) } : { pruneAt: num(row.prune_at), cutoff: num(row.cutoff) },
+        ] as const,
+    );
     const last = rows.at(-1);
     if (last === undefined || rows.length < PAGE) return;
     after = last.member;

@@ -9,7 +9,9 @@ import { runDifferential } from '../../../support/jws-differential.js';
 describe('the JWS core and jose.jwtVerify', () => {
   it('agree on accept or reject, and on the class of error, for random keys, headers, payloads and mutations', async () => {
     const tally = await runDifferential({ numRuns: 1500, seed: 20261129 });
-    console.log(`differential: ${tally.cases} cases, ${tally.accepted} accepted by both, refused by both: ${JSON.stringify(Object.fromEntries(tally.refused))}, refused only by the core as not canonical: ${tally.stricter}`);
+    console.log(
+      `differential: ${tally.cases} cases, ${tally.accepted} accepted by both, refused by both: ${JSON.stringify(Object.fromEntries(tally.refused))}, refused only by the core as not canonical: ${tally.stricter}`,
+    );
     // The generator must reach every verdict, or agreement proves little.
     expect(tally.cases).toBe(1500);
     expect(tally.accepted).toBeGreaterThan(150);

@@ -10,7 +10,9 @@ import { runJwtDifferential } from '../../../support/jwt-differential.js';
 describe('the token check and jose.jwtVerify', () => {
   it('agree on accept, expired or invalid for random claims around now, except where a Revocast claim rule applies', async () => {
     const tally = await runJwtDifferential({ numRuns: 1500, seed: 20261130 });
-    console.log(`jwt differential: ${tally.cases} cases, ${tally.accepted} accepted by both, refused: ${JSON.stringify(Object.fromEntries(tally.refused))}, not canonical: ${tally.stricter}`);
+    console.log(
+      `jwt differential: ${tally.cases} cases, ${tally.accepted} accepted by both, refused: ${JSON.stringify(Object.fromEntries(tally.refused))}, not canonical: ${tally.stricter}`,
+    );
     expect(tally.cases).toBe(1500);
     expect(tally.accepted).toBeGreaterThan(10);
     for (const reason of ['expired', 'claim-invalid', 'Revocast claim rule', 'bad-signature', 'malformed']) {

@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import type { JwsAlgorithm } from '../../../../verifier-sdk/src/verify/jws/algorithms.js';
 import { JwsError } from '../../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { loadKey, type KeyMaterial } from '../../../../verifier-sdk/src/verify/jws/load-key.js';
-import { createKeySetJwsVerifier, createStaticJwsVerifier, type KeyLookup } from '../../../../verifier-sdk/src/verify/jws/verify-compact.js';
+import {
+  createKeySetJwsVerifier,
+  createStaticJwsVerifier,
+  type KeyLookup,
+} from '../../../../verifier-sdk/src/verify/jws/verify-compact.js';
 
 /**
  * One test per rule that keeps an algorithm from being weaker than with
@@ -99,7 +103,11 @@ describe('algorithm confusion', () => {
 
 describe('key type and size', () => {
   it('needs an HMAC secret at least as long as the hash output: 32, 48 and 64 bytes', async () => {
-    for (const [alg, bytes] of [['HS256', 32], ['HS384', 48], ['HS512', 64]] as const) {
+    for (const [alg, bytes] of [
+      ['HS256', 32],
+      ['HS384', 48],
+      ['HS512', 64],
+    ] as const) {
       expect(await refused(new Uint8Array(bytes - 1), [alg])).toMatch(new RegExp(`${alg} needs a secret of at least ${bytes} bytes`));
       const verify = createStaticJwsVerifier(await loadKey(new Uint8Array(bytes).fill(1), [alg]));
       expect(reasonOf(() => verify(token({ alg }, hmac(`sha${alg.slice(2)}`, new Uint8Array(bytes).fill(1)))))).toBe('accepted');
@@ -130,7 +138,9 @@ describe('key type and size', () => {
 
   it('needs the curve of the algorithm: P-256 for ES256, P-384 for ES384, P-521 for ES512', async () => {
     expect(await refused(ec256.publicKey, ['ES384'])).toMatch(/ES384 needs an EC key on secp384r1/);
-    expect(await refused(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey, ['ES256'])).toMatch(/ES256 needs an EC key on prime256v1/);
+    expect(await refused(generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey, ['ES256'])).toMatch(
+      /ES256 needs an EC key on prime256v1/,
+    );
     expect(await refused(generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey, ['ES256'])).toMatch(/ES256 needs an EC key/);
     expect(await refused(rsa.publicKey, ['ES256'])).toMatch(/ES256 needs an EC key/);
   });
@@ -144,9 +154,15 @@ describe('key type and size', () => {
     const verify = createStaticJwsVerifier(await loadKey(ec256.publicKey, ['ES256']));
     const p1363 = (input: string) => sign('sha256', Buffer.from(input), { key: ec256.privateKey, dsaEncoding: 'ieee-p1363' });
     expect(reasonOf(() => verify(token({ alg: 'ES256' }, p1363)))).toBe('accepted');
-    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => sign('sha256', Buffer.from(input), ec256.privateKey))))).toBe('bad-signature');
-    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => Buffer.concat([p1363(input), Buffer.alloc(1)]))))).toBe('bad-signature');
-    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => Buffer.concat([Buffer.alloc(1), p1363(input)]))))).toBe('bad-signature');
+    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => sign('sha256', Buffer.from(input), ec256.privateKey))))).toBe(
+      'bad-signature',
+    );
+    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => Buffer.concat([p1363(input), Buffer.alloc(1)]))))).toBe(
+      'bad-signature',
+    );
+    expect(reasonOf(() => verify(token({ alg: 'ES256' }, (input) => Buffer.concat([Buffer.alloc(1), p1363(input)]))))).toBe(
+      'bad-signature',
+    );
   });
 
   it('verifies Ed25519 under both names, EdDSA and Ed25519', async () => {
@@ -160,7 +176,13 @@ describe('key type and size', () => {
     const jwt = await new SignJWT({ sub: 'a' }).setProtectedHeader({ alg: 'ES256' }).sign(ec256.privateKey);
     const jwk = await exportJWK(ec256.publicKey);
     const pem = createPublicKey(ec256.publicKey.export({ type: 'spki', format: 'pem' }));
-    for (const material of [ec256.publicKey, jwk, { ...jwk, alg: 'ES256' }, (await importJWK(jwk, 'ES256')) as KeyMaterial, pem as KeyObject]) {
+    for (const material of [
+      ec256.publicKey,
+      jwk,
+      { ...jwk, alg: 'ES256' },
+      (await importJWK(jwk, 'ES256')) as KeyMaterial,
+      pem as KeyObject,
+    ]) {
       expect(createStaticJwsVerifier(await loadKey(material, ['ES256']))(jwt).payload).toEqual({ sub: 'a' });
     }
   });

@@ -6,7 +6,15 @@ import { JwsError } from '../../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { loadKey } from '../../../../verifier-sdk/src/verify/jws/load-key.js';
 import { createStaticJwsVerifier, type StaticJwsVerifier } from '../../../../verifier-sdk/src/verify/jws/verify-compact.js';
 import { isCanonicalCompact } from '../../../support/jws-differential.js';
-import { IDENTICAL_TO_VALID, STRICTER_THAN_WYCHEPROOF, algorithmsFor, file, type Group, type Vector, type Verdict } from '../../../support/wycheproof-jws.js';
+import {
+  IDENTICAL_TO_VALID,
+  STRICTER_THAN_WYCHEPROOF,
+  algorithmsFor,
+  file,
+  type Group,
+  type Vector,
+  type Verdict,
+} from '../../../support/wycheproof-jws.js';
 
 /**
  * Every Wycheproof JWS vector through the signature core alone, keyed the
@@ -57,7 +65,12 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
         } catch (err) {
           joseVerified = err instanceof joseErrors.JOSEError ? false : 'key refused';
         }
-        checked.set(vector.tcId, { vector, group, joseVerified, verdict: verify === undefined ? 'key refused' : verdictOf(verify, vector.jws) });
+        checked.set(vector.tcId, {
+          vector,
+          group,
+          joseVerified,
+          verdict: verify === undefined ? 'key refused' : verdictOf(verify, vector.jws),
+        });
       }
     }
   });
@@ -83,7 +96,10 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
 
   it('verifies a signature exactly when jose.compactVerify does, for every canonically encoded vector whose key the core accepts', () => {
     const disagreements = [...checked.values()]
-      .filter(({ vector, verdict, joseVerified }) => verdict !== 'key refused' && joseVerified !== 'key refused' && isCanonicalCompact(vector.jws))
+      .filter(
+        ({ vector, verdict, joseVerified }) =>
+          verdict !== 'key refused' && joseVerified !== 'key refused' && isCanonicalCompact(vector.jws),
+      )
       .filter(({ verdict, joseVerified }) => (verdict === 'signature verified') !== joseVerified)
       .map(({ vector, verdict, joseVerified }) => `${vector.tcId}: core ${verdict}, jose verified ${String(joseVerified)}`);
     expect(disagreements).toEqual([]);
@@ -93,7 +109,9 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
     const lenient = [...checked.values()].filter(({ vector, verdict }) => verdict !== 'key refused' && !isCanonicalCompact(vector.jws));
     expect(lenient.filter(({ verdict }) => verdict !== 'rejected by signature layer')).toEqual([]);
     // Wycheproof calls these invalid; jose's lenient decoder lets their signatures verify, the core does not.
-    const joseVerifiedInvalid = lenient.filter(({ vector, joseVerified }) => vector.result === 'invalid' && joseVerified === true).map(({ vector }) => vector.tcId);
+    const joseVerifiedInvalid = lenient
+      .filter(({ vector, joseVerified }) => vector.result === 'invalid' && joseVerified === true)
+      .map(({ vector }) => vector.tcId);
     expect(joseVerifiedInvalid).toEqual([360, 365, 368, 375]);
   });
 });

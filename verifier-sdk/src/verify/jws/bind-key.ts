@@ -19,7 +19,8 @@ export interface BoundKey {
 function describe(key: KeyObject): string {
   if (key.type === 'secret') return `a ${key.symmetricKeySize ?? 0}-byte secret`;
   const type = key.asymmetricKeyType ?? 'unknown';
-  if (type === 'rsa' || type === 'rsa-pss') return `a ${key.asymmetricKeyDetails?.modulusLength ?? 0}-bit ${type.toUpperCase()} ${key.type} key`;
+  if (type === 'rsa' || type === 'rsa-pss')
+    return `a ${key.asymmetricKeyDetails?.modulusLength ?? 0}-bit ${type.toUpperCase()} ${key.type} key`;
   if (type === 'ec') return `an EC ${key.type} key on ${key.asymmetricKeyDetails?.namedCurve ?? 'an unknown curve'}`;
   return `an ${type} ${key.type} key`;
 }
@@ -28,13 +29,17 @@ function describe(key: KeyObject): string {
 export function keyProblem(key: KeyObject, alg: JwsAlgorithm): string | undefined {
   const spec: JwsAlgorithmSpec = JWS_ALGORITHMS[alg];
   if (spec.family === 'hmac') {
-    if (key.type !== 'secret') return `${alg} needs an HMAC secret, not ${describe(key)}: a public key used as a secret is the algorithm-confusion attack`;
+    if (key.type !== 'secret')
+      return `${alg} needs an HMAC secret, not ${describe(key)}: a public key used as a secret is the algorithm-confusion attack`;
     const bytes = key.symmetricKeySize ?? 0;
-    if (bytes < spec.minSecretBytes) return `${alg} needs a secret of at least ${spec.minSecretBytes} bytes (the hash output), got ${bytes}`;
+    if (bytes < spec.minSecretBytes)
+      return `${alg} needs a secret of at least ${spec.minSecretBytes} bytes (the hash output), got ${bytes}`;
     return undefined;
   }
   if (key.type !== 'public') {
-    return key.type === 'private' ? `${alg} verifies with the public key: pass the public key, not the private one` : `${alg} needs a public key, not ${describe(key)}`;
+    return key.type === 'private'
+      ? `${alg} verifies with the public key: pass the public key, not the private one`
+      : `${alg} needs a public key, not ${describe(key)}`;
   }
   switch (spec.family) {
     case 'rsa':

@@ -54,7 +54,9 @@ function bind(key: KeyObject, algorithms: readonly JwsAlgorithm[]): BoundKey {
 function onlyAlgorithms(permitted: readonly string[], algorithms: readonly JwsAlgorithm[], what: string): void {
   const other = algorithms.filter((alg) => !permitted.includes(alg));
   if (other.length > 0) {
-    throw invalidOptions(`algorithms: ${other.join(', ')} cannot be verified with ${what}, which is for ${permitted.join(', ') || 'no JWS algorithm'}`);
+    throw invalidOptions(
+      `algorithms: ${other.join(', ')} cannot be verified with ${what}, which is for ${permitted.join(', ') || 'no JWS algorithm'}`,
+    );
   }
 }
 

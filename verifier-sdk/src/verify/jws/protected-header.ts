@@ -33,7 +33,8 @@ export function parseProtectedHeader(segment: string): ProtectedHeader {
       throw malformed('"crit" must be an array of non-empty strings');
     }
     for (const name of crit as string[]) {
-      if (!UNDERSTOOD.has(name)) throw new JwsError('unsupported', `token is invalid: extension header parameter ${JSON.stringify(name)} is not understood`);
+      if (!UNDERSTOOD.has(name))
+        throw new JwsError('unsupported', `token is invalid: extension header parameter ${JSON.stringify(name)} is not understood`);
       if (!Object.hasOwn(header, name)) throw malformed(`extension header parameter "${name}" is missing`);
     }
     if (crit.includes('b64')) {

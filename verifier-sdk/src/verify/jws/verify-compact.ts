@@ -34,7 +34,8 @@ function parse(token: string, headers: HeaderCache, allowed: ReadonlySet<string>
   const parts = splitCompact(token);
   if (parts === undefined) throw new JwsError('malformed', 'token is not a JWS in compact serialisation (unpadded base64url segments)');
   const header = headers.parse(token.slice(0, parts.headerEnd));
-  if (!allowed.has(header.alg)) throw new JwsError('alg-not-allowed', `token is invalid: "alg" ${JSON.stringify(header.alg)} is not allowed`);
+  if (!allowed.has(header.alg))
+    throw new JwsError('alg-not-allowed', `token is invalid: "alg" ${JSON.stringify(header.alg)} is not allowed`);
   return { parts, header };
 }
 
