@@ -2,9 +2,9 @@ import { isRevocationType, type Entry, type RevocationType } from './entry.js';
 import { isValidId } from './id.js';
 import { isInteger } from './integer.js';
 
-/** One change to the revocation list, as carried on the wire. */
+/** One change to the revocation list, as carried on the wire; `at` is when it was recorded (epoch ms). */
 export type Change =
-  | { readonly op: 'revoke'; readonly entry: Entry /** epoch ms when recorded */; readonly at: number }
+  | { readonly op: 'revoke'; readonly entry: Entry; readonly at: number }
   | { readonly op: 'reinstate'; readonly type: RevocationType; readonly id: string; readonly at: number };
 
 interface WireChange {
