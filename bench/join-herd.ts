@@ -134,7 +134,8 @@ async function main(): Promise<void> {
       console.log(
         `${name}: ${revocations} revocations in ${result.seconds.toFixed(1)} s, to all ${fleet.size} running verifiers p50 ${quantile(delays.all, 0.5).toFixed(2)} ms ` +
           `p99 ${quantile(delays.all, 0.99).toFixed(2)} ms max ${quantile(delays.all, 1).toFixed(1)} ms, Redis CPU ${cpuMsPerS.toFixed(0)} ms/s` +
-          `${joinMs === undefined ? '' : `, ${HERD} joined in ${(joinMs / 1000).toFixed(1)} s`}, load ${result.loadavg[0].toFixed(2)} -> ${result.loadavg[1].toFixed(2)}`,
+          `${joinMs === undefined ? '' : `, ${HERD} joined in ${(joinMs / 1000).toFixed(1)} s`}, load ${result.loadavg[0].toFixed(2)} -> ${result.loadavg[1].toFixed(2)}, refused ${result.refused}; ` +
+          `Redis time by command: ${commands.map((c) => `${c.command} ${c.ms.toFixed(0)} ms in ${c.calls}`).join(', ')}`,
       );
       if (delays.missing > 0) throw new Error(`${name}: ${delays.missing} applications missing`);
       return result;
