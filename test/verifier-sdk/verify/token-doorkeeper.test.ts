@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { TokenDoorkeeper, tokenHash } from '../../../verifier-sdk/src/verify/token-doorkeeper.js';
+import { TokenDoorkeeper } from '../../../verifier-sdk/src/verify/token-doorkeeper.js';
+import { tokenHash } from '../../../verifier-sdk/src/verify/token-hash.js';
 
 const token = fc.string({ minLength: 1, maxLength: 300 });
 

@@ -1,3 +1,5 @@
+import { cacheKeyOf, tokenHash } from './token-hash.js';
+
 /** A token whose signature and claims were verified, as the cache keeps it. */
 export interface CachedToken<Claims> {
   /** The exact token string; a lookup answers only when it is equal. */
@@ -40,22 +42,14 @@ export function tokenCost(token: string): number {
 }
 
 /**
- * The Map key of a token: its last segment, the signature. Hashing a Map key
- * reads every character, and the whole token is five times longer than its
- * signature; a miss (a token never seen) pays that hash for nothing. The
- * entry keeps the whole token, and a lookup answers only when it is equal.
- */
-function keyOf(token: string): string {
-  return token.slice(token.lastIndexOf('.') + 1);
-}
-
-/**
  * Verified tokens by their exact string, bounded by count and by
  * approximate bytes. Oldest entries go first (insertion order), which keeps
- * a hit to a single `Map.get` and a string comparison: no reordering.
+ * a hit to a single `Map.get` and a string comparison: no reordering. The
+ * Map is keyed by a 30-bit hash of the token's tail ({@link cacheKeyOf}):
+ * a string key would be hashed over every character it has, on every miss.
  */
 export class TokenCache<Claims> {
-  readonly #entries = new Map<string, CachedToken<Claims>>();
+  readonly #entries = new Map<number, CachedToken<Claims>>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
@@ -66,7 +60,7 @@ export class TokenCache<Claims> {
    * rehash. Map iterators are live: this one resumes past the slots it
    * evicted and still sees entries added after it, in insertion order.
    */
-  #cursor: Iterator<string> | undefined;
+  #cursor: Iterator<number> | undefined;
 
   constructor(maxEntries: number, maxBytes: number) {
     this.#maxEntries = maxEntries;
@@ -86,17 +80,18 @@ export class TokenCache<Claims> {
     return this.#bytes;
   }
 
-  get(token: string): CachedToken<Claims> | undefined {
-    const entry = this.#entries.get(keyOf(token));
+  /** The entry for exactly `token`; `hash` is its {@link tokenHash}, when the caller has it already. */
+  get(token: string, hash = tokenHash(token)): CachedToken<Claims> | undefined {
+    const entry = this.#entries.get(cacheKeyOf(hash));
     return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
   /** Keeps `claims` for `token`, evicting the oldest entries to stay within both bounds. */
-  set(token: string, claims: Claims, exp: number, verifiedAt: number): void {
+  set(token: string, claims: Claims, exp: number, verifiedAt: number, hash = tokenHash(token)): void {
     const cost = tokenCost(token);
     if (cost > this.#maxBytes) return;
-    const key = keyOf(token);
-    // Whatever holds this key goes, even another token with the same last segment: one entry per key.
+    const key = cacheKeyOf(hash);
+    // Whatever holds this key goes, even another token that shares it: one entry per key.
     this.#deleteKey(key);
     while (this.#entries.size >= this.#maxEntries || this.#bytes + cost > this.#maxBytes) {
       const oldest = this.#oldest();
@@ -108,7 +103,7 @@ export class TokenCache<Claims> {
   }
 
   /** The oldest key, or `undefined` when the cache is empty. */
-  #oldest(): string | undefined {
+  #oldest(): number | undefined {
     let next = this.#cursor?.next();
     if (next === undefined || next.done === true) {
       // A finished iterator stays finished, even once entries are added again.
@@ -118,12 +113,12 @@ export class TokenCache<Claims> {
     return next.done === true ? undefined : next.value;
   }
 
-  delete(token: string): void {
-    const key = keyOf(token);
+  delete(token: string, hash = tokenHash(token)): void {
+    const key = cacheKeyOf(hash);
     if (this.#entries.get(key)?.token === token) this.#deleteKey(key);
   }
 
-  #deleteKey(key: string): void {
+  #deleteKey(key: number): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);

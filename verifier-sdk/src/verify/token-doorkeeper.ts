@@ -1,3 +1,5 @@
+import { tokenHash } from './token-hash.js';
+
 /**
  * Which verified tokens earn a place in the verified-token cache: those seen
  * a second time. A server with many users sees most tokens once; caching
@@ -33,10 +35,10 @@ export class TokenDoorkeeper {
 
   /**
    * True when `token` was offered before (and still held its slot): it may
-   * be cached now. Otherwise remembers it and answers false.
+   * be cached now. Otherwise remembers it and answers false. `hash` is its
+   * {@link tokenHash}, when the caller has it already.
    */
-  admit(token: string): boolean {
-    const hash = tokenHash(token);
+  admit(token: string, hash = tokenHash(token)): boolean {
     const slot = hash & this.#mask;
     if (this.#seen[slot] === hash) {
       this.#seen[slot] = 0;
@@ -45,21 +47,4 @@ export class TokenDoorkeeper {
     this.#seen[slot] = hash;
     return false;
   }
-}
-
-/** Characters hashed, from the end: a JWS ends with its signature, which differs between any two tokens that verify. */
-const HASHED_TAIL = 48;
-
-/**
- * FNV-1a over the token's length and its last characters, never 0 (an empty
- * slot). Only tokens that verified are offered, so their tails are
- * signatures: an attacker cannot choose them without the key, and a
- * collision would only admit a token one sighting early.
- */
-export function tokenHash(token: string): number {
-  let hash = Math.imul(0x811c9dc5 ^ token.length, 0x01000193);
-  for (let i = Math.max(0, token.length - HASHED_TAIL); i < token.length; i++) {
-    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
-  }
-  return hash >>> 0 || 1;
 }
