@@ -15,6 +15,7 @@ import { JwsError } from '../../verifier-sdk/src/verify/jws/jws-error.js';
 import { loadKey, type KeyMaterial } from '../../verifier-sdk/src/verify/jws/load-key.js';
 import {
   createKeySetJwsVerifier,
+  createPooledJwsVerifier,
   createStaticJwsVerifier,
   type KeyLookup,
   type VerifiedJws,
@@ -179,6 +180,9 @@ export interface Setup {
   readonly joseKey: Parameters<typeof jwtVerify>[1];
 }
 
+/** How the name of a setup that checks on the thread pool ends. */
+const POOLED = ' on the thread pool';
+
 /** Every form of every key in the pool, each with the allow-list it can be bound to. */
 export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions = {}): Promise<Setup[]> {
   const setups: Setup[] = [];
@@ -227,15 +231,13 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
         return;
       }
     }
-    const verify = createStaticJwsVerifier(await loadKey(material, algorithms));
-    setups.push({
-      name: `${key.family}/${key.verifier.symmetricKeySize ?? key.verifier.asymmetricKeyDetails?.modulusLength ?? ''} ${form} [${algorithms.join(',')}]`,
-      key,
-      algorithms,
-      ours: verify,
-      jose: (token) => jwtVerify(token, joseKey, { ...joseOptions, algorithms: [...algorithms] }),
-      joseKey,
-    });
+    const bound = await loadKey(material, algorithms);
+    const name = `${key.family}/${key.verifier.symmetricKeySize ?? key.verifier.asymmetricKeyDetails?.modulusLength ?? ''} ${form} [${algorithms.join(',')}]`;
+    const jose = (token: string) => jwtVerify(token, joseKey, { ...joseOptions, algorithms: [...algorithms] });
+    setups.push({ name, key, algorithms, ours: createStaticJwsVerifier(bound), jose, joseKey });
+    // The elliptic curves' checks on the thread pool: judged against jose like the synchronous core.
+    const pooled = createPooledJwsVerifier(bound);
+    if (pooled !== undefined) setups.push({ name: `${name}${POOLED}`, key, algorithms, ours: pooled, jose, joseKey });
   };
   for (const key of pool.keys) {
     const algs = algorithmsOf(key);
@@ -660,10 +662,12 @@ export interface Tally {
   readonly refused: Map<string, number>;
   /** Tokens only the core refused, for not being canonical base64url. */
   stricter: number;
+  /** Of the cases, those judged by a setup that checks on the thread pool, and of those, the ones both accepted. */
+  readonly pooled: { cases: number; accepted: number };
 }
 
 export function newTally(): Tally {
-  return { cases: 0, accepted: 0, refused: new Map(), stricter: 0 };
+  return { cases: 0, accepted: 0, refused: new Map(), stricter: 0, pooled: { cases: 0, accepted: 0 } };
 }
 
 /**
@@ -673,6 +677,8 @@ export function newTally(): Tally {
 export async function compare(setup: Setup, token: string, tally: Tally): Promise<void> {
   const [ours, jose] = await Promise.all([oursVerdict(setup, token), joseVerdict(setup, token)]);
   tally.cases++;
+  const pooled = setup.name.endsWith(POOLED);
+  if (pooled) tally.pooled.cases++;
   if (!isCanonicalCompact(token)) {
     if (ours.accepted || ours.reason !== 'malformed') {
       throw new Error(`${setup.name}: a non-canonical token got ${JSON.stringify(ours)} from the core: ${token}`);
@@ -689,6 +695,7 @@ export async function compare(setup: Setup, token: string, tally: Tally): Promis
       throw new Error(`${setup.name}: payloads differ for ${token}: ${JSON.stringify(ours.payload)} vs ${JSON.stringify(jose.payload)}`);
     }
     tally.accepted++;
+    if (pooled) tally.pooled.accepted++;
   } else if (!ours.accepted) {
     tally.refused.set(ours.reason, (tally.refused.get(ours.reason) ?? 0) + 1);
   }

@@ -54,6 +54,7 @@ describe('createVerifier', () => {
       readonly pollInterval?: number;
       readonly commandTimeout?: number;
       readonly maxTokenLength?: number;
+      readonly threadPool?: boolean;
       readonly id?: string;
       readonly heartbeatInterval?: number;
       readonly registry?: Registry;
@@ -186,6 +187,7 @@ describe('createSignatureVerifier', () => {
       readonly jwksUri?: string | URL;
       readonly algorithms: readonly string[];
       readonly maxTokenLength?: number;
+      readonly threadPool?: boolean;
     }>();
     expectTypeOf<Pick<VerifierOptions, keyof Options>>().toEqualTypeOf<Options>();
     expectTypeOf(createSignatureVerifier).returns.toEqualTypeOf<{

@@ -29,6 +29,7 @@ import {
 import { checkAlgorithms, type VerificationKey } from './key-material.js';
 import { createSignatureVerifier } from './signature-verifier.js';
 import { DEFAULT_TOKEN_CACHE, TokenCache } from './token-cache.js';
+import { tokenHash } from './token-hash.js';
 import { TokenDoorkeeper } from './token-doorkeeper.js';
 
 /** Bounds of the verified-token cache; see {@link VerifierOptions.tokenCache}. */
@@ -78,6 +79,16 @@ export interface VerifierOptions {
   readonly commandTimeout?: number;
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
+  /**
+   * Whether elliptic-curve signature checks (ES*, EdDSA) may run on libuv's
+   * thread pool when many verifications are outstanding at once (started
+   * without awaiting each other, as `Promise.all` does), so they use the
+   * other cores. A verification awaited before the next is always checked
+   * on the event loop; HMAC and RSA always are (the hop costs more). At
+   * most four checks per pool thread (`UV_THREADPOOL_SIZE`, 4 by default)
+   * are in the pool at once; the others wait their turn. Default true.
+   */
+  readonly threadPool?: boolean;
   /** Name this verifier reports to the service: 1 to 128 of `A-Z a-z 0-9 _ . : @ -`. Default `<host>-<pid>-<random>`. */
   readonly id?: string;
   /** Seconds between presence reports to the service; a report expires after three. `0` reports nothing. Default 2. */
@@ -281,6 +292,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const signatures = createSignatureVerifier({
     algorithms,
     maxTokenLength,
+    ...(options.threadPool === undefined ? {} : { threadPool: options.threadPool }),
     ...(options.key === undefined ? {} : { key: options.key }),
     ...(options.jwksUri === undefined ? {} : { jwksUri: options.jwksUri }),
   });
@@ -368,10 +380,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   /**
    * The claims of a token verified before, after checking its `exp` by the
-   * claims rule; `undefined` when it has to be verified in full. `nbf` and
-   * `iat` held when it was verified, so they hold now unless the clock went back.
+   * claims rule and the list; `undefined` when it has to be verified in
+   * full. `nbf` and `iat` held when it was verified, so they hold now unless
+   * the clock went back. The clock is read only for a hit: a miss pays for
+   * the full check, which reads it.
    */
-  function cached(token: string, now: number): VerifiedClaims | undefined {
+  function cached(token: string, hash: number): VerifiedClaims | undefined {
     const cache_ = cache as TokenCache<VerifiedClaims>;
     const version = signatures.keyVersion();
     if (version !== cacheVersion) {
@@ -380,13 +394,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
       cacheVersion = version;
     }
     if (version < 0) return undefined;
-    const entry = cache_.get(token);
-    if (entry === undefined || now < entry.verifiedAt) return undefined;
+    const entry = cache_.get(token, hash);
+    if (entry === undefined) return undefined;
+    const now = clock();
+    if (now < entry.verifiedAt) return undefined;
     if (hasExpired(entry.exp, now, clockTolerance)) {
-      cache_.delete(token);
+      cache_.delete(token, hash);
       metrics.rejected('expired');
       throw new RevocastError('ERR_TOKEN_EXPIRED', 401, 'token has expired');
     }
+    check(entry.claims, now);
     return entry.claims;
   }
 
@@ -400,9 +417,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   /**
    * Signature, claims and list, for a token the cache cannot answer.
    * Synchronous with a fixed key, so a never-seen token costs what its
-   * signature costs, without a promise of its own; a promise with a key set.
+   * signature costs, without a promise of its own; a promise with a key set
+   * or when an elliptic-curve check went to the thread pool.
    */
-  function verifyInFull(token: string, cacheable: boolean): VerifiedClaims | Promise<VerifiedClaims> {
+  function verifyInFull(token: string, hash: number): VerifiedClaims | Promise<VerifiedClaims> {
     const version = signatures.keyVersion();
     let payload: Record<string, unknown> | Promise<Record<string, unknown>>;
     try {
@@ -412,17 +430,21 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
     if (payload instanceof Promise) {
       return payload.then(
-        (resolved) => judge(token, resolved, version, cacheable),
+        (resolved) => judge(token, resolved, version, hash),
         (err: unknown) => {
           throw rejection(err);
         },
       );
     }
-    return judge(token, payload, version, cacheable);
+    return judge(token, payload, version, hash);
   }
 
-  /** Claims and list for a payload whose signature verified with keys of `version`; caches it when it may. */
-  function judge(token: string, payload: Record<string, unknown>, version: number, cacheable: boolean): VerifiedClaims {
+  /**
+   * Claims and list for a payload whose signature verified with keys of
+   * `version`; caches it when it may. `hash` is the token's {@link tokenHash},
+   * or -1 when the token is not cacheable.
+   */
+  function judge(token: string, payload: Record<string, unknown>, version: number, hash: number): VerifiedClaims {
     const verifiedAt = clock();
     let claims: VerifiedClaims;
     try {
@@ -430,11 +452,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
     } catch (err) {
       throw rejection(err);
     }
-    if (cacheable) {
+    if (hash >= 0) {
       deepFreeze(claims);
       // Only a verification that began and ended on the same, settled key set may be reused.
-      if (version >= 0 && signatures.keyVersion() === version && (doorkeeper as TokenDoorkeeper).admit(token)) {
-        (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt);
+      if (version >= 0 && signatures.keyVersion() === version && (doorkeeper as TokenDoorkeeper).admit(token, hash)) {
+        (cache as TokenCache<VerifiedClaims>).set(token, claims, claims.exp ?? Number.POSITIVE_INFINITY, verifiedAt, hash);
       }
     }
     check(claims, verifiedAt);
@@ -454,16 +476,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // The one boundary: whatever goes wrong below reaches the caller as a RevocastError.
       // A cache hit is answered inside it without awaiting anything.
       try {
-        const cacheable = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength;
-        if (cacheable) {
-          const now = clock();
-          const hit = cached(token, now);
-          if (hit !== undefined) {
-            check(hit, now);
-            return hit;
-          }
+        // One hash of the token serves the cache lookup, the doorkeeper and the insertion.
+        const hash = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength ? tokenHash(token) : -1;
+        if (hash >= 0) {
+          const hit = cached(token, hash);
+          if (hit !== undefined) return hit;
         }
-        const full = verifyInFull(token, cacheable);
+        const full = verifyInFull(token, hash);
         return full instanceof Promise ? await full : full;
       } catch (err) {
         if (err instanceof RevocastError) throw err;

@@ -4,9 +4,11 @@ import { JWS_ALGORITHMS, type JwsAlgorithm } from './jws/algorithms.js';
 import { loadKey, type KeyMaterial } from './jws/load-key.js';
 import {
   createKeySetJwsVerifier,
+  createPooledJwsVerifier,
   createStaticJwsVerifier,
   type KeyLookup,
   type KeySetJwsVerifier,
+  type PooledJwsVerifier,
   type StaticJwsVerifier,
 } from './jws/verify-compact.js';
 
@@ -14,7 +16,12 @@ import {
 export type VerificationKey = KeyMaterial;
 
 export type ResolvedKey =
-  | { readonly kind: 'static'; readonly verify: StaticJwsVerifier }
+  | {
+      readonly kind: 'static';
+      readonly verify: StaticJwsVerifier;
+      /** The same check on the thread pool, for a public key; none for a secret. */
+      readonly pooled: PooledJwsVerifier | undefined;
+    }
   | {
       readonly kind: 'jwks';
       readonly verify: KeySetJwsVerifier;
@@ -76,5 +83,6 @@ export async function resolveKey(
       fresh: () => remote.fresh,
     };
   }
-  return { kind: 'static', verify: createStaticJwsVerifier(await loadKey(key as VerificationKey, algorithms)) };
+  const bound = await loadKey(key as VerificationKey, algorithms);
+  return { kind: 'static', verify: createStaticJwsVerifier(bound), pooled: createPooledJwsVerifier(bound) };
 }

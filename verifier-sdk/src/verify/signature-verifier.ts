@@ -1,6 +1,7 @@
 import { errors as joseErrors } from 'jose';
 import { RevocastError, tokenInvalid } from '../errors.js';
 import { checkAlgorithms, resolveKey, type ResolvedKey, type VerificationKey } from './key-material.js';
+import { PoolGate } from './pool-gate.js';
 
 /** Options of {@link createSignatureVerifier}. */
 export interface SignatureVerifierOptions {
@@ -12,6 +13,8 @@ export interface SignatureVerifierOptions {
   readonly algorithms: readonly string[];
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
+  /** Whether public-key checks may go to libuv's thread pool when many are outstanding at once (see `createVerifier`). Default true. */
+  readonly threadPool?: boolean;
 }
 
 /** Checks the signature of compact JWTs; the claims are for a claims validator to judge. */
@@ -20,8 +23,9 @@ export interface SignatureVerifier {
   ready(): Promise<void>;
   /**
    * The payload (a JSON object) of a token whose signature checks out.
-   * Synchronous once ready with a fixed key; a promise with a key set or
-   * before the key is loaded. Throws or rejects with a {@link RevocastError}:
+   * Synchronous once ready with a fixed key; a promise with a key set,
+   * before the key is loaded, or when an elliptic-curve check goes to the
+   * thread pool (many outstanding at once, see `threadPool`). Throws or rejects with a {@link RevocastError}:
    * `ERR_TOKEN_INVALID`, `ERR_KEYS_UNAVAILABLE` or `ERR_INVALID_OPTIONS`.
    */
   verify(token: unknown): Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -40,9 +44,10 @@ function keysUnavailable(cause: unknown): RevocastError {
 
 /**
  * The signature check every part of Revocast uses (`createVerifier`, the
- * service's `/oauth2/introspect`): node:crypto on KeyObjects, synchronous,
- * the algorithm bound to the key when it is loaded. jose loads JWKs and
- * fetches, caches and selects from a key set.
+ * service's `/oauth2/introspect`): node:crypto on KeyObjects, synchronous
+ * (elliptic curves on the thread pool when many are outstanding, see
+ * {@link PoolGate}), the algorithm bound to the key when it is loaded. jose
+ * loads JWKs and fetches, caches and selects from a key set.
  *
  * @example
  * ```ts
@@ -81,9 +86,18 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
     }
   }
 
+  // Shared by every verification of this verifier: what is outstanding is counted across them all.
+  const gate = options.threadPool === false ? undefined : new PoolGate();
+
+  function withStaticKey(key: Extract<ResolvedKey, { kind: 'static' }>, token: string) {
+    const { pooled } = key;
+    if (pooled === undefined || gate === undefined || !gate.wanted()) return key.verify(token).payload;
+    return gate.run(() => pooled(token)).then(({ payload }) => payload);
+  }
+
   async function later(token: string): Promise<Record<string, unknown>> {
     const key = await keyPromise;
-    return key.kind === 'static' ? key.verify(token).payload : withKeySet(key, token);
+    return key.kind === 'static' ? withStaticKey(key, token) : withKeySet(key, token);
   }
 
   return {
@@ -94,7 +108,7 @@ export function createSignatureVerifier(options: SignatureVerifierOptions): Sign
       checkToken(token);
       const key = resolved;
       if (key === undefined) return later(token);
-      return key.kind === 'static' ? key.verify(token).payload : withKeySet(key, token);
+      return key.kind === 'static' ? withStaticKey(key, token) : withKeySet(key, token);
     },
     keyVersion() {
       const key = resolved;

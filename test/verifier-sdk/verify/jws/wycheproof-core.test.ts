@@ -4,7 +4,12 @@ import { RevocastError } from '@revocast/verifier-sdk';
 import { isJwsAlgorithm, type JwsAlgorithm } from '../../../../verifier-sdk/src/verify/jws/algorithms.js';
 import { JwsError } from '../../../../verifier-sdk/src/verify/jws/jws-error.js';
 import { loadKey } from '../../../../verifier-sdk/src/verify/jws/load-key.js';
-import { createStaticJwsVerifier, type StaticJwsVerifier } from '../../../../verifier-sdk/src/verify/jws/verify-compact.js';
+import {
+  createPooledJwsVerifier,
+  createStaticJwsVerifier,
+  type PooledJwsVerifier,
+  type StaticJwsVerifier,
+} from '../../../../verifier-sdk/src/verify/jws/verify-compact.js';
 import { isCanonicalCompact } from '../../../support/jws-differential.js';
 import {
   IDENTICAL_TO_VALID,
@@ -29,17 +34,34 @@ interface Checked {
   readonly vector: Vector;
   readonly group: Group;
   readonly verdict: Verdict;
+  /** The verdict of the same check on the thread pool (elliptic-curve keys only), with the error it gave. */
+  readonly pooled?: { readonly verdict: Verdict; readonly message?: string };
+  /** The synchronous core's error message, to compare with the pooled one. */
+  readonly message?: string;
   /** Whether jose.compactVerify verified the signature with the same key and allow-list. */
   readonly joseVerified: boolean | 'key refused';
 }
 
-function verdictOf(verify: StaticJwsVerifier, jws: string): Verdict {
+function judged(err: unknown): { verdict: Verdict; message: string } {
+  if (!(err instanceof JwsError)) throw new Error(`the core threw a non-JwsError: ${String(err)}`, { cause: err });
+  return { verdict: err.reason === 'not-a-jwt' ? 'signature verified' : 'rejected by signature layer', message: err.message };
+}
+
+function verdictOf(verify: StaticJwsVerifier, jws: string): { verdict: Verdict; message?: string } {
   try {
     verify(jws);
-    return 'accepted';
+    return { verdict: 'accepted' };
   } catch (err) {
-    if (!(err instanceof JwsError)) throw new Error(`the core threw a non-JwsError: ${String(err)}`, { cause: err });
-    return err.reason === 'not-a-jwt' ? 'signature verified' : 'rejected by signature layer';
+    return judged(err);
+  }
+}
+
+async function pooledVerdictOf(verify: PooledJwsVerifier, jws: string): Promise<{ verdict: Verdict; message?: string }> {
+  try {
+    await verify(jws);
+    return { verdict: 'accepted' };
+  } catch (err) {
+    return judged(err);
   }
 }
 
@@ -51,8 +73,11 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
       const key = (group.public ?? group.private) as NonNullable<Group['public']>;
       const algorithms = algorithmsFor(key).filter(isJwsAlgorithm) as JwsAlgorithm[];
       let verify: StaticJwsVerifier | undefined;
+      let pooled: PooledJwsVerifier | undefined;
       try {
-        verify = createStaticJwsVerifier(await loadKey(key, algorithms));
+        const bound = await loadKey(key, algorithms);
+        verify = createStaticJwsVerifier(bound);
+        pooled = createPooledJwsVerifier(bound);
       } catch (err) {
         expect(err).toBeInstanceOf(RevocastError);
         expect((err as RevocastError).code).toBe('ERR_INVALID_OPTIONS');
@@ -65,11 +90,13 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
         } catch (err) {
           joseVerified = err instanceof joseErrors.JOSEError ? false : 'key refused';
         }
+        const sync = verify === undefined ? { verdict: 'key refused' as const } : verdictOf(verify, vector.jws);
         checked.set(vector.tcId, {
           vector,
           group,
           joseVerified,
-          verdict: verify === undefined ? 'key refused' : verdictOf(verify, vector.jws),
+          ...sync,
+          ...(pooled === undefined ? {} : { pooled: await pooledVerdictOf(pooled, vector.jws) }),
         });
       }
     }
@@ -77,6 +104,18 @@ describe('Wycheproof JSON Web Signature vectors through the JWS core', () => {
 
   it('checks every vector in the file', () => {
     expect(checked.size).toBe(file.numberOfTests);
+  });
+
+  it('gives the same verdict and error on the thread pool as on the event loop, for every vector of an elliptic-curve key', () => {
+    // The file's elliptic-curve groups are all ECDSA; EdDSA on the pool is held to jose by the differential suite.
+    const onPool = [...checked.values()].filter((c) => c.pooled !== undefined);
+    expect(new Set(onPool.map(({ group }) => (group.public ?? group.private)?.kty))).toEqual(new Set(['EC']));
+    expect(onPool.filter(({ verdict }) => verdict === 'signature verified').length).toBeGreaterThan(0);
+    expect(onPool.filter(({ verdict }) => verdict === 'rejected by signature layer').length).toBeGreaterThan(0);
+    const differ = onPool
+      .filter(({ verdict, message, pooled }) => pooled?.verdict !== verdict || pooled?.message !== message)
+      .map(({ vector, verdict, pooled }) => `${vector.tcId}: event loop ${verdict}, pool ${pooled?.verdict}`);
+    expect(differ).toEqual([]);
   });
 
   it('rejects every invalid vector before its signature counts', () => {

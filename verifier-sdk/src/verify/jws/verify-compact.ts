@@ -1,6 +1,6 @@
 import { KeyObject, createSecretKey } from 'node:crypto';
 import { isJwsAlgorithm, type JwsAlgorithm } from './algorithms.js';
-import { bindKey, type BoundKey, type SignatureCheck } from './bind-key.js';
+import { bindKey, type BoundKey, type PooledSignatureCheck, type SignatureCheck } from './bind-key.js';
 import { splitCompact } from './compact-token.js';
 import { JwsError } from './jws-error.js';
 import { isJsonObject, parseJsonSegment } from './json-segment.js';
@@ -14,6 +14,9 @@ export interface VerifiedJws {
 
 /** Checks a compact JWS's signature with a key bound when it was loaded; synchronous. */
 export type StaticJwsVerifier = (token: string) => VerifiedJws;
+
+/** The same, with the signature checked on libuv's thread pool. */
+export type PooledJwsVerifier = (token: string) => Promise<VerifiedJws>;
 
 /** Checks a compact JWS's signature with the key a key set picks for its header. */
 export type KeySetJwsVerifier = (token: string) => Promise<VerifiedJws>;
@@ -39,21 +42,33 @@ function parse(token: string, headers: HeaderCache, allowed: ReadonlySet<string>
   return { parts, header };
 }
 
-/** Signature, then payload: jose looks at the payload only once the signature verified. */
-function finish(token: string, { parts, header }: Parsed, check: SignatureCheck): VerifiedJws {
-  const signature = Buffer.from(token.slice(parts.payloadEnd + 1), 'base64url');
-  let verified: boolean;
-  try {
-    verified = check(token.slice(0, parts.payloadEnd), signature);
-  } catch (cause) {
-    // node:crypto throws on some malformed signatures (an RSA one longer than the modulus); jose reports those as failures too.
-    throw new JwsError('bad-signature', 'token signature is invalid', { cause });
-  }
+/** The signature bytes and what they sign. */
+function signed(token: string, { parts }: Parsed): { readonly input: string; readonly signature: Buffer } {
+  return { input: token.slice(0, parts.payloadEnd), signature: Buffer.from(token.slice(parts.payloadEnd + 1), 'base64url') };
+}
+
+// node:crypto throws on some malformed signatures (an RSA one longer than the modulus); jose reports those as failures too.
+const signatureFailed = (cause: unknown) => new JwsError('bad-signature', 'token signature is invalid', { cause });
+
+/** After the signature was checked, the payload: jose looks at it only once the signature verified. */
+function payloadOf(token: string, { parts, header }: Parsed, verified: boolean): VerifiedJws {
   if (!verified) throw new JwsError('bad-signature', 'token signature is invalid');
   if (!header.b64) throw new JwsError('not-a-jwt', 'token is invalid: a JWT must not use an unencoded payload ("b64": false)');
   const payload = parseJsonSegment(token.slice(parts.headerEnd + 1, parts.payloadEnd));
   if (!isJsonObject(payload)) throw new JwsError('not-a-jwt', 'token is invalid: the claims set is not a JSON object');
   return { header: header.header, payload };
+}
+
+/** Signature, then payload, on the event loop. */
+function finish(token: string, parsed: Parsed, check: SignatureCheck): VerifiedJws {
+  const { input, signature } = signed(token, parsed);
+  let verified: boolean;
+  try {
+    verified = check(input, signature);
+  } catch (cause) {
+    throw signatureFailed(cause);
+  }
+  return payloadOf(token, parsed, verified);
 }
 
 /**
@@ -73,6 +88,34 @@ export function createStaticJwsVerifier(key: BoundKey): StaticJwsVerifier {
   return (token) => {
     const parsed = parse(token, headers, checks);
     return finish(token, parsed, checks.get(parsed.header.alg) as SignatureCheck);
+  };
+}
+
+/**
+ * The same core with the signature checked on libuv's thread pool; the
+ * parsing and the payload stay on the event loop, in the same order, with
+ * the same errors. `undefined` for a secret (HMAC has no pooled check).
+ */
+export function createPooledJwsVerifier(key: BoundKey): PooledJwsVerifier | undefined {
+  if (key.pooled.size === 0) return undefined;
+  const headers = new HeaderCache();
+  const { pooled } = key;
+  return (token) => {
+    let parsed: Parsed;
+    let work: Promise<boolean>;
+    try {
+      parsed = parse(token, headers, pooled);
+      const { input, signature } = signed(token, parsed);
+      work = (pooled.get(parsed.header.alg) as PooledSignatureCheck)(input, signature);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return work.then(
+      (verified) => payloadOf(token, parsed, verified),
+      (cause: unknown) => {
+        throw signatureFailed(cause);
+      },
+    );
   };
 }
 
