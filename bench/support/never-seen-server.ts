@@ -1,13 +1,15 @@
 /**
  * The web server of the never-seen-token throughput benchmark, in its own
  * process: one hello-world handler behind no auth, behind requireAuth (HS256
- * and RS256, default token cache) and behind express-jwt with a Redis GET
- * deny-list lookup per request. Prints its port on stdout.
+ * and RS256, default token cache), behind express-jwt with a Redis GET
+ * deny-list lookup per request, and behind fast-jwt alone (no cache, no
+ * revocation check). Prints its port on stdout.
  */
 import type { AddressInfo } from 'node:net';
 import { createPublicKey } from 'node:crypto';
 import express from 'express';
 import { expressjwt } from 'express-jwt';
+import { createVerifier as createFastJwtVerifier } from 'fast-jwt';
 import { Redis } from 'ioredis';
 import { authErrorHandler, createVerifier, requireAuth } from '@revocast/verifier-sdk';
 
@@ -32,6 +34,21 @@ app.get('/revocast/hs256', requireAuth(hs), hello);
 app.get('/revocast/rs256', requireAuth(rs), hello);
 app.get('/express-jwt/hs256', expressjwt({ secret, algorithms: ['HS256'], isRevoked }), hello);
 app.get('/express-jwt/rs256', expressjwt({ secret: rsaPem, algorithms: ['RS256'], isRevoked }), hello);
+// A ceiling for any synchronous verifier here: fast-jwt without its cache, no revocation check at all.
+const fastJwt = createFastJwtVerifier({ key: secret, algorithms: ['HS256'], cache: false, clockTolerance: 5000, requiredClaims: ['exp', 'jti'] });
+app.get(
+  '/fast-jwt/hs256',
+  (req, res, next) => {
+    try {
+      fastJwt((req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    } catch {
+      res.status(401).end();
+      return;
+    }
+    next();
+  },
+  hello,
+);
 app.use(authErrorHandler());
 app.use((err: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
   res.status((err as { status?: number }).status ?? 500).end();
