@@ -35,7 +35,13 @@ app.get('/revocast/rs256', requireAuth(rs), hello);
 app.get('/express-jwt/hs256', expressjwt({ secret, algorithms: ['HS256'], isRevoked }), hello);
 app.get('/express-jwt/rs256', expressjwt({ secret: rsaPem, algorithms: ['RS256'], isRevoked }), hello);
 // A ceiling for any synchronous verifier here: fast-jwt without its cache, no revocation check at all.
-const fastJwt = createFastJwtVerifier({ key: secret, algorithms: ['HS256'], cache: false, clockTolerance: 5000, requiredClaims: ['exp', 'jti'] });
+const fastJwt = createFastJwtVerifier({
+  key: secret,
+  algorithms: ['HS256'],
+  cache: false,
+  clockTolerance: 5000,
+  requiredClaims: ['exp', 'jti'],
+});
 app.get(
   '/fast-jwt/hs256',
   (req, res, next) => {
