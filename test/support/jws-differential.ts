@@ -178,10 +178,9 @@ export interface Setup {
   readonly jose: (token: string) => ReturnType<typeof jwtVerify>;
   /** What jose is given: the same material, or the same key set. */
   readonly joseKey: Parameters<typeof jwtVerify>[1];
+  /** Whether `ours` checks the signature on the thread pool. */
+  readonly onPool?: boolean;
 }
-
-/** How the name of a setup that checks on the thread pool ends. */
-const POOLED = ' on the thread pool';
 
 /** Every form of every key in the pool, each with the allow-list it can be bound to. */
 export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions = {}): Promise<Setup[]> {
@@ -237,7 +236,7 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
     setups.push({ name, key, algorithms, ours: createStaticJwsVerifier(bound), jose, joseKey });
     // The elliptic curves' checks on the thread pool: judged against jose like the synchronous core.
     const pooled = createPooledJwsVerifier(bound);
-    if (pooled !== undefined) setups.push({ name: `${name}${POOLED}`, key, algorithms, ours: pooled, jose, joseKey });
+    if (pooled !== undefined) setups.push({ name: `${name} on the thread pool`, key, algorithms, ours: pooled, jose, joseKey, onPool: true });
   };
   for (const key of pool.keys) {
     const algs = algorithmsOf(key);
@@ -677,7 +676,7 @@ export function newTally(): Tally {
 export async function compare(setup: Setup, token: string, tally: Tally): Promise<void> {
   const [ours, jose] = await Promise.all([oursVerdict(setup, token), joseVerdict(setup, token)]);
   tally.cases++;
-  const pooled = setup.name.endsWith(POOLED);
+  const pooled = setup.onPool === true;
   if (pooled) tally.pooled.cases++;
   if (!isCanonicalCompact(token)) {
     if (ours.accepted || ours.reason !== 'malformed') {

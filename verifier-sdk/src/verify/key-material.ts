@@ -2,6 +2,7 @@ import { createRemoteJWKSet, customFetch } from 'jose';
 import { invalidOptions } from '../errors.js';
 import { JWS_ALGORITHMS, type JwsAlgorithm } from './jws/algorithms.js';
 import { loadKey, type KeyMaterial } from './jws/load-key.js';
+import { HeaderCache } from './jws/protected-header.js';
 import {
   createKeySetJwsVerifier,
   createPooledJwsVerifier,
@@ -84,5 +85,7 @@ export async function resolveKey(
     };
   }
   const bound = await loadKey(key as VerificationKey, algorithms);
-  return { kind: 'static', verify: createStaticJwsVerifier(bound), pooled: createPooledJwsVerifier(bound) };
+  // One header cache for both paths of the key: a header is parsed once, whichever path checks it.
+  const headers = new HeaderCache();
+  return { kind: 'static', verify: createStaticJwsVerifier(bound, headers), pooled: createPooledJwsVerifier(bound, headers) };
 }

@@ -13,7 +13,7 @@ export interface SignatureVerifierOptions {
   readonly algorithms: readonly string[];
   /** Longest token accepted, in characters. Default 8192. */
   readonly maxTokenLength?: number;
-  /** Whether public-key checks may go to libuv's thread pool when many are outstanding at once (see `createVerifier`). Default true. */
+  /** Whether elliptic-curve checks (ES*, EdDSA) may go to libuv's thread pool when many are outstanding at once (see `createVerifier`). Default true. */
   readonly threadPool?: boolean;
 }
 

@@ -82,8 +82,7 @@ function finish(token: string, parsed: Parsed, check: SignatureCheck): VerifiedJ
  * const { payload } = verifyJws(token); // throws JwsError
  * ```
  */
-export function createStaticJwsVerifier(key: BoundKey): StaticJwsVerifier {
-  const headers = new HeaderCache();
+export function createStaticJwsVerifier(key: BoundKey, headers = new HeaderCache()): StaticJwsVerifier {
   const { checks } = key;
   return (token) => {
     const parsed = parse(token, headers, checks);
@@ -95,10 +94,10 @@ export function createStaticJwsVerifier(key: BoundKey): StaticJwsVerifier {
  * The same core with the signature checked on libuv's thread pool; the
  * parsing and the payload stay on the event loop, in the same order, with
  * the same errors. `undefined` for a secret (HMAC has no pooled check).
+ * `headers` may be shared with the key's {@link createStaticJwsVerifier}.
  */
-export function createPooledJwsVerifier(key: BoundKey): PooledJwsVerifier | undefined {
+export function createPooledJwsVerifier(key: BoundKey, headers = new HeaderCache()): PooledJwsVerifier | undefined {
   if (key.pooled.size === 0) return undefined;
-  const headers = new HeaderCache();
   const { pooled } = key;
   return (token) => {
     let parsed: Parsed;
