@@ -236,7 +236,8 @@ export async function createSetups(pool: KeyPool, joseOptions: JWTVerifyOptions 
     setups.push({ name, key, algorithms, ours: createStaticJwsVerifier(bound), jose, joseKey });
     // The elliptic curves' checks on the thread pool: judged against jose like the synchronous core.
     const pooled = createPooledJwsVerifier(bound);
-    if (pooled !== undefined) setups.push({ name: `${name} on the thread pool`, key, algorithms, ours: pooled, jose, joseKey, onPool: true });
+    if (pooled !== undefined)
+      setups.push({ name: `${name} on the thread pool`, key, algorithms, ours: pooled, jose, joseKey, onPool: true });
   };
   for (const key of pool.keys) {
     const algs = algorithmsOf(key);
