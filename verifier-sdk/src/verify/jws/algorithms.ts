@@ -1,3 +1,5 @@
+import type { HmacHash } from './hmac.js';
+
 /**
  * What each JWS algorithm (RFC 7518, RFC 8037) needs from its key and how
  * node:crypto checks it. The one table the key binding and the signature
@@ -5,7 +7,7 @@
  */
 export type JwsAlgorithmSpec =
   /** HMAC: the secret must be at least as long as the hash output (RFC 7518 section 3.2). */
-  | { readonly family: 'hmac'; readonly hash: string; readonly minSecretBytes: number }
+  | { readonly family: 'hmac'; readonly hash: HmacHash; readonly minSecretBytes: number }
   /** RSASSA-PKCS1-v1_5 and RSASSA-PSS (salt as long as the hash): at least 2048-bit keys (RFC 7518 sections 3.3, 3.5). */
   | { readonly family: 'rsa' | 'rsa-pss'; readonly hash: string; readonly saltLength: number }
   /** ECDSA on one named curve; the signature is R || S, each exactly as long as the curve order (RFC 7518 section 3.4). */

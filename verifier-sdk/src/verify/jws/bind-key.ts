@@ -1,11 +1,14 @@
-import { constants, createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { constants, verify, type KeyObject } from 'node:crypto';
 import { JWS_ALGORITHMS, MIN_RSA_BITS, type JwsAlgorithm, type JwsAlgorithmSpec } from './algorithms.js';
+import { hmacCheck } from './hmac.js';
 
 /**
  * Checks a signature over the signing input (the token up to its second
- * dot, ASCII). Synchronous: node:crypto on a KeyObject, no thread-pool hop.
+ * dot, ASCII). `signature` is the token's third segment, base64url already
+ * checked canonical: an HMAC is compared as that text, the other checks
+ * decode it. Synchronous: node:crypto, no thread-pool hop.
  */
-export type SignatureCheck = (signingInput: string, signature: Buffer) => boolean;
+export type SignatureCheck = (signingInput: string, signature: string) => boolean;
 
 /**
  * The same check on libuv's thread pool (node:crypto's callback form), so
@@ -16,7 +19,7 @@ export type SignatureCheck = (signingInput: string, signature: Buffer) => boolea
  * with 64 in flight RS256 was slower pooled (20,000 to 28,000/s) than on
  * the event loop (29,000 to 30,000/s), ES256 and EdDSA faster (1.3x, 1.4x).
  */
-export type PooledSignatureCheck = (signingInput: string, signature: Buffer) => Promise<boolean>;
+export type PooledSignatureCheck = (signingInput: string, signature: string) => Promise<boolean>;
 
 /**
  * A key bound to the algorithms it may verify, decided when the key is
@@ -36,6 +39,8 @@ function verifyOnPool(...args: VerifyArguments): Promise<boolean> {
   return new Promise((resolve, reject) => verify(...args, (err, valid) => (err === null ? resolve(valid) : reject(err))));
 }
 
+const decoded = (segment: string) => Buffer.from(segment, 'base64url');
+
 /** A check and, for the elliptic curves, its pooled twin from one description of the work, so the two cannot differ. */
 interface CheckPair {
   readonly check: SignatureCheck;
@@ -49,8 +54,14 @@ interface CheckPair {
  */
 function curveChecks(accepts: (signature: Buffer) => boolean, args: (input: string, signature: Buffer) => VerifyArguments): CheckPair {
   return {
-    check: (input, signature) => accepts(signature) && verify(...args(input, signature)),
-    pooled: (input, signature) => (accepts(signature) ? verifyOnPool(...args(input, signature)) : Promise.resolve(false)),
+    check: (input, segment) => {
+      const signature = decoded(segment);
+      return accepts(signature) && verify(...args(input, signature));
+    },
+    pooled: (input, segment) => {
+      const signature = decoded(segment);
+      return accepts(signature) ? verifyOnPool(...args(input, signature)) : Promise.resolve(false);
+    },
   };
 }
 
@@ -102,18 +113,8 @@ function signatureChecks(key: KeyObject, alg: JwsAlgorithm): CheckPair {
   const spec: JwsAlgorithmSpec = JWS_ALGORITHMS[alg];
   const data = (input: string) => Buffer.from(input, 'latin1');
   switch (spec.family) {
-    case 'hmac': {
-      // Exported once: createHmac is cheaper on bytes than on a KeyObject.
-      const secret = key.export();
-      const { hash } = spec;
-      return {
-        check: (input, signature) => {
-          const mac = createHmac(hash, secret).update(input, 'latin1').digest();
-          // Length is public (it is the hash's); the bytes are compared in constant time.
-          return mac.length === signature.length && timingSafeEqual(mac, signature);
-        },
-      };
-    }
+    case 'hmac':
+      return { check: hmacCheck(spec.hash, key.export()) };
     case 'rsa':
     case 'rsa-pss': {
       const { hash } = spec;
@@ -121,7 +122,7 @@ function signatureChecks(key: KeyObject, alg: JwsAlgorithm): CheckPair {
         spec.family === 'rsa'
           ? { key, padding: constants.RSA_PKCS1_PADDING }
           : { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: spec.saltLength };
-      return { check: (input, signature) => verify(hash, data(input), options, signature) };
+      return { check: (input, signature) => verify(hash, data(input), options, decoded(signature)) };
     }
     case 'ecdsa': {
       const { hash, signatureBytes } = spec;

@@ -42,9 +42,9 @@ function parse(token: string, headers: HeaderCache, allowed: ReadonlySet<string>
   return { parts, header };
 }
 
-/** The signature bytes and what they sign. */
-function signed(token: string, { parts }: Parsed): { readonly input: string; readonly signature: Buffer } {
-  return { input: token.slice(0, parts.payloadEnd), signature: Buffer.from(token.slice(parts.payloadEnd + 1), 'base64url') };
+/** The signature segment and what it signs. */
+function signed(token: string, { parts }: Parsed): { readonly input: string; readonly signature: string } {
+  return { input: token.slice(0, parts.payloadEnd), signature: token.slice(parts.payloadEnd + 1) };
 }
 
 // node:crypto throws on some malformed signatures (an RSA one longer than the modulus); jose reports those as failures too.
