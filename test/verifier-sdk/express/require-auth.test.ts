@@ -95,4 +95,42 @@ describe('requireAuth', () => {
       s.close();
     }
   });
+
+  it('goes on in the same tick for a fixed key, and a later handler\'s throw is not taken for a refusal', async () => {
+    const middleware = requireAuth(verifier);
+    const token = await signToken({ sub: 'ned' });
+    const req = { headers: { authorization: `Bearer ${token}` } } as Parameters<typeof middleware>[0];
+    const calls: unknown[][] = [];
+    middleware(req, {} as never, (...args: unknown[]) => calls.push(args));
+    // Synchronously: next() without an error, req.auth set, before the middleware returned.
+    expect(calls).toEqual([[]]);
+    expect(req.auth?.sub).toBe('ned');
+
+    const refused: unknown[][] = [];
+    middleware({ headers: { authorization: 'Bearer a.b.c' } } as never, {} as never, (...args: unknown[]) => refused.push(args));
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.[0]).toMatchObject({ code: 'ERR_TOKEN_INVALID', status: 401 });
+
+    const boom = new Error('handler failed');
+    const thrown: unknown[][] = [];
+    expect(() =>
+      middleware(req, {} as never, (...args: unknown[]) => {
+        thrown.push(args);
+        throw boom;
+      }),
+    ).toThrow(boom);
+    // next() ran once, without an error: the throw is Express's to handle, not a 401.
+    expect(thrown).toEqual([[]]);
+  });
+
+  it('waits for a verifier that answers only with a promise', async () => {
+    const token = await signToken({ sub: 'ola' });
+    const wrapped: Verifier = { ...verifier, verify: (t: string) => verifier.verify(t) };
+    const middleware = requireAuth(wrapped);
+    const req = { headers: { authorization: `Bearer ${token}` } } as Parameters<typeof middleware>[0];
+    const done = new Promise<unknown[]>((resolve) => middleware(req, {} as never, (...args: unknown[]) => resolve(args)));
+    expect(req.auth).toBeUndefined();
+    expect(await done).toEqual([]);
+    expect(req.auth?.sub).toBe('ola');
+  });
 });

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createAuthenticator, type AuthOptions } from '../http/create-authenticator.js';
+import { createImmediateAuthenticator, type AuthOptions } from '../http/create-authenticator.js';
 import type { VerifiedClaims, Verifier } from '../verify/create-verifier.js';
 
 declare global {
@@ -34,11 +34,26 @@ export function requireAuth(
   verifier: Verifier,
   options: RequireAuthOptions = {},
 ): (req: AuthRequest, res: ServerResponse, next: (err?: unknown) => void) => void {
-  const authenticate = createAuthenticator(verifier, options);
+  const authenticate = createImmediateAuthenticator(verifier, options);
+  // A token verified without a wait (a cache hit, a fixed key's HMAC or RSA check) goes on in the same
+  // tick, without a promise per request; `next` is called outside the try, so a later handler's throw
+  // is Express's to catch, not taken for a refusal.
   return function revocastAuth(req, _res, next) {
-    authenticate(req.headers).then((claims) => {
-      if (claims !== undefined) req.auth = claims;
-      next();
-    }, next);
+    let claims: ReturnType<typeof authenticate>;
+    try {
+      claims = authenticate(req.headers);
+    } catch (err) {
+      next(err);
+      return;
+    }
+    if (claims instanceof Promise) {
+      claims.then((resolved) => {
+        if (resolved !== undefined) req.auth = resolved;
+        next();
+      }, next);
+      return;
+    }
+    if (claims !== undefined) req.auth = claims;
+    next();
   };
 }

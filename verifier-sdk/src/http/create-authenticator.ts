@@ -1,5 +1,5 @@
 import { RevocastError, invalidOptions } from '../errors.js';
-import type { VerifiedClaims, Verifier } from '../verify/create-verifier.js';
+import { immediateVerify, type VerifiedClaims, type Verifier } from '../verify/create-verifier.js';
 import { toAuthError } from './auth-error.js';
 import { bearerChallenge } from './bearer-challenge.js';
 import { extractToken, type TokenHeaders } from './extract-token.js';
@@ -26,9 +26,8 @@ export type Authenticator = (headers: TokenHeaders) => Promise<VerifiedClaims | 
 const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
- * The one implementation behind every framework integration: token
- * extraction, `verifier.verify`, and the refusal with its status and
- * challenge. Options are checked here, once, and throw
+ * What every framework integration does: token extraction,
+ * `verifier.verify`, and the refusal with its status and challenge. Options are checked here, once, and throw
  * `ERR_INVALID_OPTIONS`. Use it to support a framework Revocast has no
  * integration for.
  *
@@ -44,6 +43,26 @@ const COOKIE_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * ```
  */
 export function createAuthenticator(verifier: Verifier, options: AuthOptions = {}): Authenticator {
+  const authenticate = createImmediateAuthenticator(verifier, options);
+  return function authenticateAsync(headers) {
+    try {
+      return Promise.resolve(authenticate(headers));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+}
+
+/**
+ * {@link Authenticator} without the promise when the answer needs no wait:
+ * the claims (or `undefined`) themselves, a thrown {@link AuthError}, or a
+ * promise when the verifier had to wait (a key set, the thread pool). For
+ * the integrations that can go on in the same tick (Express's `next`).
+ */
+export type ImmediateAuthenticator = (headers: TokenHeaders) => VerifiedClaims | undefined | Promise<VerifiedClaims | undefined>;
+
+/** The one implementation behind {@link createAuthenticator}, in its {@link ImmediateAuthenticator} form. */
+export function createImmediateAuthenticator(verifier: Verifier, options: AuthOptions = {}): ImmediateAuthenticator {
   if (typeof verifier?.verify !== 'function') throw invalidOptions('verifier: expected a verifier from createVerifier()');
   const { cookie, credentialsRequired = true } = options;
   if (cookie !== undefined && (typeof cookie !== 'string' || !COOKIE_NAME.test(cookie))) {
@@ -51,22 +70,24 @@ export function createAuthenticator(verifier: Verifier, options: AuthOptions = {
   }
   if (typeof credentialsRequired !== 'boolean') throw invalidOptions('credentialsRequired: expected true or false');
   const challenge = bearerChallenge(options.realm);
+  const verify = immediateVerify(verifier);
 
-  const missing = () => toAuthError(new RevocastError('ERR_TOKEN_MISSING', 401, 'no bearer token in the request'), challenge);
   const refuse = (err: unknown): never => {
     throw toAuthError(err, challenge);
   };
 
-  // Not an async function: the verifier's promise is returned as it is, without another await per request.
   return function authenticate(headers) {
     const token = extractToken(headers, cookie);
-    if (token === undefined) return credentialsRequired ? Promise.reject(missing()) : Promise.resolve(undefined);
-    let verified: Promise<VerifiedClaims>;
-    try {
-      verified = verifier.verify(token);
-    } catch (err) {
-      return Promise.reject(toAuthError(err, challenge));
+    if (token === undefined) {
+      if (!credentialsRequired) return undefined;
+      throw toAuthError(new RevocastError('ERR_TOKEN_MISSING', 401, 'no bearer token in the request'), challenge);
     }
-    return verified.then(undefined, refuse);
+    let verified: VerifiedClaims | Promise<VerifiedClaims>;
+    try {
+      verified = verify(token);
+    } catch (err) {
+      return refuse(err);
+    }
+    return verified instanceof Promise ? verified.then(undefined, refuse) : verified;
   };
 }

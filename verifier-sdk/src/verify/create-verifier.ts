@@ -463,31 +463,51 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return claims;
   }
 
+  /** Whatever goes wrong below reaches the caller as a RevocastError, counted once. */
+  function refusal(err: unknown): RevocastError {
+    if (err instanceof RevocastError) return err;
+    metrics.rejected('invalid');
+    return tokenInvalid('token is invalid', err);
+  }
+
+  /**
+   * The one verification: the claims when no wait is needed (a cache hit, a
+   * fixed key's HMAC or RSA check), a promise of them otherwise (a key set,
+   * a check on the thread pool); a refusal is thrown, or rejects the promise.
+   */
+  function verifyNow(token: string): VerifiedClaims | Promise<VerifiedClaims> {
+    try {
+      // One hash of the token serves the cache lookup, the doorkeeper and the insertion.
+      const hash = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength ? tokenHash(token) : -1;
+      if (hash >= 0) {
+        const hit = cached(token, hash);
+        if (hit !== undefined) return hit;
+      }
+      const full = verifyInFull(token, hash);
+      return full instanceof Promise
+        ? full.then(undefined, (err: unknown) => {
+            throw refusal(err);
+          })
+        : full;
+    } catch (err) {
+      throw refusal(err);
+    }
+  }
+
   engine.start();
   presence?.start();
 
-  return {
+  const verifier: Verifier = {
     async ready() {
       await signatures.ready();
       await engine.ready();
       await engine.confirmed();
     },
-    async verify(token) {
-      // The one boundary: whatever goes wrong below reaches the caller as a RevocastError.
-      // A cache hit is answered inside it without awaiting anything.
+    verify(token) {
       try {
-        // One hash of the token serves the cache lookup, the doorkeeper and the insertion.
-        const hash = cache !== undefined && typeof token === 'string' && token.length <= maxTokenLength ? tokenHash(token) : -1;
-        if (hash >= 0) {
-          const hit = cached(token, hash);
-          if (hit !== undefined) return hit;
-        }
-        const full = verifyInFull(token, hash);
-        return full instanceof Promise ? await full : full;
+        return Promise.resolve(verifyNow(token));
       } catch (err) {
-        if (err instanceof RevocastError) throw err;
-        metrics.rejected('invalid');
-        throw tokenInvalid('token is invalid', err);
+        return Promise.reject(err);
       }
     },
     verifyClaims(claims) {
@@ -534,4 +554,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await engine.close();
     },
   };
+  immediateForms.set(verifier, verifyNow);
+  return verifier;
+}
+
+/** {@link Verifier.verify} without the promise when the answer needs no wait; see {@link immediateVerify}. */
+export type ImmediateVerify = (token: string) => VerifiedClaims | Promise<VerifiedClaims>;
+
+const immediateForms = new WeakMap<Verifier, ImmediateVerify>();
+
+/**
+ * The synchronous form of a verifier made by {@link createVerifier}: the
+ * same verification, returning the claims themselves when nothing had to be
+ * awaited (a cache hit, a fixed key's HMAC or RSA check) and throwing the
+ * refusal, so a framework integration can go on in the same tick; a promise
+ * otherwise. Any other object with a `verify` method gets its promise form.
+ */
+export function immediateVerify(verifier: Verifier): ImmediateVerify {
+  return immediateForms.get(verifier) ?? ((token) => Promise.resolve(verifier.verify(token)));
 }
