@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -7,11 +8,20 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * Starts a TypeScript file of the repository in its own Node process, on the
  * sources (no build). `advanced` IPC carries typed arrays as they are, for
  * children that report many figures at once. `nice` (1 to 19) runs it, every
- * thread of it, at a lower priority.
+ * thread of it, at a lower priority; `cpu` keeps it, every thread of it, on
+ * that CPU (see {@link serverAndLoadCpus}).
  */
-export function spawnTs(file: string, env: Record<string, string> = {}, ipc: boolean | 'advanced' = false, nice = 0): ChildProcess {
-  const node = [process.execPath, '--conditions=revocast-source', '--import', 'tsx', file];
-  const [command, ...args] = nice > 0 ? ['nice', '-n', String(nice), ...node] : node;
+export function spawnTs(
+  file: string,
+  env: Record<string, string> = {},
+  ipc: boolean | 'advanced' = false,
+  nice = 0,
+  cpu?: number,
+): ChildProcess {
+  let argv = [process.execPath, '--conditions=revocast-source', '--import', 'tsx', file];
+  if (nice > 0) argv = ['nice', '-n', String(nice), ...argv];
+  if (cpu !== undefined) argv = ['taskset', '-c', String(cpu), ...argv];
+  const [command, ...args] = argv;
   return spawn(command as string, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -55,4 +65,27 @@ export async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * One CPU for a server under load and one for its load generator, when the
+ * machine has at least two and `taskset`; `undefined` otherwise. Left to the
+ * scheduler on two cores, the server and autocannon trade places and share
+ * both, and a request's cost swings with where each ran: pinned, the server
+ * pays for all of its own work (its garbage collector's helper threads
+ * included) on a core of its own.
+ */
+export function serverAndLoadCpus(): { readonly server: number; readonly load: number } | undefined {
+  if (availableParallelism() < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return undefined;
+  }
+  return { server: 0, load: 1 };
+}
+
+/** Keeps this process, every thread of it, on `cpu` from now on. */
+export function pinThisProcess(cpu: number): void {
+  execFileSync('taskset', ['-a', '-p', '-c', String(cpu), String(process.pid)], { stdio: 'ignore' });
 }

@@ -17,11 +17,17 @@ export interface Row {
   /** The goal as text, e.g. "<= 2%" or "p99 <= 250 ns". */
   readonly goal: string;
   readonly met: boolean;
+  /**
+   * The ratio when it is measured in pairs rather than as ours / baseline:
+   * the median of the ratios of measurements taken side by side (the metric
+   * says so). `ours` and `baseline` are then the medians of each side.
+   */
+  readonly ratio?: number;
 }
 
-/** ours / baseline. */
-export function ratio(row: Pick<Row, 'ours' | 'baseline'>): number {
-  return row.ours / row.baseline;
+/** The row's ratio: the paired one when it has one, else ours / baseline. */
+export function ratio(row: Pick<Row, 'ours' | 'baseline' | 'ratio'>): number {
+  return row.ratio ?? row.ours / row.baseline;
 }
 
 function figure(value: number): string {
