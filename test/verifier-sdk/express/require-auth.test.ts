@@ -96,7 +96,7 @@ describe('requireAuth', () => {
     }
   });
 
-  it('goes on in the same tick for a fixed key, and a later handler\'s throw is not taken for a refusal', async () => {
+  it("goes on in the same tick for a fixed key, and a later handler's throw is not taken for a refusal", async () => {
     const middleware = requireAuth(verifier);
     const token = await signToken({ sub: 'ned' });
     const req = { headers: { authorization: `Bearer ${token}` } } as Parameters<typeof middleware>[0];
