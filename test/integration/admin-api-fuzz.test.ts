@@ -7,6 +7,13 @@ import { hasLoneSurrogate, hostileString, INJECTIONS } from '../support/hostile-
 import { ADMIN_SECRET, startService, storeState, uniquePrefix, waitFor, type ServiceHandle } from '../support/fixtures.js';
 
 /**
+ * Seed-fixed: the floors below on how many inputs reached each outcome check
+ * the generators, and must not depend on the draw (a random seed once left
+ * one of them a hair from its floor).
+ */
+const FUZZ_SEED = 20261208;
+
+/**
  * Property tests of the admin API, in process against the shared Redis:
  * whatever arrives, the answer is never a 5xx, a refusal is problem+json (a
  * 400 names every bad field), and a refused request writes nothing: the
@@ -327,6 +334,7 @@ describe('admin API under attack (property tests against Redis)', () => {
         statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
       }),
       {
+        seed: FUZZ_SEED,
         numRuns: 400,
         // Found by this property: bodies that do not inflate were answered 500.
         examples: [
@@ -358,7 +366,7 @@ describe('admin API under attack (property tests against Redis)', () => {
         }
       }),
       // Found by this property: a forged cursor past 64 bits was answered 503.
-      { numRuns: 250, examples: [[`cursor=${b64(JSON.stringify({ c: '18446744073709551616' }))}`]] },
+      { seed: FUZZ_SEED, numRuns: 250, examples: [[`cursor=${b64(JSON.stringify({ c: '18446744073709551616' }))}`]] },
     );
     runs.push(
       `list queries: ${[...statuses]
@@ -396,6 +404,7 @@ describe('admin API under attack (property tests against Redis)', () => {
       ),
       // Found by this property: a path segment that is not valid percent-encoding was answered 500.
       {
+        seed: FUZZ_SEED,
         numRuns: 300,
         examples: [
           ['GET', 'token/%', ''],
@@ -440,7 +449,7 @@ describe('admin API under attack (property tests against Redis)', () => {
           });
         },
       ),
-      { numRuns: 100 },
+      { seed: FUZZ_SEED, numRuns: 100 },
     );
     runs.push(`${count} forged Authorization headers: all 401 or 429`);
   });
@@ -475,7 +484,7 @@ describe('admin API under attack (property tests against Redis)', () => {
         expect(error?.message).not.toBe('is required');
       }),
       // Found by this property: every wrong-typed field was reported as "is required".
-      { numRuns: 150, examples: [[[['token', 'jti'], null]], [[['token', 'exp'], 'tomorrow']]] },
+      { seed: FUZZ_SEED, numRuns: 150, examples: [[[['token', 'jti'], null]], [[['token', 'exp'], 'tomorrow']]] },
     );
     const repeated = await exchange('GET', '/v1/revocations?limit=1&limit=2', [400]);
     expect((repeated.json as Problem).errors).toContainEqual({ field: 'limit', message: 'must be given once' });
@@ -513,7 +522,7 @@ describe('admin API under attack (property tests against Redis)', () => {
           expect((listed.json as { items: unknown[] }).items).toContainEqual(record);
         }
       }),
-      { numRuns: 100 },
+      { seed: FUZZ_SEED, numRuns: 100 },
     );
     runs.push(`${count} valid revocations: stored, shown, listed and repeated unchanged`);
   });
@@ -536,7 +545,7 @@ describe('admin API under attack (property tests against Redis)', () => {
         if (!statuses.includes(400) && !statuses.includes(413)) expect(statuses).toEqual([201, 201]);
       }),
       // Found by this property: "\udfff" and "\ufffd" were stored as one id (UTF-8 has no lone surrogates).
-      { numRuns: 100, examples: [[['\udfff', '\ufffd']], [['a\ud800', 'a\ufffd']]] },
+      { seed: FUZZ_SEED, numRuns: 100, examples: [[['\udfff', '\ufffd']], [['a\ud800', 'a\ufffd']]] },
     );
     runs.push(`${count} pairs of different ids: never merged into one revocation`);
   });

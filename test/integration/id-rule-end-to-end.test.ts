@@ -26,6 +26,12 @@ import { idCandidate } from '../support/hostile-input.js';
  */
 
 const redisUrl = inject('redisUrl');
+/**
+ * Seed-fixed: the floors below on how many inputs reached each outcome check
+ * the generators, and must not depend on the draw (a random seed once left
+ * one of them a hair from its floor).
+ */
+const FUZZ_SEED = 20261208;
 type Kind = 'token' | 'subject' | 'session';
 type Route = 'single' | 'batch' | 'oauth';
 const CLAIM: Record<Kind, 'jti' | 'sub' | 'sid'> = { token: 'jti', subject: 'sub', session: 'sid' };
@@ -154,7 +160,7 @@ describe('ids the API accepts are ids every verifier can hold', () => {
           accepted.push({ token, kind, id });
         },
       ),
-      { numRuns: 250 },
+      { seed: FUZZ_SEED, numRuns: 250 },
     );
     // The generator must exercise both sides of the rule.
     expect(tally.accepted).toBeGreaterThan(20);
@@ -213,7 +219,7 @@ describe('every route that names an id checks it with the same rule', () => {
           }
         },
       ),
-      { numRuns: 100 },
+      { seed: FUZZ_SEED, numRuns: 100 },
     );
   });
 });

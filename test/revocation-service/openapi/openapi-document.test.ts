@@ -26,11 +26,17 @@ const value = fc.oneof(
 );
 const field = fc.constantFrom('type', 'jti', 'sid', 'sub', 'exp', 'before', 'reason', 'extra');
 const typed = fc.record({ type: fc.constantFrom('token', 'subject', 'session') });
+/** One valid body of each type. */
+const validBody = fc.constantFrom(
+  { type: 'token', jti: 'j', exp: 2e9 },
+  { type: 'subject', sub: 'u', before: 1 },
+  { type: 'session', sid: 's' },
+);
 /** Bodies near the rules: a type (usually valid) and a few fields of any kind. */
 const revocationBody = fc.oneof(
   fc.tuple(typed, fc.dictionary(field, value, { maxKeys: 4 })).map(([base, rest]) => ({ ...rest, ...base })),
   fc.dictionary(field, value, { maxKeys: 5 }),
-  fc.constantFrom({ type: 'token', jti: 'j', exp: 2e9 }, { type: 'subject', sub: 'u', before: 1 }, { type: 'session', sid: 's' }),
+  validBody,
   value,
 );
 
@@ -45,7 +51,8 @@ describe('the OpenAPI document and the validators it is generated from', () => {
         // JSON Schema cannot say every id rule (control characters, lone surrogates), so the document may accept more; never less.
         if (parsed.ok) expect(schema(body), JSON.stringify(body)).toBe(true);
       }),
-      { numRuns: 2000 },
+      // Seed-fixed: the floor on accepted bodies checks the generator reaches them, which a random seed may not.
+      { seed: 20261208, numRuns: 2000 },
     );
     expect(accepted).toBeGreaterThan(20);
   });
@@ -68,6 +75,8 @@ describe('the OpenAPI document and the validators it is generated from', () => {
   it('batchInputSchema accepts exactly the batches parseBatchInput accepts', () => {
     const batch = fc.oneof(
       fc.record({ items: fc.array(revocationBody, { maxLength: 4 }) }),
+      // Batches of valid bodies, so accepted batches are not left to chance.
+      fc.record({ items: fc.array(validBody, { maxLength: 4 }) }),
       fc.record({ items: fc.array(revocationBody, { maxLength: 3 }), other: value }),
       fc.record({ items: value }),
       value,
@@ -79,7 +88,8 @@ describe('the OpenAPI document and the validators it is generated from', () => {
         if (parsed.ok) accepted++;
         expect(batchInputSchema.safeParse(body).success, JSON.stringify(body)).toBe(parsed.ok);
       }),
-      { numRuns: 2000 },
+      // Seed-fixed, as above (19 accepted batches in 2,000 came up once with a random seed, before the valid batches).
+      { seed: 20261208, numRuns: 2000 },
     );
     expect(accepted).toBeGreaterThan(20);
     const tooMany = { items: Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ type: 'session', sid: 's' })) };
