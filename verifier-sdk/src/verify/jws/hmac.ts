@@ -1,8 +1,13 @@
 import { hash } from 'node:crypto';
 
-/** The hashes of HS256, HS384 and HS512, with the block size RFC 2104's pads are as long as. */
+/** The hashes of HS256, HS384 and HS512. */
 export type HmacHash = 'sha256' | 'sha384' | 'sha512';
-const BLOCK_BYTES: Record<HmacHash, number> = { sha256: 64, sha384: 128, sha512: 128 };
+/** Each hash's block (as long as RFC 2104's pads) and output, in bytes. */
+const SIZES: Record<HmacHash, { readonly block: number; readonly digest: number }> = {
+  sha256: { block: 64, digest: 32 },
+  sha384: { block: 128, digest: 48 },
+  sha512: { block: 128, digest: 64 },
+};
 
 /** Room for the signing input before the inner buffer has to grow (the verifier's default token limit). */
 const INITIAL_INPUT_BYTES = 8192;
@@ -22,13 +27,13 @@ const INITIAL_INPUT_BYTES = 8192;
  * without an early exit.
  */
 export function hmacCheck(algorithm: HmacHash, secret: Uint8Array): (signingInput: string, signature: string) => boolean {
-  const block = BLOCK_BYTES[algorithm];
+  const { block, digest } = SIZES[algorithm];
   // A key longer than the block is hashed first (RFC 2104 section 2); a shorter one is zero-padded.
   const key = Buffer.alloc(block);
   if (secret.length > block) hash(algorithm, secret, 'buffer').copy(key);
   else key.set(secret);
   const ipad = Buffer.alloc(block);
-  const outer = Buffer.alloc(block + hash(algorithm, '', 'buffer').length);
+  const outer = Buffer.alloc(block + digest);
   for (let i = 0; i < block; i++) {
     ipad[i] = (key[i] as number) ^ 0x36;
     outer[i] = (key[i] as number) ^ 0x5c;
